@@ -1,0 +1,35 @@
+/**
+ * Where a model's files come from. The loaders ask for files by name and never know whether
+ * they are served by the app, dropped by the user or read from disk in Node.
+ */
+export interface ModelFiles {
+  /** For messages: "models/glove-100d/", "dropped files", a folder path. */
+  readonly label: string;
+  /** The file's bytes, or null when it does not exist. Other failures throw. */
+  read(name: string): Promise<ArrayBuffer | null>;
+}
+
+/** Files under a URL prefix, e.g. the app's own `models/glove-100d/`. A 404 means "absent". */
+export function urlFiles(baseUrl: string, fetchImpl: typeof fetch = fetch): ModelFiles {
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  return {
+    label: base,
+    async read(name) {
+      const res = await fetchImpl(new URL(name, new URL(base, globalThis.location?.href ?? 'http://localhost/')).href);
+      if (res.status === 404) return null;
+      if (!res.ok) throw new Error(`${name}: the server answered ${res.status} ${res.statusText}`);
+      return res.arrayBuffer();
+    },
+  };
+}
+
+/** Files a person dropped or picked; keyed by file name. */
+export function blobFiles(files: Record<string, Blob>, label = 'dropped files'): ModelFiles {
+  return {
+    label,
+    async read(name) {
+      const blob = files[name];
+      return blob ? blob.arrayBuffer() : null;
+    },
+  };
+}

@@ -1,0 +1,244 @@
+/**
+ * Static embedding models: look each token's row up in a table, average, normalise.
+ * No attention, so cost is linear in text length and there is no architectural max length.
+ *
+ * Reads the layouts upstream tools write:
+ * - model2vec: config.json + tokenizer.json + model.safetensors with `embeddings` [vocab, dims]
+ *   (F32, F16 or I8), optionally `weights` [vocab] (a per-token scale) and `mapping` [vocab]
+ *   (token → row, for vocabulary-quantized models);
+ * - sentence-transformers StaticEmbedding: model.safetensors with `embedding.weight`,
+ *   normalisation from modules.json or config_sentence_transformers.json;
+ * - word-vector tables (GloVe): models/build writes them in the model2vec layout with a
+ *   WordLevel tokenizer.json, so they need nothing of their own here.
+ * Pooling follows model2vec exactly (unknown tokens dropped, mean, L2 with a 1e-12 floor), so
+ * our vectors match its reference outputs (tests/unit/static.test.ts).
+ */
+import { AbortError, InputError, ModelLoadError } from '../errors.ts';
+import { readSafetensors, tensorToFloat32, tensorToInt32, int8View, type Tensor } from '../safetensors.ts';
+import { loadTokenizer, parseTokenizerJson, type TextTokenizer } from '../tokenizer.ts';
+import type { ModelFiles } from './files.ts';
+import type { EmbedOptions, EmbedResult, Embedder, ModelInfo } from './types.ts';
+
+export const staticKind = {
+  id: 'static',
+  label: 'Static embeddings',
+  description: 'Token table + mean pooling (model2vec, sentence-transformers StaticEmbedding, word vectors). Fast on any CPU.',
+  /** What it costs to run: one table lookup and one add per token and dimension. */
+  cost: 'O(tokens × dims) per text; memory = rows × dims × bytes per weight',
+  defaults: { maxTokens: 512 },
+  load: loadStaticModel,
+} as const;
+
+export interface StaticLoadOptions {
+  id: string;
+  /** Tokens kept per text (model2vec's default is 512). */
+  maxTokens?: number;
+  /** Overrides the files' own normalisation setting. */
+  normalize?: boolean;
+  /** Test hook: force the transformers.js tokenizer even where the fast path applies. */
+  allowFastTokenizer?: boolean;
+}
+
+interface Table {
+  rows: number;
+  dims: number;
+  /** f32 rows, or int8 rows that `rowScale` turns into floats. */
+  data: Float32Array | Int8Array;
+  rowScale: Float32Array | null;
+  mapping: Int32Array | null;
+  dtype: 'fp32' | 'fp16' | 'int8';
+}
+
+export async function loadStaticModel(files: ModelFiles, opts: StaticLoadOptions): Promise<Embedder> {
+  const started = performance.now();
+  const [configBytes, modulesBytes, stConfigBytes, tokenizerBytes, modelBytes] = await Promise.all(
+    ['config.json', 'modules.json', 'config_sentence_transformers.json', 'tokenizer.json', 'model.safetensors'].map((f) => files.read(f)),
+  );
+  const config = parseOptionalJson(configBytes, 'config.json');
+  const modules = parseOptionalJson(modulesBytes, 'modules.json');
+  const stConfig = parseOptionalJson(stConfigBytes, 'config_sentence_transformers.json');
+  if (modelBytes === null) throw new ModelLoadError('model.safetensors', `is missing from ${files.label}`);
+
+  const tokenizer = await loadTokenizer(parseTokenizerJson(tokenizerBytes), { allowFastPath: opts.allowFastTokenizer });
+  const tensors = readSafetensors(modelBytes);
+  const { table, layout } = readTable(tensors);
+  const warnings: string[] = [];
+  checkShapes(table, tokenizer, config, warnings);
+
+  const normalize = opts.normalize ?? normalizeSetting(config, modules, stConfig);
+  const maxTokens = opts.maxTokens ?? staticKind.defaults.maxTokens;
+  const info: ModelInfo = {
+    id: opts.id,
+    kind: staticKind.id,
+    layout,
+    dims: table.dims,
+    backend: 'js',
+    dtype: table.dtype,
+    bytes: table.data.byteLength + (table.rowScale?.byteLength ?? 0) + (table.mapping?.byteLength ?? 0),
+    loadMs: 0,
+    tokenizer: { implementation: tokenizer.implementation, vocabSize: tokenizer.vocabSize },
+    normalize,
+    maxTokens,
+    warnings,
+  };
+  info.loadMs = performance.now() - started;
+  return new StaticEmbedder(info, table, tokenizer);
+}
+
+class StaticEmbedder implements Embedder {
+  /** Texts longer than this many characters cannot fit in maxTokens tokens of ≤16 chars; cut first so
+   * a megabyte "sentence" costs no more than a long one (model2vec pre-truncates the same way). */
+  private readonly maxChars: number;
+
+  constructor(
+    readonly info: ModelInfo,
+    private table: Table,
+    private tokenizer: TextTokenizer,
+  ) {
+    this.maxChars = info.maxTokens * Math.max(16, tokenizer.medianTokenChars);
+  }
+
+  embed(texts: string[], opts: EmbedOptions = {}): EmbedResult {
+    if (!Array.isArray(texts)) throw new InputError('embed() takes a list of texts');
+    const { dims, data, rowScale, mapping } = this.table;
+    const { unkId } = this.tokenizer;
+    const maxTokens = this.info.maxTokens;
+    const out = new Float32Array(texts.length * dims);
+    let tokens = 0;
+    let truncated = 0;
+    for (let t = 0; t < texts.length; t++) {
+      if (opts.signal?.aborted) throw new AbortError('Embedding was cancelled');
+      let text = texts[t];
+      if (typeof text !== 'string') throw new InputError(`text ${t + 1} is not a string`);
+      const cut = text.length > this.maxChars;
+      if (cut) text = text.slice(0, this.maxChars);
+      const ids = this.tokenizer.encode(text);
+      const base = t * dims;
+      let count = 0;
+      let dropped = false;
+      for (let k = 0; k < ids.length; k++) {
+        const id = ids[k];
+        if (id === unkId) continue;
+        if (count === maxTokens) {
+          dropped = true;
+          break;
+        }
+        const row = mapping ? mapping[id] : id;
+        const scale = rowScale ? rowScale[id] : 1;
+        const at = row * dims;
+        for (let d = 0; d < dims; d++) out[base + d] += data[at + d] * scale;
+        count++;
+      }
+      if (cut || dropped) truncated++;
+      tokens += count;
+      const denom = Math.max(count, 1);
+      let norm = 0;
+      for (let d = 0; d < dims; d++) {
+        const v = out[base + d] / denom;
+        out[base + d] = v;
+        norm += v * v;
+      }
+      if (this.info.normalize) {
+        const inv = 1 / Math.max(Math.sqrt(norm), 1e-12);
+        for (let d = 0; d < dims; d++) out[base + d] *= inv;
+      }
+    }
+    return { vectors: out, rows: texts.length, dims, tokens, truncated };
+  }
+
+  dispose(): void {
+    this.table = { ...this.table, data: new Float32Array(0), rowScale: null, mapping: null };
+  }
+}
+
+function readTable(tensors: Map<string, Tensor>): { table: Table; layout: string } {
+  const file = 'model.safetensors';
+  let name: string;
+  let layout: string;
+  if (tensors.has('embeddings')) [name, layout] = ['embeddings', 'model2vec'];
+  else if (tensors.has('embedding.weight')) [name, layout] = ['embedding.weight', 'sentence-transformers'];
+  else if (tensors.has('0')) [name, layout] = ['0', 'model2vec'];
+  else {
+    const found = [...tensors.keys()].join(', ') || 'none';
+    throw new ModelLoadError(file, `has no embedding table: expected a tensor "embeddings" (model2vec) or "embedding.weight" (sentence-transformers); found ${found}`);
+  }
+  const t = tensors.get(name)!;
+  if (t.shape.length !== 2 || t.shape[0] === 0 || t.shape[1] === 0) {
+    throw new ModelLoadError(file, `tensor "${name}" must be a 2-D [vocab, dims] table, but its shape is [${t.shape}]`);
+  }
+  const [rows, dims] = t.shape;
+  let data: Float32Array | Int8Array;
+  let dtype: Table['dtype'];
+  if (t.dtype === 'F32' || t.dtype === 'F16') {
+    // f16 is widened once at load: per-lookup decoding would make every token ~10× dearer.
+    data = tensorToFloat32(t);
+    dtype = t.dtype === 'F32' ? 'fp32' : 'fp16';
+  } else if (t.dtype === 'I8') {
+    data = int8View(t);
+    dtype = 'int8';
+  } else {
+    throw new ModelLoadError(file, `tensor "${name}" has dtype ${t.dtype}; static tables must be F32, F16 or I8`);
+  }
+  const weights = tensors.get('weights');
+  const mappingTensor = tensors.get('mapping');
+  const rowScale = weights ? tensorToFloat32(weights) : null;
+  let mapping: Int32Array | null = null;
+  if (mappingTensor) {
+    if (mappingTensor.dtype !== 'I32' && mappingTensor.dtype !== 'I64') {
+      throw new ModelLoadError(file, `tensor "mapping" must be I32 or I64, not ${mappingTensor.dtype}`);
+    }
+    mapping = tensorToInt32(mappingTensor);
+    for (let i = 0; i < mapping.length; i++) {
+      if (mapping[i] < 0 || mapping[i] >= rows) {
+        throw new ModelLoadError(file, `tensor "mapping" sends token ${i} to row ${mapping[i]}, outside the ${rows}-row table`);
+      }
+    }
+  }
+  if (rowScale && mapping && rowScale.length !== mapping.length) {
+    throw new ModelLoadError(file, `tensors "weights" (${rowScale.length}) and "mapping" (${mapping.length}) disagree on the vocabulary size`);
+  }
+  return { table: { rows, dims, data, rowScale, mapping, dtype }, layout };
+}
+
+function checkShapes(table: Table, tokenizer: TextTokenizer, config: Record<string, unknown> | null, warnings: string[]) {
+  // Every token id the tokenizer can emit must have a vector; a smaller table means the files
+  // belong to different models (or the table was cut short).
+  const addressable = table.mapping?.length ?? table.rowScale?.length ?? table.rows;
+  if (addressable < tokenizer.vocabSize) {
+    const what = table.mapping ? 'tensor "mapping" covers' : table.rowScale ? 'tensor "weights" covers' : 'the embedding table has';
+    throw new ModelLoadError(
+      'model.safetensors',
+      `${what} ${addressable} tokens but tokenizer.json has ${tokenizer.vocabSize}: the table and the tokenizer do not belong together`,
+    );
+  }
+  if (table.rowScale && !table.mapping && table.rowScale.length !== table.rows) {
+    throw new ModelLoadError('model.safetensors', `tensor "weights" has ${table.rowScale.length} entries for a ${table.rows}-row table`);
+  }
+  const declared = config?.['hidden_dim'];
+  if (typeof declared === 'number' && declared !== table.dims) {
+    // model2vec's own test models say hidden_dim 64 over 2-column tables, and its readers use the
+    // table: so do we, but say so.
+    warnings.push(`config.json says hidden_dim ${declared}, but the table has ${table.dims} columns; using ${table.dims}.`);
+  }
+}
+
+function normalizeSetting(
+  config: Record<string, unknown> | null,
+  modules: unknown,
+  stConfig: Record<string, unknown> | null,
+): boolean {
+  if (typeof config?.['normalize'] === 'boolean') return config['normalize'] as boolean;
+  if (typeof stConfig?.['normalize'] === 'boolean') return stConfig['normalize'] as boolean;
+  if (Array.isArray(modules)) return modules.some((m) => typeof m?.type === 'string' && m.type.endsWith('.Normalize'));
+  return true; // model2vec's default
+}
+
+function parseOptionalJson(bytes: ArrayBuffer | null, file: string): Record<string, unknown> | null {
+  if (bytes === null) return null;
+  try {
+    const value = JSON.parse(new TextDecoder().decode(bytes));
+    return value && typeof value === 'object' ? value : null;
+  } catch (err) {
+    throw new ModelLoadError(file, `is not valid JSON (${(err as Error).message.slice(0, 120)})`);
+  }
+}
