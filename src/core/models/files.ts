@@ -9,15 +9,22 @@ export interface ModelFiles {
   read(name: string): Promise<ArrayBuffer | null>;
 }
 
-/** Files under a URL prefix, e.g. the app's own `models/glove-100d/`. A 404 means "absent". */
-export function urlFiles(baseUrl: string, fetchImpl: typeof fetch = fetch): ModelFiles {
+/**
+ * Files under a URL prefix, e.g. the app's own `models/glove-100d/`. When the folder's file list
+ * is known, other names are absent without a request; otherwise a 404 means absent — and so does
+ * an HTML page, which single-page-app servers send for any path they do not have.
+ */
+export function urlFiles(baseUrl: string, opts: { files?: string[]; fetch?: typeof fetch } = {}): ModelFiles {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  const fetchImpl = opts.fetch ?? fetch;
   return {
     label: base,
     async read(name) {
+      if (opts.files && !opts.files.includes(name)) return null;
       const res = await fetchImpl(new URL(name, new URL(base, globalThis.location?.href ?? 'http://localhost/')).href);
       if (res.status === 404) return null;
       if (!res.ok) throw new Error(`${name}: the server answered ${res.status} ${res.statusText}`);
+      if (!name.endsWith('.html') && res.headers.get('content-type')?.includes('text/html')) return null;
       return res.arrayBuffer();
     },
   };

@@ -1,0 +1,141 @@
+/**
+ * The one way the page talks to workers (after Squoosh's WorkerBridge).
+ *
+ * - One worker per bridge, created on first use and wrapped with Comlink.
+ * - Calls are queued: a worker runs one call at a time, in order.
+ * - An AbortSignal cancels: a queued call is dropped; a running call is asked to stop through a
+ *   shared-memory flag (when the page is cross-origin isolated) and, if it has not stopped
+ *   within `abortGraceMs`, its worker is terminated — the only way to stop a busy worker.
+ * - A terminated worker (abort, idle timeout, crash) is replaced on the next call, and `init`
+ *   is replayed on the new one, so callers never see the restart except as latency.
+ * - `dispose()` terminates the worker for good (unloading a model gives its memory back).
+ */
+import * as Comlink from 'comlink';
+import { AbortError } from './core/errors.ts';
+
+export interface BridgeOptions<Api> {
+  create: () => Worker;
+  /** Brings a fresh worker into the state calls expect, e.g. loads the model. */
+  init?: (api: Comlink.Remote<Api>) => Promise<unknown>;
+  /** Terminate the worker after this many ms without calls; 0 keeps it. */
+  idleMs?: number;
+  abortGraceMs?: number;
+}
+
+export interface CallContext {
+  /** Shared flag the worker polls; set to 1 on abort. Absent without cross-origin isolation. */
+  abortFlag?: Int32Array;
+}
+
+const noop = () => {};
+
+export class WorkerBridge<Api> {
+  private worker: Worker | null = null;
+  private remote: Comlink.Remote<Api> | null = null;
+  private ready: Promise<void> | null = null;
+  private tail: Promise<unknown> = Promise.resolve();
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private failRunning: ((err: Error) => void) | null = null;
+  private disposed = false;
+  private pending = 0;
+  /** Workers created so far: 1 after the first call, more after restarts. */
+  starts = 0;
+
+  constructor(private readonly opts: BridgeOptions<Api>) {}
+
+  get alive(): boolean {
+    return this.worker !== null;
+  }
+
+  call<R>(fn: (api: Comlink.Remote<Api>, ctx: CallContext) => Promise<R>, signal?: AbortSignal): Promise<R> {
+    if (this.disposed) return Promise.reject(new Error('This model was unloaded.'));
+    if (signal?.aborted) return Promise.reject(new AbortError());
+    clearTimeout(this.idleTimer);
+    this.pending++;
+    const work = this.tail.then(() => (signal?.aborted ? undefined : this.runNow(fn, signal)));
+    this.tail = work.catch(noop).finally(() => {
+      this.pending--;
+      this.armIdleTimer();
+    });
+    return new Promise<R>((resolve, reject) => {
+      // The caller hears of an abort at once, even while the worker is still winding down.
+      signal?.addEventListener('abort', () => reject(new AbortError()), { once: true });
+      work.then((value) => resolve(value as R), reject);
+    });
+  }
+
+  /** Terminates the worker for good; calls in flight reject. */
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.idleTimer);
+    this.kill(new Error('This model was unloaded.'));
+  }
+
+  private async runNow<R>(fn: (api: Comlink.Remote<Api>, ctx: CallContext) => Promise<R>, signal?: AbortSignal): Promise<R> {
+    if (this.disposed) throw new Error('This model was unloaded.');
+    await this.start();
+    const remote = this.remote!;
+    const abortFlag = globalThis.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+    return new Promise<R>((resolve, reject) => {
+      let graceTimer: ReturnType<typeof setTimeout> | undefined;
+      const onAbort = () => {
+        if (abortFlag) Atomics.store(abortFlag, 0, 1);
+        graceTimer = setTimeout(() => this.kill(new AbortError()), abortFlag ? (this.opts.abortGraceMs ?? 250) : 0);
+      };
+      const settle = () => {
+        clearTimeout(graceTimer);
+        signal?.removeEventListener('abort', onAbort);
+        this.failRunning = null;
+      };
+      this.failRunning = (err) => {
+        settle();
+        reject(err);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      fn(remote, { abortFlag }).then(
+        (value) => {
+          settle();
+          resolve(value);
+        },
+        (err) => {
+          settle();
+          reject(err);
+        },
+      );
+    });
+  }
+
+  private start(): Promise<void> {
+    if (this.ready) return this.ready;
+    const worker = this.opts.create();
+    this.starts++;
+    this.worker = worker;
+    this.remote = Comlink.wrap<Api>(worker);
+    worker.addEventListener('error', (event) => {
+      event.preventDefault();
+      this.kill(new Error(`The model's worker stopped: ${event.message || 'it could not start or ran out of memory'}`));
+    });
+    const remote = this.remote;
+    this.ready = (this.opts.init ? this.opts.init(remote) : Promise.resolve()).then(noop, (err) => {
+      // A failed init leaves nothing usable: the next call starts over in a fresh worker.
+      if (this.worker === worker) this.kill(null);
+      throw err;
+    });
+    return this.ready;
+  }
+
+  private kill(reason: Error | null): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.remote = null;
+    this.ready = null;
+    if (reason) this.failRunning?.(reason);
+  }
+
+  private armIdleTimer(): void {
+    const idleMs = this.opts.idleMs ?? 0;
+    if (idleMs > 0 && this.pending === 0 && this.worker) {
+      this.idleTimer = setTimeout(() => this.kill(null), idleMs);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * One loaded model per worker. The page talks to it only through src/bridge.ts; this file
+ * exposes the core's model API over Comlink and nothing else.
+ */
+import * as Comlink from 'comlink';
+import { loadModel, type LoadProgress, type ModelSpec } from '../src/core/models/registry.ts';
+import type { EmbedResult, Embedder, ModelInfo } from '../src/core/models/types.ts';
+import { InputError } from '../src/core/errors.ts';
+
+let model: Embedder | null = null;
+
+const api = {
+  async load(spec: ModelSpec, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
+    model?.dispose();
+    model = null;
+    model = await loadModel(spec, onProgress);
+    return model.info;
+  },
+
+  /** `abortFlag` is shared memory the page sets to 1 to stop between texts (cross-origin isolated pages). */
+  embed(texts: string[], abortFlag?: Int32Array): EmbedResult {
+    if (!model) throw new InputError('No model is loaded in this worker');
+    const signal = abortFlag ? { get aborted() { return Atomics.load(abortFlag, 0) === 1; } } : undefined;
+    const result = model.embed(texts, { signal });
+    return Comlink.transfer(result, [result.vectors.buffer]);
+  },
+
+  info(): ModelInfo | null {
+    return model?.info ?? null;
+  },
+};
+
+export type ModelWorkerApi = typeof api;
+Comlink.expose(api);
