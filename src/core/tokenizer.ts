@@ -2,23 +2,28 @@
  * Tokenizers from `tokenizer.json`.
  *
  * Every tokenizer.json loads through @huggingface/transformers (`PreTrainedTokenizer`). One
- * shape gets a fast path of our own: a WordLevel vocabulary whose pre-tokenizer is a single
- * regex (`Split`, invert: true) after an optional `Lowercase` — the shape of word-vector tables
- * like glove-100d. For it the library spends ~35 µs a sentence in its pipeline stages while a
- * lowercase + `String.match` + `Map.get` does the same work ~10× faster, and the static model's
- * whole cost is tokenization. tests/unit/tokenizer.test.ts checks the fast path against the
- * library token for token.
- */
-import { ModelLoadError } from './errors.ts';
+ * shape gets fast paths of our own: a WordLevel vocabulary whose pre-tokenizer is a single regex
+ * (`Split`, invert: true) after an optional `Lowercase` — the shape of word-vector tables like
+ * glove-100d, whose whole cost is tokenizing. Measured on Moby-Dick sentences (30 words each)
+ * in Node 20: transformers.js 21 µs a sentence, lowercase + String.match + Map.get 8 µs, and
+ * for glove-100d's own pattern the WordScanner 2.2 µs. tests/unit/tokenizer.test.ts checks
+ * both fast paths against the library id for id.
+ */import { ModelLoadError } from './errors.ts';
+import { WORD_PATTERN, WordScanner } from './word-scanner.ts';
 
 export interface TextTokenizer {
   /** Which implementation runs: shown in model info so a speed difference has a visible cause. */
-  readonly implementation: 'fast-wordlevel' | 'transformers.js';
+  readonly implementation: 'word-scanner' | 'fast-wordlevel' | 'transformers.js';
   readonly vocabSize: number;
   /** The unknown token's id, or null when the vocabulary has none. */
   readonly unkId: number | null;
   /** Token ids without special tokens ([CLS]/[SEP] would skew a mean). */
   encode(text: string): number[];
+  /**
+   * The same ids written into `out` (no allocation per text: the static model's hot loop);
+   * returns how many there are, which may exceed out.length — then call again with a bigger one.
+   */
+  encodeInto(text: string, out: Int32Array): number;
   /** Median length in characters of the vocabulary's tokens (model2vec uses it to pre-truncate). */
   readonly medianTokenChars: number;
 }
@@ -60,7 +65,9 @@ export async function loadTokenizer(
   const { PreTrainedTokenizer } = await import('@huggingface/transformers');
   let tok: InstanceType<typeof PreTrainedTokenizer>;
   try {
-    tok = new PreTrainedTokenizer(json, {});
+    // transformers.js reads the unknown token from tokenizer_config.json, and has no WordLevel
+    // model of its own (it falls back to a lookup that needs that token to map unknown words).
+    tok = new PreTrainedTokenizer(json, { unk_token: json.model?.unk_token });
   } catch (err) {
     throw new ModelLoadError(file, `could not be loaded by transformers.js: ${(err as Error).message}`);
   }
@@ -73,6 +80,11 @@ export async function loadTokenizer(
     unkId,
     medianTokenChars: medianLength(vocab.keys()),
     encode: (text) => tok.encode(text, { add_special_tokens: false }),
+    encodeInto(text, out) {
+      const ids = tok.encode(text, { add_special_tokens: false });
+      if (ids.length <= out.length) out.set(ids);
+      return ids.length;
+    },
   };
 }
 
@@ -90,22 +102,42 @@ function fastWordLevel(json: TokenizerJson): TextTokenizer | null {
   const vocab = new Map(Object.entries(model.vocab as Record<string, number>));
   const unkId = model.unk_token !== undefined ? (vocab.get(model.unk_token) ?? null) : null;
   const lowercase = normalizer?.type === 'Lowercase';
+  if (lowercase && pre.pattern.Regex === WORD_PATTERN) {
+    const scanner = new WordScanner(vocab, unkId);
+    return {
+      implementation: 'word-scanner',
+      vocabSize: vocab.size,
+      unkId,
+      medianTokenChars: medianLength(vocab.keys()),
+      encode(text) {
+        const out = new Int32Array(text.length + 1);
+        return Array.from(out.subarray(0, scanner.encodeInto(text, out)));
+      },
+      encodeInto: (text, out) => scanner.encodeInto(text, out),
+    };
+  }
   return {
     implementation: 'fast-wordlevel',
     vocabSize: vocab.size,
     unkId,
     medianTokenChars: medianLength(vocab.keys()),
     encode(text) {
+      const out = new Int32Array(text.length + 1); // never more tokens than characters
+      return Array.from(out.subarray(0, this.encodeInto(text, out)));
+    },
+    encodeInto(text, out) {
+      // String.match (one array of strings) allocates less than an exec loop (an array per match).
       const pieces = (lowercase ? text.toLowerCase() : text).match(pattern);
-      if (!pieces) return [];
-      const ids = new Array<number>(pieces.length);
+      if (!pieces) return 0;
       let n = 0;
-      for (const piece of pieces) {
-        const id = vocab.get(piece) ?? unkId;
-        if (id !== null) ids[n++] = id;
+      for (let i = 0; i < pieces.length; i++) {
+        const id = vocab.get(pieces[i]) ?? unkId;
+        if (id !== null) {
+          if (n < out.length) out[n] = id;
+          n++;
+        }
       }
-      ids.length = n;
-      return ids;
+      return n;
     },
   };
 }

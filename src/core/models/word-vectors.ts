@@ -4,14 +4,10 @@
  * static model kind loads them with no code of its own, and any model2vec reader can too.
  */
 import { writeSafetensors } from '../safetensors.ts';
+import { WORD_PATTERN } from '../word-scanner.ts';
 
-/**
- * Word pieces the way GloVe's corpus was tokenized, closely enough: runs of letters/digits
- * (hyphenated compounds kept whole, as the GloVe vocabulary has them), and each other
- * non-space character alone. Written without \w or \b so transformers.js compiles it unchanged
- * and our fast tokenizer path applies.
- */
-export const WORD_PATTERN = '[\\p{L}\\p{M}\\p{N}]+(?:-[\\p{L}\\p{M}\\p{N}]+)*|[^\\s\\p{L}\\p{M}\\p{N}]';
+export { WORD_PATTERN };
+
 
 export interface WordTable {
   /** Most frequent first: the build keeps a prefix and SIF weights use the rank. */
