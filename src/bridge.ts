@@ -35,7 +35,9 @@ export class WorkerBridge<Api> {
   private ready: Promise<void> | null = null;
   private tail: Promise<unknown> = Promise.resolve();
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
-  private failRunning: ((err: Error) => void) | null = null;
+  /** Rejects when the current worker is terminated or crashes, failing the call in flight. */
+  private died: Promise<never> | null = null;
+  private reportDeath: (err: Error) => void = noop;
   private disposed = false;
   private pending = 0;
   /** Workers created so far: 1 after the first call, more after restarts. */
@@ -75,34 +77,21 @@ export class WorkerBridge<Api> {
     if (this.disposed) throw new Error('This model was unloaded.');
     await this.start();
     const remote = this.remote!;
+    const died = this.died!;
     const abortFlag = globalThis.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
-    return new Promise<R>((resolve, reject) => {
-      let graceTimer: ReturnType<typeof setTimeout> | undefined;
-      const onAbort = () => {
-        if (abortFlag) Atomics.store(abortFlag, 0, 1);
-        graceTimer = setTimeout(() => this.kill(new AbortError()), abortFlag ? (this.opts.abortGraceMs ?? 250) : 0);
-      };
-      const settle = () => {
-        clearTimeout(graceTimer);
-        signal?.removeEventListener('abort', onAbort);
-        this.failRunning = null;
-      };
-      this.failRunning = (err) => {
-        settle();
-        reject(err);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      fn(remote, { abortFlag }).then(
-        (value) => {
-          settle();
-          resolve(value);
-        },
-        (err) => {
-          settle();
-          reject(err);
-        },
-      );
-    });
+    let graceTimer: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = () => {
+      if (abortFlag) Atomics.store(abortFlag, 0, 1);
+      graceTimer = setTimeout(() => this.kill(new AbortError()), abortFlag ? (this.opts.abortGraceMs ?? 250) : 0);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      // A worker that dies (terminated on abort, crashed, unloaded) rejects its call at once.
+      return await Promise.race([fn(remote, { abortFlag }), died]);
+    } finally {
+      clearTimeout(graceTimer);
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   private start(): Promise<void> {
@@ -111,12 +100,14 @@ export class WorkerBridge<Api> {
     this.starts++;
     this.worker = worker;
     this.remote = Comlink.wrap<Api>(worker);
+    this.died = new Promise<never>((_, reject) => (this.reportDeath = reject));
+    this.died.catch(noop);
     worker.addEventListener('error', (event) => {
       event.preventDefault();
-      this.kill(new Error(`The model's worker stopped: ${event.message || 'it could not start or ran out of memory'}`));
+      this.kill(new Error(`The model's worker stopped: ${event.message || 'its script could not load, or it ran out of memory'}`));
     });
-    const remote = this.remote;
-    this.ready = (this.opts.init ? this.opts.init(remote) : Promise.resolve()).then(noop, (err) => {
+    const init = this.opts.init ? this.opts.init(this.remote) : Promise.resolve();
+    this.ready = Promise.race([init, this.died]).then(noop, (err) => {
       // A failed init leaves nothing usable: the next call starts over in a fresh worker.
       if (this.worker === worker) this.kill(null);
       throw err;
@@ -129,7 +120,7 @@ export class WorkerBridge<Api> {
     this.worker = null;
     this.remote = null;
     this.ready = null;
-    if (reason) this.failRunning?.(reason);
+    if (reason) this.reportDeath(reason);
   }
 
   private armIdleTimer(): void {

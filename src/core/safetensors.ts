@@ -20,7 +20,14 @@ export function readSafetensors(buffer: ArrayBuffer, file = 'model.safetensors')
   if (buffer.byteLength < 8) throw new ModelLoadError(file, `is ${buffer.byteLength} bytes, too short to be a safetensors file`);
   const headerLength = Number(new DataView(buffer).getBigUint64(0, true));
   if (headerLength > buffer.byteLength - 8 || headerLength > 100_000_000) {
-    throw new ModelLoadError(file, `is not a safetensors file (header length ${headerLength} does not fit in ${buffer.byteLength} bytes)`);
+    // A real header that is cut short still starts with '{'; anything else is another kind of file.
+    const looksLikeHeader = headerLength < 100_000_000 && new Uint8Array(buffer)[8] === 0x7b;
+    throw new ModelLoadError(
+      file,
+      looksLikeHeader
+        ? `is truncated: its header alone needs ${8 + headerLength} bytes but the file has ${buffer.byteLength}`
+        : `is not a safetensors file (its first 8 bytes do not give a header length that fits in ${buffer.byteLength} bytes)`,
+    );
   }
   let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
   try {

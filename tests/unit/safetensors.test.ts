@@ -29,6 +29,14 @@ describe('safetensors', () => {
       /^x\.safetensors: is truncated: tensor "big" ends at byte 4\d\d but the file has 200 bytes/,
     );
   });
+  it('tells a file cut inside its header from a file of another kind', () => {
+    const bytes = writeSafetensors({ big: { dtype: 'F32', shape: [100], data: new Float32Array(100) } });
+    expect(() => readSafetensors(bytes.slice(0, 30).buffer as ArrayBuffer, 'x.safetensors')).toThrow(
+      /^x\.safetensors: is truncated: its header alone needs \d+ bytes but the file has 30/,
+    );
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+    expect(() => readSafetensors(png.buffer, 'x.safetensors')).toThrow(/^x\.safetensors: is not a safetensors file/);
+  });
   it('rejects a header whose offsets disagree with the shape', () => {
     const header = JSON.stringify({ t: { dtype: 'F32', shape: [4], data_offsets: [0, 8] } });
     const bytes = new Uint8Array(8 + header.length + 16);
