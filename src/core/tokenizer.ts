@@ -109,10 +109,7 @@ function fastWordLevel(json: TokenizerJson): TextTokenizer | null {
       vocabSize: vocab.size,
       unkId,
       medianTokenChars: medianLength(vocab.keys()),
-      encode(text) {
-        const out = new Int32Array(text.length + 1);
-        return Array.from(out.subarray(0, scanner.encodeInto(text, out)));
-      },
+      encode: (text) => encodeWith(text, (t, out) => scanner.encodeInto(t, out)),
       encodeInto: (text, out) => scanner.encodeInto(text, out),
     };
   }
@@ -122,8 +119,7 @@ function fastWordLevel(json: TokenizerJson): TextTokenizer | null {
     unkId,
     medianTokenChars: medianLength(vocab.keys()),
     encode(text) {
-      const out = new Int32Array(text.length + 1); // never more tokens than characters
-      return Array.from(out.subarray(0, this.encodeInto(text, out)));
+      return encodeWith(text, this.encodeInto);
     },
     encodeInto(text, out) {
       // String.match (one array of strings) allocates less than an exec loop (an array per match).
@@ -140,6 +136,11 @@ function fastWordLevel(json: TokenizerJson): TextTokenizer | null {
       return n;
     },
   };
+}
+
+function encodeWith(text: string, encodeInto: (text: string, out: Int32Array) => number): number[] {
+  const out = new Int32Array(text.length + 1); // never more tokens than characters
+  return Array.from(out.subarray(0, encodeInto(text, out)));
 }
 
 function medianLength(tokens: Iterable<string>): number {

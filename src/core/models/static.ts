@@ -106,8 +106,6 @@ class StaticEmbedder implements Embedder {
     const out = new Float32Array(texts.length * dims);
     const acc = new Float32Array(dims);
     let ids = new Int32Array(1024); // reused for every text; grown when a text has more tokens
-    const int8 = data instanceof Int8Array ? data : null;
-    const f32 = data instanceof Float32Array ? data : null;
     let tokens = 0;
     let truncated = 0;
     for (let t = 0; t < texts.length; t++) {
@@ -133,8 +131,7 @@ class StaticEmbedder implements Embedder {
         }
         const at = (mapping ? mapping[id] : id) * dims;
         const w = rowScale ? rowScale[id] : 1;
-        if (int8) addInt8Row(acc, int8, at, w, dims);
-        else addFloat32Row(acc, f32!, at, w, dims);
+        addRow(acc, data, at, w, dims);
         count++;
       }
       if (cut || dropped) truncated++;
@@ -159,19 +156,9 @@ class StaticEmbedder implements Embedder {
   }
 }
 
-// Unrolled by 4 where the width allows (every real table): ~20% faster in V8 than the plain loop.
-function addFloat32Row(acc: Float32Array, data: Float32Array, at: number, w: number, dims: number) {
-  let d = 0;
-  for (; d + 4 <= dims; d += 4) {
-    acc[d] += data[at + d] * w;
-    acc[d + 1] += data[at + d + 1] * w;
-    acc[d + 2] += data[at + d + 2] * w;
-    acc[d + 3] += data[at + d + 3] * w;
-  }
-  for (; d < dims; d++) acc[d] += data[at + d] * w;
-}
-
-function addInt8Row(acc: Float32Array, data: Int8Array, at: number, w: number, dims: number) {
+// Unrolled by 4 where the width allows (every real table): ~20% faster in V8 than the plain
+// loop. Each worker holds one model, so this call site sees one array type and stays monomorphic.
+function addRow(acc: Float32Array, data: Float32Array | Int8Array, at: number, w: number, dims: number) {
   let d = 0;
   for (; d + 4 <= dims; d += 4) {
     acc[d] += data[at + d] * w;
