@@ -1,0 +1,36 @@
+/**
+ * Rescoring (sentence-transformers' semantic_search_usearch): fetch k × multiplier candidates
+ * with a cheap precision (binary, int8), then score only those with the float32 query against a
+ * richer form of the same rows — the stored float32 vectors, or the int8 values / unpacked bits
+ * themselves as the quantization blog does — and keep the best k.
+ */
+import type { Calibration, Packed, Precision } from '../precision/types.ts';
+import { TopK, type Hit } from './topk.ts';
+
+export interface RescoreSearch {
+  query: Float32Array;
+  dims: number;
+  k: number;
+  /** Candidates fetched = k × multiplier (1 = no rescoring). */
+  multiplier: number;
+  candidates: { precision: Precision; stored: Packed; calibration?: Calibration };
+  rescoreWith: { precision: Precision; stored: Packed };
+}
+
+export function searchWithRescore(s: RescoreSearch): Hit[] {
+  const { query, dims, k, multiplier } = s;
+  const first = s.candidates.precision.topK(query, s.candidates.stored, dims, k * Math.max(1, multiplier), s.candidates.calibration);
+  if (multiplier <= 1) return first.slice(0, k);
+  let norm = 0;
+  for (let d = 0; d < dims; d++) norm += query[d] * query[d];
+  const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+  const row = new Float32Array(dims);
+  const top = new TopK(k);
+  for (const hit of first) {
+    s.rescoreWith.precision.rescoreRow(s.rescoreWith.stored, dims, hit.index, row);
+    let dot = 0;
+    for (let d = 0; d < dims; d++) dot += query[d] * row[d];
+    top.push(hit.index, dot * inv);
+  }
+  return top.result();
+}
