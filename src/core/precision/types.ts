@@ -22,8 +22,8 @@ export interface Precision {
   encode(rows: Float32Array, dims: number, cal?: Calibration): Packed;
   /** Exact top-k of a float32 query against stored rows; higher score is better. */
   topK(query: Float32Array, stored: Packed, dims: number, k: number, cal?: Calibration): Hit[];
-  /** The stored row as numbers for rescoring: float32 values, int8/uint8 values, or 0/1 bits. */
-  rescoreRow(stored: Packed, dims: number, row: number, out: Float32Array): void;
+  /** The stored row as numbers for rescoring: float32 values, dequantized int8/uint8, or 0/1 bits. */
+  rescoreRow(stored: Packed, dims: number, row: number, out: Float32Array, cal?: Calibration): void;
 }
 
 export class PrecisionError extends Error {

@@ -22,20 +22,23 @@ export function topKDotFloat32(query: Float32Array, stored: Float32Array, dims: 
   }
 }
 
-/** Integer dot products (int8 or uint8 storage; the query quantised the same way). */
-export function topKDotInt(query: Int8Array | Uint8Array, stored: Int8Array | Uint8Array, dims: number, top: TopK): void {
+/**
+ * Dot products of float weights with int8/uint8 codes, plus a constant: the int8 precisions
+ * score Σ w_d·code_d + bias, a dequantized dot product (see precision/int8.ts).
+ */
+export function topKDotCodes(weights: Float32Array, bias: number, stored: Int8Array | Uint8Array, dims: number, top: TopK): void {
   const n = stored.length / dims;
   for (let r = 0, at = 0; r < n; r++, at += dims) {
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     let d = 0;
     for (; d + 4 <= dims; d += 4) {
-      s0 += query[d] * stored[at + d];
-      s1 += query[d + 1] * stored[at + d + 1];
-      s2 += query[d + 2] * stored[at + d + 2];
-      s3 += query[d + 3] * stored[at + d + 3];
+      s0 += weights[d] * stored[at + d];
+      s1 += weights[d + 1] * stored[at + d + 1];
+      s2 += weights[d + 2] * stored[at + d + 2];
+      s3 += weights[d + 3] * stored[at + d + 3];
     }
-    for (; d < dims; d++) s0 += query[d] * stored[at + d];
-    const score = s0 + s1 + s2 + s3;
+    for (; d < dims; d++) s0 += weights[d] * stored[at + d];
+    const score = s0 + s1 + s2 + s3 + bias;
     if (score > top.threshold) top.push(r, score);
   }
 }

@@ -1,8 +1,8 @@
 /**
  * Rescoring (sentence-transformers' semantic_search_usearch): fetch k × multiplier candidates
  * with a cheap precision (binary, int8), then score only those with the float32 query against a
- * richer form of the same rows — the stored float32 vectors, or the int8 values / unpacked bits
- * themselves as the quantization blog does — and keep the best k.
+ * richer form of the same rows — the stored float32 vectors, the dequantized int8 rows, or the
+ * unpacked bits as the quantization blog does — and keep the best k.
  */
 import type { Calibration, Packed, Precision } from '../precision/types.ts';
 import { TopK, type Hit } from './topk.ts';
@@ -14,7 +14,7 @@ export interface RescoreSearch {
   /** Candidates fetched = k × multiplier (1 = no rescoring). */
   multiplier: number;
   candidates: { precision: Precision; stored: Packed; calibration?: Calibration };
-  rescoreWith: { precision: Precision; stored: Packed };
+  rescoreWith: { precision: Precision; stored: Packed; calibration?: Calibration };
 }
 
 export function searchWithRescore(s: RescoreSearch): Hit[] {
@@ -27,7 +27,7 @@ export function searchWithRescore(s: RescoreSearch): Hit[] {
   const row = new Float32Array(dims);
   const top = new TopK(k);
   for (const hit of first) {
-    s.rescoreWith.precision.rescoreRow(s.rescoreWith.stored, dims, hit.index, row);
+    s.rescoreWith.precision.rescoreRow(s.rescoreWith.stored, dims, hit.index, row, s.rescoreWith.calibration);
     let dot = 0;
     for (let d = 0; d < dims; d++) dot += query[d] * row[d];
     top.push(hit.index, dot * inv);

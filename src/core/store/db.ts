@@ -1,0 +1,101 @@
+/**
+ * The IndexedDB store (idb). Collections of chunks embedded by one model, vectors packed per
+ * precision in blocks (one record per committed batch, never one per number), and ingestion jobs.
+ *
+ * Crash safety comes from one rule: a batch's chunks, its vector blocks for every precision,
+ * the removal of its pending entries and the job/collection counters are written in ONE
+ * transaction. A tab closed mid-job loses at most the batch in flight; what was committed is
+ * whole, and what was not is still pending, so resuming neither skips nor duplicates.
+ */
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { PrecisionId } from '../precision/types.ts';
+
+export const DB_NAME = 'embedscope';
+export const DB_VERSION = 1;
+
+export interface CollectionRecord {
+  id: string;
+  name: string;
+  modelId: string;
+  /** Dimensions stored (after Matryoshka truncation, when asked for). */
+  dims: number;
+  modelDims: number;
+  precisions: PrecisionId[];
+  /** Per-dimension ranges for int8/uint8, fixed by the first committed batch (or an import). */
+  calibration: { min: number[]; max: number[] } | null;
+  /** Vectors committed = chunks stored; also the next row number. */
+  count: number;
+  createdAt: number;
+}
+
+export interface ChunkRecord {
+  collectionId: string;
+  /** Row number in every precision's vector array. */
+  row: number;
+  text: string;
+  source: string;
+  hash: string;
+}
+
+/** The embedding cache's index: which texts (by content hash) a collection already holds. */
+export interface HashRecord {
+  collectionId: string;
+  hash: string;
+  row: number;
+}
+
+export interface BlockRecord {
+  collectionId: string;
+  precision: PrecisionId;
+  /** First row in this block. */
+  start: number;
+  count: number;
+  data: ArrayBuffer;
+}
+
+export interface PendingRecord {
+  jobId: string;
+  seq: number;
+  text: string;
+  source: string;
+  hash: string;
+}
+
+export interface JobRecord {
+  id: string;
+  collectionId: string;
+  status: 'running' | 'paused' | 'done' | 'failed';
+  total: number;
+  done: number;
+  /** Chunks skipped because the collection already had their text embedded. */
+  cached: number;
+  error: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface StoreSchema extends DBSchema {
+  collections: { key: string; value: CollectionRecord };
+  chunks: { key: [string, number]; value: ChunkRecord };
+  hashes: { key: [string, string]; value: HashRecord };
+  blocks: { key: [string, string, number]; value: BlockRecord };
+  pending: { key: [string, number]; value: PendingRecord };
+  jobs: { key: string; value: JobRecord; indexes: { byCollection: string } };
+}
+
+export type StoreDb = IDBPDatabase<StoreSchema>;
+
+export function openStore(name = DB_NAME): Promise<StoreDb> {
+  return openDB<StoreSchema>(name, DB_VERSION, {
+    upgrade(db) {
+      db.createObjectStore('collections', { keyPath: 'id' });
+      db.createObjectStore('chunks', { keyPath: ['collectionId', 'row'] });
+      // Keys alone answer "is this text embedded already?" for a whole collection in one read.
+      db.createObjectStore('hashes', { keyPath: ['collectionId', 'hash'] });
+      db.createObjectStore('blocks', { keyPath: ['collectionId', 'precision', 'start'] });
+      db.createObjectStore('pending', { keyPath: ['jobId', 'seq'] });
+      const jobs = db.createObjectStore('jobs', { keyPath: 'id' });
+      jobs.createIndex('byCollection', 'collectionId');
+    },
+  });
+}
