@@ -31,12 +31,14 @@ export interface ChunkInput {
 
 const ALL_STORES = ['collections', 'chunks', 'hashes', 'blocks', 'pending', 'jobs'] as const;
 
-function quotaMessage(err: unknown): StoreError | null {
+function quotaMessage(err: unknown, what: 'queue' | 'batch'): StoreError | null {
   const name = (err as { name?: string })?.name;
   if (name !== 'QuotaExceededError') return null;
   return new QuotaError(
-    'Storage is full: the browser refused to store this batch. Nothing from it was saved and the job is paused; ' +
-      'delete a collection or free disk space, then resume.',
+    what === 'batch'
+      ? 'Storage is full: the browser refused to store this batch. Nothing from it was saved and the job is paused; ' +
+          'delete a collection or free disk space, then resume.'
+      : 'Storage is full: the texts could not even be queued, so nothing was stored. Delete a collection or free disk space, then try again.',
   );
 }
 
@@ -139,7 +141,7 @@ export class VectorStore {
     try {
       await tx.done;
     } catch (err) {
-      throw quotaMessage(err) ?? err;
+      throw quotaMessage(err, 'queue') ?? err;
     }
     return job;
   }
@@ -213,7 +215,7 @@ export class VectorStore {
     try {
       await tx.done;
     } catch (err) {
-      throw quotaMessage(err) ?? err;
+      throw quotaMessage(err, 'batch') ?? err;
     }
     return updatedJob;
   }

@@ -1,0 +1,177 @@
+/** Collections in Chromium's real IndexedDB: persistence, a tab closed mid-job, a full disk, exact search. */
+import { expect, test, type Page } from '@playwright/test';
+
+async function loadGlove(page: Page) {
+  await page.getByTestId('nav-playground').click();
+  await page.getByTestId('load-model').click();
+  await expect(page.locator('[data-testid=model-card][data-status=ready]')).toHaveCount(1);
+  await page.getByTestId('nav-collections').click();
+}
+
+/** Reads the store the way the app does, to check its invariants from outside the UI. */
+async function storeState(page: Page) {
+  return page.evaluate(`(async () => {
+    const { VectorStore } = await import('/src/core/store/store.ts');
+    const store = await VectorStore.open();
+    const [c] = await store.listCollections();
+    if (!c) return null;
+    const db = store.db;
+    const all = (s) => IDBKeyRange.bound([c.id, s === 'hashes' ? '' : -Infinity], [c.id, s === 'hashes' ? '\\uffff' : Infinity]);
+    const chunks = await db.count('chunks', all('chunks'));
+    const hashes = await db.count('hashes', all('hashes'));
+    const blockRows = {};
+    for (const p of c.precisions) {
+      const blocks = await db.getAll('blocks', IDBKeyRange.bound([c.id, p, -Infinity], [c.id, p, Infinity]));
+      blockRows[p] = blocks.reduce((n, b) => n + b.count, 0);
+    }
+    const [job] = await store.jobs(c.id);
+    const pending = await db.count('pending', IDBKeyRange.bound([job.id, -Infinity], [job.id, Infinity]));
+    const rows = (await db.getAll('chunks', all('chunks'))).map((ch) => ch.row);
+    const contiguous = rows.every((r, i) => r === i);
+    store.close();
+    return { count: c.count, chunks, hashes, blockRows, pending, job: { status: job.status, total: job.total, done: job.done, error: job.error }, contiguous };
+  })()`) as Promise<{
+    count: number; chunks: number; hashes: number; blockRows: Record<string, number>; pending: number; contiguous: boolean;
+    job: { status: string; total: number; done: number; error: string | null };
+  } | null>;
+}
+
+function expectConsistent(s: NonNullable<Awaited<ReturnType<typeof storeState>>>) {
+  expect(s.chunks).toBe(s.count);
+  expect(s.hashes).toBe(s.count); // one hash per chunk: nothing stored twice
+  for (const rows of Object.values(s.blockRows)) expect(rows).toBe(s.count);
+  expect(s.contiguous).toBe(true);
+  expect(s.job.done + s.pending).toBe(s.job.total);
+}
+
+test.beforeEach(async ({ page }) => {
+  await page.goto('/');
+});
+
+test('a collection persists across a reload and is searched with every precision side by side', async ({ page }) => {
+  await loadGlove(page);
+  await page.getByTestId('batch-size').fill('1024');
+  await page.getByTestId('create-collection').click();
+  await expect.poll(async () => (await storeState(page))?.job.status, { timeout: 60_000 }).toBe('done');
+  await expect(page.getByTestId('job')).toHaveCount(0);
+  const summary = await page.getByTestId('collection-summary').textContent();
+  expect(summary).toMatch(/^[\d,]+ chunks · glove-100d · 100 dims/);
+  const state = await storeState(page);
+  expectConsistent(state!);
+  expect(state!.job.status).toBe('done');
+
+  await page.reload();
+  await page.getByTestId('nav-collections').click();
+  await expect(page.getByTestId('collection-summary')).toHaveText(summary!);
+  await loadGlove(page);
+  await page.getByTestId('search-query').fill('the white whale');
+  await page.getByTestId('search').click();
+  const columns = page.getByTestId('search-column');
+  await expect(columns).toHaveCount(4); // float32, int8, binary, binary + rescore
+  await expect(page.locator('[data-title="float32"] li')).toHaveCount(10);
+  await expect(page.locator('[data-title="binary + rescore ×4 (float32)"] li')).toHaveCount(10);
+  await expect(page.locator('[data-title="float32"] li').first()).toContainText(/whale/i);
+});
+
+test('closing the tab mid-job keeps every committed batch, and the job resumes to completion without duplicates', async ({ page, context }) => {
+  await loadGlove(page);
+  await page.getByTestId('batch-size').fill('4');
+  await page.getByTestId('create-collection').click();
+  await expect.poll(async () => (await storeState(page))?.count ?? 0, { timeout: 30_000 }).toBeGreaterThan(1100);
+  await page.close();
+
+  const second = await context.newPage();
+  await second.goto('/');
+  const afterClose = await storeState(second);
+  expectConsistent(afterClose!);
+  expect(afterClose!.job.status).toBe('running'); // it never got to say otherwise
+  expect(afterClose!.count).toBeLessThan(afterClose!.job.total);
+
+  await second.getByTestId('nav-collections').click();
+  await expect(second.getByTestId('resume-job')).toBeVisible();
+  await loadGlove(second);
+  await second.getByTestId('batch-size').fill('1024');
+  await second.getByTestId('resume-job').click();
+  await expect.poll(async () => (await storeState(second))?.job.status, { timeout: 60_000 }).toBe('done');
+  const done = await storeState(second);
+  expectConsistent(done!);
+  expect(done!.job.status).toBe('done');
+  expect(done!.count).toBe(done!.job.total);
+});
+
+test('a full disk pauses the job with a clear message and leaves the store consistent; it resumes once there is room', async ({ page, context }) => {
+  const cdp = await context.newCDPSession(page);
+  const origin = new URL(page.url()).origin;
+  await loadGlove(page);
+  // Room for the queued texts (~1.2 MB of Moby-Dick) but not for all the vectors (~5 MB).
+  const usage = (await page.evaluate(() => navigator.storage.estimate())).usage ?? 0;
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 6_000_000 });
+  await page.getByTestId('batch-size').fill('512');
+  await page.getByTestId('create-collection').click();
+  await expect(page.getByTestId('collections-error')).toContainText('Storage is full', { timeout: 60_000 });
+  await expect(page.getByTestId('job-error')).toContainText('Storage is full');
+  const full = await storeState(page);
+  expectConsistent(full!);
+  expect(full!.job.status).toBe('paused');
+  expect(full!.count).toBeLessThan(full!.job.total);
+
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin }); // back to the real quota
+  await page.getByTestId('resume-job').click();
+  await expect.poll(async () => (await storeState(page))?.job.status, { timeout: 60_000 }).toBe('done');
+  const done = await storeState(page);
+  expectConsistent(done!);
+  expect(done!.count).toBe(done!.job.total);
+});
+
+test('search over stored random vectors equals a brute-force scan, for every precision', async ({ page }) => {
+  const mismatches = await page.evaluate(`(async () => {
+    const { VectorStore } = await import('/src/core/store/store.ts');
+    const { precisions } = await import('/src/core/precision/index.ts');
+    const { search } = await import('/src/search-client.ts');
+    const store = await VectorStore.open();
+    const dims = 64, n = 3000;
+    let seed = 1;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+    const c = await store.createCollection({ name: 'random', modelId: 'random', modelDims: dims, precisions: ['float32', 'int8', 'uint8', 'binary', 'ubinary'] });
+    const items = Array.from({ length: n }, (_, i) => ({ text: 'row ' + i, source: 'synthetic' }));
+    const job = await store.enqueue(c.id, items);
+    const vectors = new Float32Array(n * dims).map(rand);
+    for (let at = 0; at < n; at += 500) {
+      const batch = await store.nextBatch(job.id, 500);
+      await store.commitBatch(job.id, batch, vectors.subarray(batch[0].seq * dims, (batch[0].seq + batch.length) * dims), dims);
+    }
+    const stored = await store.collection(c.id);
+    const cal = { min: Float32Array.from(stored.calibration.min), max: Float32Array.from(stored.calibration.max) };
+    const mismatches = [];
+    for (const p of Object.keys(precisions)) {
+      const packed = precisions[p].encode(vectors, dims, cal);
+      for (let q = 0; q < 5; q++) {
+        const query = new Float32Array(dims).map(rand);
+        const got = await search({ collectionId: c.id, precision: p, query, k: 10 });
+        const want = precisions[p].topK(query, packed, dims, 10, cal);
+        const same = JSON.stringify(got.hits.map((h) => h.row)) === JSON.stringify(want.map((h) => h.index))
+          && got.hits.every((h) => h.text === 'row ' + h.row);
+        if (!same) mismatches.push(p);
+      }
+    }
+    await store.deleteCollection(c.id);
+    return mismatches;
+  })()`);
+  expect(mismatches).toEqual([]);
+});
+
+test('"Keep data on this device" asks the browser and shows its answer', async ({ page, context }) => {
+  // Permissions belong to the browser context Playwright made, so name it.
+  const cdp = await context.newCDPSession(page);
+  const { targetInfo } = await cdp.send('Target.getTargetInfo');
+  await cdp.send('Browser.setPermission', {
+    permission: { name: 'persistent-storage' },
+    setting: 'granted',
+    origin: new URL(page.url()).origin,
+    browserContextId: targetInfo.browserContextId,
+  });
+  await page.getByTestId('nav-collections').click();
+  await expect(page.getByTestId('storage-usage')).toContainText('used of');
+  await page.getByTestId('persist').click();
+  await expect(page.getByTestId('persist-answer')).toContainText('will keep this data');
+});
