@@ -1,7 +1,8 @@
 /** Collections in this browser's IndexedDB, their jobs, and the actions the Collections view offers. */
 import { VectorStore, type ChunkInput } from '../core/store/store.ts';
 import type { CollectionRecord, JobRecord } from '../core/store/db.ts';
-import type { PrecisionId } from '../core/precision/index.ts';
+import type { Packed, PrecisionId } from '../core/precision/index.ts';
+import { exportJsonl, exportNpy, ImportError, parseJsonlImport, parseNpyImport, type ImportedRows } from '../core/store/transfer.ts';
 import { runIngestJob } from '../core/store/ingest.ts';
 import { describeError } from '../core/errors.ts';
 import { models } from './models.svelte.ts';
@@ -19,6 +20,7 @@ class Collections {
   jobs = $state<JobRecord[]>([]);
   running = $state<Record<string, RunningJob>>({});
   error = $state<string | null>(null);
+  notice = $state<string | null>(null);
   storage = $state<{ usage: number; quota: number; persisted: boolean | null } | null>(null);
   private store: Promise<VectorStore> | null = null;
 
@@ -106,6 +108,62 @@ class Collections {
     }
   }
 
+  /** Downloads a collection: JSONL (text + float32 vector) or NumPy (.npy per precision + manifest + texts). */
+  async exportCollection(collectionId: string, format: 'jsonl' | 'npy') {
+    this.error = null;
+    try {
+      const store = await this.db();
+      const c = await store.collection(collectionId);
+      const chunks = await store.chunks(c.id, Array.from({ length: c.count }, (_, i) => i));
+      const base = c.name.replace(/[^\w.-]+/g, '_') || 'collection';
+      if (format === 'jsonl') {
+        if (!c.precisions.includes('float32')) {
+          throw new Error(`JSONL export writes float32 vectors, and "${c.name}" keeps only ${c.precisions.join(', ')}: use the NumPy export`);
+        }
+        download(`${base}.jsonl`, exportJsonl(chunks, (await store.loadVectors(c.id, 'float32')) as Float32Array, c.dims));
+        return;
+      }
+      const vectors: Partial<Record<PrecisionId, Packed>> = {};
+      for (const p of c.precisions) vectors[p] = await store.loadVectors(c.id, p);
+      const { files } = exportNpy({ name: c.name, model: c.modelId, modelDims: c.modelDims, dims: c.dims, calibration: c.calibration, chunks, vectors });
+      for (const [name, content] of Object.entries(files)) download(`${base}.${name}`, content);
+    } catch (err) {
+      this.error = `Export failed: ${describeError(err)}`;
+    }
+  }
+
+  /** Imports a JSONL file, or a NumPy bundle (manifest.json + float32.npy + texts.jsonl, names may carry a prefix). */
+  async importFiles(list: File[], opts: { modelId?: string; precisions: PrecisionId[] }) {
+    this.error = null;
+    this.notice = null;
+    try {
+      let rows: ImportedRows;
+      const jsonl = list.filter((f) => f.name.endsWith('.jsonl') && !f.name.endsWith('texts.jsonl'));
+      const manifest = list.find((f) => f.name.endsWith('manifest.json'));
+      if (manifest) {
+        const prefix = manifest.name.slice(0, -'manifest.json'.length);
+        const files: Record<string, Uint8Array> = {};
+        for (const f of list) files[f.name.startsWith(prefix) ? f.name.slice(prefix.length) : f.name] = new Uint8Array(await f.arrayBuffer());
+        rows = parseNpyImport(files);
+      } else if (jsonl.length === 1) {
+        rows = parseJsonlImport(await jsonl[0].text(), jsonl[0].name);
+      } else {
+        throw new ImportError('Pick one .jsonl file, or a NumPy bundle: manifest.json with its .npy files and texts.jsonl');
+      }
+      const modelId = rows.model ?? opts.modelId;
+      const model = models.list.find((m) => m.info?.id === modelId);
+      if (!rows.model && model?.info && model.info.dims !== rows.modelDims) {
+        throw new ImportError(`these vectors have ${rows.modelDims} dims but ${model.info.id} gives ${model.info.dims}-dim vectors; queries could not be compared with them`);
+      }
+      const c = await (await this.db()).importCollection(rows, { precisions: opts.precisions, modelId: modelId ?? undefined });
+      this.notice = `Imported ${c.count.toLocaleString()} vectors into "${c.name}"` + (rows.skipped ? `; skipped ${rows.skipped} unreadable lines (${rows.problems.join('; ')})` : '') + '.';
+    } catch (err) {
+      this.error = `Import failed: ${describeError(err)}`;
+    } finally {
+      await this.refresh();
+    }
+  }
+
   pause(jobId: string) {
     this.running[jobId]?.controller.abort();
   }
@@ -119,3 +177,12 @@ class Collections {
 }
 
 export const collections = new Collections();
+
+function download(name: string, content: Uint8Array | string) {
+  const blob = new Blob([content as BlobPart], { type: typeof content === 'string' ? 'application/json' : 'application/octet-stream' });
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}

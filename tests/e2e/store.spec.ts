@@ -1,4 +1,5 @@
 /** Collections in Chromium's real IndexedDB: persistence, a tab closed mid-job, a full disk, exact search. */
+import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 
 async function loadGlove(page: Page) {
@@ -177,4 +178,54 @@ test('"Keep data on this device" asks the browser and shows its answer', async (
   await page.getByTestId('persist').click();
   await expect(page.getByTestId('persist-answer')).toContainText('will keep this data');
   await expect(page.getByTestId('storage')).toContainText('Kept: the browser will not evict it.');
+});
+
+test('a collection exported as JSONL and as NumPy imports back whole; broken files are refused with a reason', async ({ page }) => {
+  await loadGlove(page);
+  await page.getByTestId('nav-playground').click();
+  await page.getByTestId('sentences').fill('The whale breached.\nA ship in a storm.\nThe captain was angry.\nThe sea was calm.');
+  await page.getByTestId('nav-collections').click();
+  await page.getByLabel("The Playground's sentences").check();
+  await page.getByTestId('collection-name').fill('Four');
+  await page.getByTestId('create-collection').click();
+  await expect(page.getByTestId('collection-summary')).toContainText('4 chunks');
+
+  const jsonlDownload = page.waitForEvent('download');
+  await page.getByTestId('export-jsonl').click();
+  const jsonl = await (await jsonlDownload).path();
+
+  const npyDownloads: Promise<import('@playwright/test').Download>[] = [];
+  page.on('download', (d) => npyDownloads.push(Promise.resolve(d)));
+  await page.getByTestId('export-npy').click();
+  await expect.poll(() => npyDownloads.length).toBe(5); // float32, int8, binary, texts, manifest
+  const npyFiles = await Promise.all(npyDownloads.map(async (d) => ({ name: (await d).suggestedFilename(), path: await (await d).path() })));
+
+  await page.getByTestId('delete-collection').click();
+  await expect(page.getByTestId('collection')).toHaveCount(0);
+
+  await page.getByTestId('import-files').setInputFiles({ name: 'Four.jsonl', mimeType: 'application/json', buffer: readFileSync(jsonl) });
+  await expect(page.getByTestId('collections-notice')).toContainText('Imported 4 vectors into "Four"');
+  await page.getByTestId('import-files').setInputFiles(npyFiles.map((f) => f.path).map((p, i) => ({ name: npyFiles[i].name, mimeType: 'application/octet-stream', buffer: readFileSync(p) })));
+  await expect(page.getByTestId('collections-notice')).toContainText('Imported 4 vectors into "Four"');
+  await expect(page.getByTestId('collection')).toHaveCount(2);
+
+  await page.getByTestId('search-query').first().fill('whale');
+  await page.getByTestId('search').first().click();
+  await expect(page.locator('[data-title="float32"] li').first()).toContainText('The whale breached.');
+
+  // Broken inputs: a truncated .npy, and JSONL whose vectors do not fit the model.
+  const manifest = npyFiles.find((f) => f.name.endsWith('manifest.json'))!;
+  const f32 = npyFiles.find((f) => f.name.endsWith('float32.npy'))!;
+  const texts = npyFiles.find((f) => f.name.endsWith('texts.jsonl'))!;
+  await page.getByTestId('import-files').setInputFiles([
+    { name: manifest.name, mimeType: 'application/json', buffer: readFileSync(manifest.path) },
+    { name: f32.name, mimeType: 'application/octet-stream', buffer: readFileSync(f32.path).subarray(0, 200) },
+    { name: texts.name, mimeType: 'application/json', buffer: readFileSync(texts.path) },
+  ]);
+  await expect(page.getByTestId('collections-error')).toContainText('Import failed: float32.npy is truncated');
+  await page.getByTestId('import-files').setInputFiles({ name: 'small.jsonl', mimeType: 'application/json', buffer: Buffer.from('{"text":"x","vector":[1,2,3]}\n') });
+  await expect(page.getByTestId('collections-error')).toContainText('these vectors have 3 dims but glove-100d gives 100-dim vectors');
+  await page.getByTestId('import-files').setInputFiles({ name: 'junk.jsonl', mimeType: 'application/octet-stream', buffer: Buffer.from([0, 159, 146, 150, 255]) });
+  await expect(page.getByTestId('collections-error')).toContainText('junk.jsonl has no usable lines');
+  await expect(page.getByTestId('collection')).toHaveCount(2); // nothing half-imported
 });

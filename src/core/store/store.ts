@@ -4,6 +4,7 @@
  */
 import { calibrate, precisionById, truncateDims, type Packed, type PrecisionId } from '../precision/index.ts';
 import { contentHash } from './hash.ts';
+import type { ImportedRows } from './transfer.ts';
 import { openStore, type ChunkRecord, type CollectionRecord, type JobRecord, type PendingRecord, type StoreDb } from './db.ts';
 
 export class StoreError extends Error {
@@ -155,10 +156,13 @@ export class VectorStore {
    * Stores one embedded batch: chunks, a block per precision, the end of their pending entries,
    * and the counters — all in one transaction (or nothing, on failure).
    */
-  async commitBatch(jobId: string, batch: PendingRecord[], vectors: Float32Array, modelDims: number): Promise<JobRecord> {
-    if (vectors.length !== batch.length * modelDims) {
-      throw new StoreError(`got ${vectors.length / modelDims} vectors for a batch of ${batch.length} texts`);
-    }
+  async commitBatch(
+    jobId: string,
+    batch: PendingRecord[],
+    vectors: Float32Array,
+    modelDims: number,
+    opts: { alreadyTruncated?: boolean } = {},
+  ): Promise<JobRecord> {
     const job = await this.db.get('jobs', jobId);
     if (!job) throw new StoreError(`no job with id ${jobId}`);
     const collection = await this.collection(job.collectionId);
@@ -168,7 +172,11 @@ export class VectorStore {
       );
     }
     const dims = collection.dims;
-    const rows = truncateDims(vectors, modelDims, dims);
+    const width = opts.alreadyTruncated ? dims : modelDims;
+    if (vectors.length !== batch.length * width) {
+      throw new StoreError(`got ${vectors.length / width} vectors for a batch of ${batch.length} texts`);
+    }
+    const rows = opts.alreadyTruncated ? vectors : truncateDims(vectors, modelDims, dims);
     let calibration = collection.calibration;
     const needsCalibration = collection.precisions.some((p) => precisionById(p).needsCalibration);
     if (needsCalibration && !calibration) {
@@ -218,6 +226,39 @@ export class VectorStore {
       throw quotaMessage(err, 'batch') ?? err;
     }
     return updatedJob;
+  }
+
+  /** A new collection from imported rows (texts + float32 vectors), committed batch by batch like any job. */
+  async importCollection(rows: ImportedRows, opts: { precisions: PrecisionId[]; modelId?: string }): Promise<CollectionRecord> {
+    const modelId = opts.modelId ?? rows.model;
+    if (!modelId) throw new StoreError('say which model made these vectors: a collection is searched with queries from the same model');
+    const collection = await this.createCollection({
+      name: rows.name,
+      modelId,
+      modelDims: rows.modelDims,
+      dims: rows.dims,
+      precisions: opts.precisions,
+    });
+    if (rows.calibration) {
+      if (rows.calibration.min.length !== rows.dims) throw new StoreError(`the calibration has ${rows.calibration.min.length} dims, the vectors ${rows.dims}`);
+      await this.db.put('collections', { ...collection, calibration: rows.calibration });
+    }
+    const job = await this.enqueue(collection.id, rows.texts);
+    // enqueue drops repeated texts; each kept text takes the vector of its first occurrence.
+    const rowOf = new Map<string, number>();
+    rows.texts.forEach((t, r) => rowOf.has(t.text) || rowOf.set(t.text, r));
+    for (;;) {
+      const batch = await this.nextBatch(job.id, 1024);
+      if (batch.length === 0) break;
+      const vectors = new Float32Array(batch.length * rows.dims);
+      batch.forEach((b, i) => {
+        const r = rowOf.get(b.text)!;
+        vectors.set(rows.float32.subarray(r * rows.dims, (r + 1) * rows.dims), i * rows.dims);
+      });
+      await this.commitBatch(job.id, batch, vectors, rows.modelDims, { alreadyTruncated: true });
+    }
+    await this.setJobStatus(job.id, 'done');
+    return this.collection(collection.id);
   }
 
   async setJobStatus(jobId: string, status: JobRecord['status'], error: string | null = null): Promise<JobRecord> {
