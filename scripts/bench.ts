@@ -20,11 +20,14 @@ const { values } = parseArgs({
     repeats: { type: 'string', default: '5' },
     batch: { type: 'string', default: '1024' },
     'max-sentences': { type: 'string' },
+    'search-sizes': { type: 'string', default: '100000,1000000' },
+    'search-dims': { type: 'string', default: '512' },
+    ingest: { type: 'string', default: '100000' },
   },
 });
 const suite = values.suite!;
-if (!['static', 'all'].includes(suite)) {
-  console.error(`Unknown suite "${suite}". Suites: static, all (transformer and search arrive with their issues).`);
+if (!['static', 'search', 'all'].includes(suite)) {
+  console.error(`Unknown suite "${suite}". Suites: static, search, all (transformer arrives with its issue).`);
   process.exit(2);
 }
 
@@ -50,6 +53,9 @@ try {
     repeats: Number(values.repeats),
     batchSize: Number(values.batch),
     maxSentences: values['max-sentences'] ? Number(values['max-sentences']) : undefined,
+    searchSizes: values['search-sizes']!.split(',').map(Number),
+    searchDims: Number(values['search-dims']),
+    ingest: Number(values.ingest),
   };
   // A string, not a function: tsx's compiled functions reference helpers that do not exist in the page.
   report = await page.evaluate(
@@ -85,19 +91,19 @@ function gitCommit(): string | null {
 
 function printTable(rows: BenchRow[]) {
   const fmt = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
+  const variant = (r: BenchRow) => [r.model, r.dtype, r.backend, r.precision].filter((x) => x !== undefined && x !== '').join(' ');
+  const size = (r: BenchRow) => (r.n !== undefined ? `n=${r.n}` : r.batch !== undefined ? `batch=${r.batch}` : '');
   const lines = rows.map((r) => [
     r.suite,
-    String(r.model ?? ''),
-    String(r.dtype ?? ''),
-    String(r.backend ?? ''),
-    String(r.batch ?? ''),
+    variant(r),
+    size(r),
     r.metric,
     fmt(r.value),
     typeof r.min === 'number' ? `${fmt(r.min)} – ${fmt(r.max as number)}` : '',
   ]);
-  const head = ['suite', 'model', 'dtype', 'backend', 'batch', 'metric', 'median', 'min – max'];
+  const head = ['suite', 'variant', 'size', 'metric', 'median', 'min – max'];
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const row = (cells: string[]) => cells.map((c, i) => (i >= 6 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
+  const row = (cells: string[]) => cells.map((c, i) => (i >= 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
   console.log(`\n${row(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
   for (const l of lines) console.log(row(l));
 }

@@ -1,5 +1,8 @@
 /** The page's handle on the search worker: one worker for all collections, behind the bridge. */
+import * as Comlink from 'comlink';
 import { WorkerBridge } from './bridge.ts';
+import type { SearchBenchOptions } from './bench/search.ts';
+import type { BenchRow } from './bench/run.ts';
 import type { SearchRequest, SearchResponse, SearchWorkerApi } from '../workers/search.worker.ts';
 
 const bridge = new WorkerBridge<SearchWorkerApi>({
@@ -10,6 +13,10 @@ const bridge = new WorkerBridge<SearchWorkerApi>({
 
 export function search(req: SearchRequest, signal?: AbortSignal): Promise<SearchResponse> {
   return bridge.call((api) => api.search(req), signal);
+}
+
+export function benchSearch(opts: SearchBenchOptions, log: (line: string) => void): Promise<BenchRow[]> {
+  return bridge.call((api) => api.bench(opts, Comlink.proxy(log)));
 }
 
 export function forgetCollection(collectionId: string): Promise<void> {

@@ -7,6 +7,8 @@ import { VectorStore } from '../src/core/store/store.ts';
 import { precisionById, type Packed, type PrecisionId } from '../src/core/precision/index.ts';
 import { searchWithRescore } from '../src/core/search/rescore.ts';
 import type { CollectionRecord } from '../src/core/store/db.ts';
+import type { SearchBenchOptions } from '../src/bench/search.ts';
+import type { BenchRow } from '../src/bench/run.ts';
 
 export interface SearchRequest {
   collectionId: string;
@@ -86,6 +88,12 @@ const api = {
       loadMs,
       bytes: first.data.byteLength,
     };
+  },
+
+  /** The search benchmark suite runs here, where searches run (src/bench/search.ts). */
+  async bench(opts: SearchBenchOptions, log?: (line: string) => void): Promise<BenchRow[]> {
+    const { runSearchBench } = await import('../src/bench/search.ts');
+    return runSearchBench(opts, log ?? (() => {}));
   },
 
   /** Forget loaded vectors (after a collection is deleted or replaced). */

@@ -18,7 +18,11 @@ export interface BenchRow {
 }
 
 export interface BenchOptions {
-  suite: 'static' | 'all';
+  suite: 'static' | 'search' | 'all';
+  /** Search suite: collection sizes, dims and vectors to ingest. */
+  searchSizes?: number[];
+  searchDims?: number;
+  ingest?: number;
   /** Timed passes after the warm-up. */
   repeats?: number;
   /** Sentences per call to the worker. */
@@ -115,14 +119,23 @@ async function benchStaticModel(entry: (typeof catalog)[number], texts: string[]
 }
 
 export async function runBench(opts: BenchOptions): Promise<BenchReport> {
-  const sentences = await loadCorpus(opts.maxSentences);
-  // A timed pass of at least ~30k sentences: Moby-Dick alone (9.8k) passes in ~0.1 s, short
-  // enough for one scheduler hiccup on a shared machine to move the median.
-  const texts: string[] = [];
-  while (texts.length < Math.min(30_000, sentences.length * 100)) texts.push(...sentences);
   const results: BenchRow[] = [];
   if (opts.suite === 'static' || opts.suite === 'all') {
+    const sentences = await loadCorpus(opts.maxSentences);
+    // A timed pass of at least ~30k sentences: Moby-Dick alone (9.8k) passes in ~0.1 s, short
+    // enough for one scheduler hiccup on a shared machine to move the median.
+    const texts: string[] = [];
+    while (texts.length < Math.min(30_000, sentences.length * 100)) texts.push(...sentences);
     for (const entry of catalog.filter((m) => m.kind === 'static')) results.push(...(await benchStaticModel(entry, texts, opts)));
+  }
+  if (opts.suite === 'search' || opts.suite === 'all') {
+    const { benchSearch } = await import('../search-client.ts');
+    results.push(
+      ...(await benchSearch(
+        { sizes: opts.searchSizes ?? [100_000, 1_000_000], dims: opts.searchDims ?? 512, repeats: opts.repeats ?? 5, ingest: opts.ingest ?? 100_000 },
+        opts.onLog ?? (() => {}),
+      )),
+    );
   }
   return { env: environment(), results };
 }

@@ -76,6 +76,7 @@ class Collections {
 
   /** Runs (or resumes) a job with a loaded model of the collection's id. */
   async run(jobId: string, batchSize = 256) {
+    if (this.running[jobId]) return; // one runner per job
     this.error = null;
     const store = await this.db();
     const job = await store.job(jobId);

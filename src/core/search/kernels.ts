@@ -59,8 +59,9 @@ export function topKHamming(query: Uint8Array, stored: Uint8Array, bytesPerRow: 
   const n = stored.length / bytesPerRow;
   if (bytesPerRow % 4 === 0 && stored.byteOffset % 4 === 0 && query.byteOffset % 4 === 0) {
     const words = bytesPerRow / 4;
-    const q = new Uint32Array(query.buffer, query.byteOffset, words);
-    const s = new Uint32Array(stored.buffer, stored.byteOffset, stored.length / 4);
+    // Int32 views: XOR and popcount only need the bits, and V8 keeps int32 values unboxed.
+    const q = new Int32Array(query.buffer, query.byteOffset, words);
+    const s = new Int32Array(stored.buffer, stored.byteOffset, stored.length / 4);
     for (let r = 0, at = 0; r < n; r++, at += words) {
       let dist = 0;
       for (let w = 0; w < words; w++) dist += popcount32(q[w] ^ s[at + w]);

@@ -30,7 +30,8 @@ export interface ChunkInput {
   source: string;
 }
 
-const ALL_STORES = ['collections', 'chunks', 'hashes', 'blocks', 'pending', 'jobs'] as const;
+const ALL_STORES = ['collections', 'chunkBlocks', 'hashBlocks', 'blocks', 'pending', 'jobs'] as const;
+const rowsOf = (id: string) => IDBKeyRange.bound([id, -Infinity], [id, Infinity]);
 
 function quotaMessage(err: unknown, what: 'queue' | 'batch'): StoreError | null {
   const name = (err as { name?: string })?.name;
@@ -92,8 +93,8 @@ export class VectorStore {
     const jobs = await tx.objectStore('jobs').index('byCollection').getAll(id);
     await Promise.all([
       tx.objectStore('collections').delete(id),
-      tx.objectStore('chunks').delete(IDBKeyRange.bound([id, -Infinity], [id, Infinity])),
-      tx.objectStore('hashes').delete(IDBKeyRange.bound([id, ''], [id, '\uffff'])),
+      tx.objectStore('chunkBlocks').delete(rowsOf(id)),
+      tx.objectStore('hashBlocks').delete(rowsOf(id)),
       tx.objectStore('blocks').delete(IDBKeyRange.bound([id, ''], [id, '\uffff'])),
       ...jobs.map((j) => tx.objectStore('pending').delete(IDBKeyRange.bound([j.id, -Infinity], [j.id, Infinity]))),
       ...jobs.map((j) => tx.objectStore('jobs').delete(j.id)),
@@ -108,11 +109,14 @@ export class VectorStore {
   async enqueue(collectionId: string, items: ChunkInput[]): Promise<JobRecord> {
     await this.collection(collectionId);
     const hashes = await Promise.all(items.map((i) => contentHash(i.text)));
-    const tx = this.db.transaction(['hashes', 'pending', 'jobs'], 'readwrite');
-    // One read of the collection's hashes, not one awaited lookup per text (9.5k round trips
-    // took seconds for Moby-Dick).
-    const existing = await tx.objectStore('hashes').getAllKeys(IDBKeyRange.bound([collectionId, ''], [collectionId, '\uffff']));
-    const seen = new Set<string>(existing.map((key) => key[1] as string));
+    const tx = this.db.transaction(['hashBlocks', 'pending', 'jobs'], 'readwrite');
+    // Everything the collection holds, and everything other unfinished jobs of it will add:
+    // a text queued twice would otherwise be stored twice.
+    const seen = new Set<string>();
+    for (const block of await tx.objectStore('hashBlocks').getAll(rowsOf(collectionId))) for (const h of block.hashes) seen.add(h);
+    for (const other of await this.jobsIn(tx.objectStore('jobs'), collectionId)) {
+      for (const p of await tx.objectStore('pending').getAll(rowsOf(other.id))) seen.add(p.hash);
+    }
     const jobId = crypto.randomUUID();
     let seq = 0;
     let cached = 0;
@@ -163,63 +167,53 @@ export class VectorStore {
     modelDims: number,
     opts: { alreadyTruncated?: boolean } = {},
   ): Promise<JobRecord> {
-    const job = await this.db.get('jobs', jobId);
-    if (!job) throw new StoreError(`no job with id ${jobId}`);
-    const collection = await this.collection(job.collectionId);
+    if (batch.length === 0) throw new StoreError('an empty batch');
+    // Read and write in one transaction: counters and the pending check cannot go stale.
+    const tx = this.db.transaction(ALL_STORES, 'readwrite');
+    const abort = (message: string): never => {
+      tx.abort();
+      tx.done.catch(() => {});
+      throw new StoreError(message);
+    };
+    const job = await tx.objectStore('jobs').get(jobId);
+    if (!job) return abort(`no job with id ${jobId}`);
+    const collection = await tx.objectStore('collections').get(job.collectionId);
+    if (!collection) return abort('the collection was deleted while its job ran');
+    if ((await tx.objectStore('pending').getKey([jobId, batch[0].seq])) === undefined) {
+      return abort('this batch was already stored (is the job running twice?)');
+    }
     if (modelDims !== collection.modelDims) {
-      throw new StoreError(
-        `this collection holds ${collection.modelDims}-dim vectors from ${collection.modelId}; the model gave ${modelDims}-dim vectors`,
-      );
+      return abort(`this collection holds ${collection.modelDims}-dim vectors from ${collection.modelId}; the model gave ${modelDims}-dim vectors`);
     }
     const dims = collection.dims;
     const width = opts.alreadyTruncated ? dims : modelDims;
-    if (vectors.length !== batch.length * width) {
-      throw new StoreError(`got ${vectors.length / width} vectors for a batch of ${batch.length} texts`);
-    }
+    if (vectors.length !== batch.length * width) return abort(`got ${vectors.length / width} vectors for a batch of ${batch.length} texts`);
     const rows = opts.alreadyTruncated ? vectors : truncateDims(vectors, modelDims, dims);
     let calibration = collection.calibration;
-    const needsCalibration = collection.precisions.some((p) => precisionById(p).needsCalibration);
-    if (needsCalibration && !calibration) {
-      const cal = calibrate(rows, dims);
-      calibration = { min: Array.from(cal.min), max: Array.from(cal.max) };
+    if (!calibration && collection.precisions.some((p) => precisionById(p).needsCalibration)) {
+      // The first batch fixes the int8 ranges for the collection (values outside later clamp).
+      const fresh = calibrate(rows, dims);
+      calibration = { min: Array.from(fresh.min), max: Array.from(fresh.max) };
     }
     const cal = calibration ? { min: Float32Array.from(calibration.min), max: Float32Array.from(calibration.max) } : undefined;
-
-    const tx = this.db.transaction(ALL_STORES, 'readwrite');
-    const hashes = tx.objectStore('hashes');
-    // Rows another job committed meanwhile are dropped here, so a text is never stored twice.
-    const present = await Promise.all(batch.map((b) => hashes.getKey([collection.id, b.hash])));
-    const keep = batch.flatMap((_, i) => (present[i] === undefined ? [i] : []));
     const start = collection.count;
-    const kept = new Float32Array(keep.length * dims);
-    keep.forEach((i, j) => kept.set(rows.subarray(i * dims, (i + 1) * dims), j * dims));
-    keep.forEach((i, j) => {
-      const chunk: ChunkRecord = { collectionId: collection.id, row: start + j, text: batch[i].text, source: batch[i].source, hash: batch[i].hash };
-      tx.objectStore('chunks').add(chunk);
-      hashes.add({ collectionId: collection.id, hash: chunk.hash, row: chunk.row });
-    });
-    if (keep.length > 0) {
-      for (const p of collection.precisions) {
-        const packed = precisionById(p).encode(kept, dims, cal);
-        tx.objectStore('blocks').add({
-          collectionId: collection.id,
-          precision: p,
-          start,
-          count: keep.length,
-          data: packed.buffer.slice(packed.byteOffset, packed.byteOffset + packed.byteLength) as ArrayBuffer,
-        });
-      }
+    tx.objectStore('chunkBlocks').add({ collectionId: collection.id, start, texts: batch.map((b) => b.text), sources: batch.map((b) => b.source) });
+    tx.objectStore('hashBlocks').add({ collectionId: collection.id, start, hashes: batch.map((b) => b.hash) });
+    for (const p of collection.precisions) {
+      const packed = precisionById(p).encode(rows, dims, cal);
+      tx.objectStore('blocks').add({
+        collectionId: collection.id,
+        precision: p,
+        start,
+        count: batch.length,
+        data: packed.buffer.slice(packed.byteOffset, packed.byteOffset + packed.byteLength) as ArrayBuffer,
+      });
     }
-    for (const item of batch) tx.objectStore('pending').delete([jobId, item.seq]);
-    const updatedJob: JobRecord = {
-      ...job,
-      done: job.done + keep.length,
-      cached: job.cached + (batch.length - keep.length),
-      updatedAt: Date.now(),
-      error: null,
-    };
+    // nextBatch returns pending entries in key order, so one range covers the batch.
+    tx.objectStore('pending').delete(IDBKeyRange.bound([jobId, batch[0].seq], [jobId, batch[batch.length - 1].seq]));
+    const updatedJob: JobRecord = { ...job, done: job.done + batch.length, updatedAt: Date.now(), error: null };
     tx.objectStore('jobs').put(updatedJob);
-    tx.objectStore('collections').put({ ...collection, calibration, count: start + keep.length });
+    tx.objectStore('collections').put({ ...collection, calibration, count: start + batch.length });
     try {
       await tx.done;
     } catch (err) {
@@ -297,13 +291,38 @@ export class VectorStore {
     return out;
   }
 
-  async chunks(collectionId: string, rows: number[]): Promise<ChunkRecord[]> {
-    const tx = this.db.transaction('chunks');
-    const found = await Promise.all(rows.map((r) => tx.store.get([collectionId, r])));
-    return found.filter((c): c is ChunkRecord => c !== undefined);
+  /** The chunks at the given rows (search results), or all of them when `rows` is omitted (export). */
+  async chunks(collectionId: string, rows?: number[]): Promise<ChunkRecord[]> {
+    const tx = this.db.transaction(['chunkBlocks', 'hashBlocks']);
+    const toChunks = (texts: { start: number; texts: string[]; sources: string[] }, hashes: { hashes: string[] } | undefined, only?: number) =>
+      texts.texts.flatMap((text, i) =>
+        only === undefined || texts.start + i === only
+          ? [{ collectionId, row: texts.start + i, text, source: texts.sources[i], hash: hashes?.hashes[i] ?? '' }]
+          : [],
+      );
+    if (!rows) {
+      const [texts, hashes] = await Promise.all([tx.objectStore('chunkBlocks').getAll(rowsOf(collectionId)), tx.objectStore('hashBlocks').getAll(rowsOf(collectionId))]);
+      return texts.flatMap((b, i) => toChunks(b, hashes[i]));
+    }
+    return (
+      await Promise.all(
+        rows.map(async (row) => {
+          // The block holding `row` is the one with the largest start ≤ row.
+          const cursor = await tx.objectStore('chunkBlocks').openCursor(IDBKeyRange.bound([collectionId, -Infinity], [collectionId, row]), 'prev');
+          if (!cursor) return [];
+          const hashes = await tx.objectStore('hashBlocks').get([collectionId, cursor.value.start]);
+          return toChunks(cursor.value, hashes, row);
+        }),
+      )
+    ).flat();
   }
 
-  chunkCount(collectionId: string): Promise<number> {
-    return this.db.count('chunks', IDBKeyRange.bound([collectionId, -Infinity], [collectionId, Infinity]));
+  async chunkCount(collectionId: string): Promise<number> {
+    const blocks = await this.db.getAll('hashBlocks', rowsOf(collectionId));
+    return blocks.reduce((n, b) => n + b.hashes.length, 0);
+  }
+
+  private async jobsIn(jobs: { index(name: 'byCollection'): { getAll(key: string): Promise<JobRecord[]> } }, collectionId: string) {
+    return (await jobs.index('byCollection').getAll(collectionId)).filter((j) => j.status !== 'done');
   }
 }
