@@ -66,6 +66,10 @@ test('a collection persists across a reload and is searched with every precision
   await page.reload();
   await page.getByTestId('nav-collections').click();
   await expect(page.getByTestId('collection-summary')).toHaveText(summary!);
+  // Its model is not loaded yet: searching says what to do instead of failing silently.
+  await page.getByTestId('search-query').fill('the white whale');
+  await page.getByTestId('search').click();
+  await expect(page.getByTestId('search-error')).toContainText('Load glove-100d to search this collection');
   await loadGlove(page);
   await page.getByTestId('search-query').fill('the white whale');
   await page.getByTestId('search').click();
