@@ -91,7 +91,7 @@ function gitCommit(): string | null {
 
 function printTable(rows: BenchRow[]) {
   const fmt = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
-  const variant = (r: BenchRow) => [r.model, r.dtype, r.backend, r.precision].filter((x) => x !== undefined && x !== '').join(' ');
+  const variant = (r: BenchRow) => [r.model, r.dtype, r.backend, r.precision, r.kernel].filter((x) => x !== undefined && x !== '').join(' ');
   const size = (r: BenchRow) => (r.n !== undefined ? `n=${r.n}` : r.batch !== undefined ? `batch=${r.batch}` : '');
   const lines = rows.map((r) => [
     r.suite,

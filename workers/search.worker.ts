@@ -5,7 +5,8 @@
 import * as Comlink from 'comlink';
 import { VectorStore } from '../src/core/store/store.ts';
 import { precisionById, type Packed, type PrecisionId } from '../src/core/precision/index.ts';
-import { searchWithRescore } from '../src/core/search/rescore.ts';
+import { rescore } from '../src/core/search/rescore.ts';
+import { HammingIndex } from '../src/core/search/hamming-index.ts';
 import type { CollectionRecord } from '../src/core/store/db.ts';
 import type { SearchBenchOptions } from '../src/bench/search.ts';
 import type { BenchRow } from '../src/bench/run.ts';
@@ -34,19 +35,30 @@ export interface SearchResponse {
   /** Time to read the vectors from IndexedDB when they were not loaded yet, else 0. */
   loadMs: number;
   bytes: number;
+  /** Which scan ran the first stage: the WASM SIMD Hamming kernel or plain JS. */
+  kernel: 'wasm-simd' | 'js';
 }
 
 let store: Promise<VectorStore> | null = null;
-const loaded = new Map<string, { count: number; data: Packed }>();
+interface Loaded {
+  count: number;
+  data: Packed;
+  /** Binary rows also live in WASM memory for the SIMD kernel, where it can run. */
+  index: HammingIndex | null;
+}
+const loaded = new Map<string, Loaded>();
 
-async function vectors(collection: CollectionRecord, precision: PrecisionId): Promise<{ data: Packed; loadMs: number }> {
+async function vectors(collection: CollectionRecord, precision: PrecisionId): Promise<Loaded & { loadMs: number }> {
   const key = `${collection.id}:${precision}`;
   const hit = loaded.get(key);
-  if (hit && hit.count === collection.count) return { data: hit.data, loadMs: 0 };
+  if (hit && hit.count === collection.count) return { ...hit, loadMs: 0 };
   const started = performance.now();
   const data = await (await store!).loadVectors(collection.id, precision);
-  loaded.set(key, { count: collection.count, data });
-  return { data, loadMs: performance.now() - started };
+  const bytesPerRow = precisionById(precision).bytesPerVector(collection.dims);
+  const index = precision.endsWith('binary') ? HammingIndex.create(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), bytesPerRow) : null;
+  const entry = { count: collection.count, data, index };
+  loaded.set(key, entry);
+  return { ...entry, loadMs: performance.now() - started };
 }
 
 const api = {
@@ -63,21 +75,16 @@ const api = {
       : undefined;
     const first = await vectors(collection, req.precision);
     let loadMs = first.loadMs;
+    const p = precisionById(req.precision);
+    const multiplier = req.rescore && req.rescore.multiplier > 1 ? req.rescore.multiplier : 1;
+    const second = multiplier > 1 ? await vectors(collection, req.rescore!.with) : null;
+    loadMs += second?.loadMs ?? 0;
     const started = performance.now();
-    let hits;
-    if (req.rescore && req.rescore.multiplier > 1) {
-      const second = await vectors(collection, req.rescore.with);
-      loadMs += second.loadMs;
-      hits = searchWithRescore({
-        query,
-        dims: collection.dims,
-        k: req.k,
-        multiplier: req.rescore.multiplier,
-        candidates: { precision: precisionById(req.precision), stored: first.data, calibration: cal },
-        rescoreWith: { precision: precisionById(req.rescore.with), stored: second.data, calibration: cal },
-      });
-    } else {
-      hits = precisionById(req.precision).topK(query, first.data, collection.dims, req.k, cal);
+    let hits = first.index
+      ? first.index.topK(new Uint8Array(p.encode(query, collection.dims).buffer), req.k * multiplier)
+      : p.topK(query, first.data, collection.dims, req.k * multiplier, cal);
+    if (second) {
+      hits = rescore(hits, query, collection.dims, req.k, { precision: precisionById(req.rescore!.with), stored: second.data, calibration: cal });
     }
     const searchMs = performance.now() - started;
     const chunks = await s.chunks(collection.id, hits.map((h) => h.index));
@@ -87,6 +94,7 @@ const api = {
       searchMs,
       loadMs,
       bytes: first.data.byteLength,
+      kernel: first.index ? 'wasm-simd' : 'js',
     };
   },
 

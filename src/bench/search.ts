@@ -6,6 +6,7 @@
 import { calibrate, precisions, type Packed, type PrecisionId } from '../core/precision/index.ts';
 import { topKHamming } from '../core/search/kernels.ts';
 import { TopK } from '../core/search/topk.ts';
+import { HammingIndex } from '../core/search/hamming-index.ts';
 import { VectorStore } from '../core/store/store.ts';
 import type { BenchRow } from './run.ts';
 
@@ -55,13 +56,21 @@ export async function runSearchBench(opts: SearchBenchOptions, log: (line: strin
     for (const p of ['float32', 'int8', 'binary'] as const) stored[p] = precisions[p].encode(vectors, dims, cal);
     for (const p of ['float32', 'int8', 'binary'] as const) {
       const t = time(() => precisions[p].topK(query, stored[p]!, dims, 10, cal), repeats);
-      rows.push({ suite: 'search', metric: 'top10_ms', precision: p, n, dims, ...t, repeats });
+      rows.push({ suite: 'search', metric: 'top10_ms', precision: p, kernel: 'js', n, dims, ...t, repeats });
       log(`search: ${p} n=${n} top-10 ${t.value.toFixed(1)} ms`);
     }
+    // What the search worker runs for binary where it can: the WASM SIMD kernel.
+    const bin = stored.binary!;
+    const binBytes = new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength);
+    const qBits = new Uint8Array(precisions.binary.encode(query, dims).buffer);
+    const index = HammingIndex.create(binBytes, dims / 8);
+    const simd = index ? time(() => index.topK(qBits, 10), repeats) : null;
+    if (simd) {
+      rows.push({ suite: 'search', metric: 'top10_ms', precision: 'binary', kernel: 'wasm-simd', n, dims, ...simd, repeats });
+      log(`search: binary (wasm-simd) n=${n} top-10 ${simd.value.toFixed(1)} ms`);
+    }
     if (n === Math.max(...opts.sizes)) {
-      const bin = stored.binary!;
-      const bytes = new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength);
-      const qBits = new Uint8Array(precisions.binary.encode(query, dims).buffer);
+      const bytes = binBytes;
       const scan = time(() => topKHamming(qBits, bytes, dims / 8, new TopK(10)), repeats);
       // Int32 words: Uint32 values above 2^31 are heap numbers in V8 and would slow the reference down.
       const words = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
@@ -77,7 +86,8 @@ export async function runSearchBench(opts: SearchBenchOptions, log: (line: strin
         sink ^= a0 ^ a1 ^ a2 ^ a3;
       }, repeats);
       const gbps = (ms: number) => bytes.byteLength / 1e9 / (ms / 1000);
-      rows.push({ suite: 'search', metric: 'scan_gbps', precision: 'binary', n, dims, value: gbps(scan.value), repeats });
+      rows.push({ suite: 'search', metric: 'scan_gbps', precision: 'binary', kernel: 'js', n, dims, value: gbps(scan.value), repeats });
+      if (simd) rows.push({ suite: 'search', metric: 'scan_gbps', precision: 'binary', kernel: 'wasm-simd', n, dims, value: gbps(simd.value), repeats });
       rows.push({ suite: 'search', metric: 'bandwidth_gbps', n, dims, value: gbps(pass.value), repeats, note: `plain pass summing the same ${bytes.byteLength} bytes (${sink & 1})` });
     }
   }

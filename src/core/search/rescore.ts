@@ -20,14 +20,18 @@ export interface RescoreSearch {
 export function searchWithRescore(s: RescoreSearch): Hit[] {
   const { query, dims, k, multiplier } = s;
   const first = s.candidates.precision.topK(query, s.candidates.stored, dims, k * Math.max(1, multiplier), s.candidates.calibration);
-  if (multiplier <= 1) return first.slice(0, k);
+  return multiplier <= 1 ? first.slice(0, k) : rescore(first, query, dims, k, s.rescoreWith);
+}
+
+/** Scores candidates with the float32 query against `rescoreWith`'s rows; keeps the best k. */
+export function rescore(candidates: Hit[], query: Float32Array, dims: number, k: number, rescoreWith: RescoreSearch['rescoreWith']): Hit[] {
   let norm = 0;
   for (let d = 0; d < dims; d++) norm += query[d] * query[d];
   const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
   const row = new Float32Array(dims);
   const top = new TopK(k);
-  for (const hit of first) {
-    s.rescoreWith.precision.rescoreRow(s.rescoreWith.stored, dims, hit.index, row, s.rescoreWith.calibration);
+  for (const hit of candidates) {
+    rescoreWith.precision.rescoreRow(rescoreWith.stored, dims, hit.index, row, rescoreWith.calibration);
     let dot = 0;
     for (let d = 0; d < dims; d++) dot += query[d] * row[d];
     top.push(hit.index, dot * inv);
