@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildGlove, GLOVE_BUILD_VERSION } from './glove.ts';
-import type { StaticModelFiles } from '../../src/core/models/word-vectors.ts';
+import { buildUseLite, USE_BUILD_VERSION } from './use-lite.ts';
 import { loadStaticModel } from '../../src/core/models/static.ts';
 import { folderFiles } from '../../src/core/models/node-files.ts';
 import { parseSts } from '../../src/core/eval/sts.ts';
@@ -23,10 +23,16 @@ const stsTest = resolve(root, '../shared/data/stsbenchmark/sts-test.csv');
 interface Builder {
   id: string;
   version: number;
-  build(): Promise<StaticModelFiles>;
+  /** Files to write under public/models/<id>/, by relative path. */
+  build(): Promise<Record<string, string | Uint8Array>>;
+  /** STS-B Spearman of the built model, when it can be computed here. */
+  report?: (dir: string) => Promise<number | null>;
 }
 
-const builders: Builder[] = [{ id: 'glove-100d', version: GLOVE_BUILD_VERSION, build: buildGlove }];
+const builders: Builder[] = [
+  { id: 'glove-100d', version: GLOVE_BUILD_VERSION, build: async () => ({ ...(await buildGlove()) }), report: stsbSpearman },
+  { id: 'use-lite', version: USE_BUILD_VERSION, build: buildUseLite },
+];
 
 async function isCurrent(dir: string, version: number): Promise<boolean> {
   try {
@@ -60,11 +66,12 @@ async function buildModels() {
     await mkdir(dir, { recursive: true });
     let bytes = 0;
     for (const [name, content] of Object.entries(files)) {
+      await mkdir(dirname(join(dir, name)), { recursive: true });
       await writeFile(join(dir, name), content);
       bytes += typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
     }
     const buildMs = Math.round(performance.now() - started);
-    const stsb = await stsbSpearman(dir);
+    const stsb = builder.report ? await builder.report(dir) : null;
     const stamp = { id: builder.id, version: builder.version, bytes, buildMs, stsbTestSpearman: stsb };
     // Written last: a build interrupted before this line is redone next time.
     await writeFile(join(dir, 'build.json'), JSON.stringify(stamp, null, 2));
