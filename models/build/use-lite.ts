@@ -14,8 +14,9 @@ import { dirname, join } from 'node:path';
 import { convertTfjsGraph } from '../../src/core/onnx/tf-to-onnx.ts';
 import { readTfjsGraph } from '../../src/core/onnx/tfjs-graph.ts';
 import { DataType } from '../../src/core/onnx/proto.ts';
+import { buildUseTokenizer } from './use-tokenizer.ts';
 
-export const USE_BUILD_VERSION = 1;
+export const USE_BUILD_VERSION = 2;
 export const USE_OUTPUT = 'module_apply_default/Encoder_en/hidden_layers/l2_normalize';
 
 export function useLiteDir(): string {
@@ -66,5 +67,17 @@ export async function buildUseLite(): Promise<Record<string, string | Uint8Array
       build_version: USE_BUILD_VERSION,
     },
   };
-  return { 'config.json': JSON.stringify(config, null, 2), 'onnx/model.onnx': await convertUseLite() };
+  const tokenizerConfig = {
+    tokenizer_class: 'PreTrainedTokenizer',
+    model_max_length: 128, // the graph drops tokens past 128
+    pad_token: '<reserved 0: \ufffd>', // id 0; padded positions are masked out
+    unk_token: '<reserved 0: \ufffd>',
+    padding_side: 'right', // the dense front-end matches the original only with right padding
+  };
+  return {
+    'config.json': JSON.stringify(config, null, 2),
+    'tokenizer.json': await buildUseTokenizer(useLiteDir()),
+    'tokenizer_config.json': JSON.stringify(tokenizerConfig, null, 2),
+    'onnx/model.onnx': await convertUseLite(),
+  };
 }
