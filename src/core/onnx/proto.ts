@@ -164,6 +164,24 @@ function writeValueInfo(w: Writer, v: ValueInfo) {
   );
 }
 
+/** One NodeProto / TensorProto on its own, for rewriting an existing graph field by field. */
+export function encodeNode(n: NodeSpec): Uint8Array {
+  const w = new Writer();
+  for (const i of n.inputs) w.string(1, i);
+  for (const o of n.outputs) w.string(2, o);
+  if (n.name) w.string(3, n.name);
+  w.string(4, n.op);
+  for (const [k, v] of Object.entries(n.attributes ?? {})) w.message(5, (a) => writeAttribute(a, k, v));
+  if (n.domain) w.string(7, n.domain);
+  return w.finish();
+}
+
+export function encodeTensor(t: TensorValue): Uint8Array {
+  const w = new Writer();
+  writeTensor(w, t);
+  return w.finish();
+}
+
 export function encodeModel(spec: ModelSpec): Uint8Array {
   const w = new Writer();
   w.int(1, 8); // ir_version 8 (ONNX 1.10+, opset ≤ 17)
