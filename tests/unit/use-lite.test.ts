@@ -14,6 +14,8 @@ import { Tokenizer } from '@tensorflow-models/universal-sentence-encoder/dist/to
 import { convertUseLite, useLiteDir } from '../../models/build/use-lite.ts';
 import { convertTfjsGraph } from '../../src/core/onnx/tf-to-onnx.ts';
 import { readTfjsGraph } from '../../src/core/onnx/tfjs-graph.ts';
+import { buildUseTokenizer } from '../../models/build/use-tokenizer.ts';
+import { loadTokenizer, parseTokenizerJson } from '../../src/core/tokenizer.ts';
 
 const dir = useLiteDir();
 
@@ -72,6 +74,9 @@ describe('USE-lite converted to ONNX', () => {
   it('gives the original model’s embeddings (mean cosine ≥ 0.9999 over 246 sentences of our own)', async () => {
     const texts = ownSentences();
     expect(texts.length).toBeGreaterThanOrEqual(200);
+    // Our tokenizer.json (what the engine feeds the ONNX model) gives the original's ids for each.
+    const ours = await loadTokenizer(parseTokenizerJson(new TextEncoder().encode(await buildUseTokenizer(dir)).buffer as ArrayBuffer));
+    expect(texts.filter((t) => JSON.stringify(ours.encode(t)) !== JSON.stringify(tokenizer.encode(t)))).toEqual([]);
     let sum = 0;
     let min = 1;
     for (let at = 0; at < texts.length; at += 64) {
