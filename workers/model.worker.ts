@@ -5,23 +5,24 @@
 import * as Comlink from 'comlink';
 import { loadModel, type LoadProgress, type ModelSpec } from '../src/core/models/registry.ts';
 import type { EmbedResult, Embedder, ModelInfo } from '../src/core/models/types.ts';
+import type { TransformerEmbedder } from '../src/core/models/transformer.ts';
 import { InputError } from '../src/core/errors.ts';
 
-let model: Embedder | null = null;
+let model: Embedder | TransformerEmbedder | null = null;
 
 const api = {
   async load(spec: ModelSpec, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
-    model?.dispose();
+    await model?.dispose();
     model = null;
     model = await loadModel(spec, onProgress);
     return model.info;
   },
 
   /** `abortFlag` is shared memory the page sets to 1 to stop between texts (cross-origin isolated pages). */
-  embed(texts: string[], abortFlag?: Int32Array): EmbedResult {
+  async embed(texts: string[], abortFlag?: Int32Array): Promise<EmbedResult> {
     if (!model) throw new InputError('No model is loaded in this worker');
     const signal = abortFlag ? { get aborted() { return Atomics.load(abortFlag, 0) === 1; } } : undefined;
-    const result = model.embed(texts, { signal });
+    const result = await model.embed(texts, { signal });
     return Comlink.transfer(result, [result.vectors.buffer]);
   },
 

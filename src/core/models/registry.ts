@@ -5,10 +5,12 @@
 import { ModelLoadError } from '../errors.ts';
 import { blobFiles, urlFiles, type ModelFiles } from './files.ts';
 import { staticKind } from './static.ts';
+import { transformerKind, type TransformerDtype, type TransformerEmbedder } from './transformer.ts';
 import type { Embedder } from './types.ts';
 
-export const modelKinds = { [staticKind.id]: staticKind } as const;
+export const modelKinds = { [staticKind.id]: staticKind, [transformerKind.id]: transformerKind } as const;
 export type ModelKindId = keyof typeof modelKinds;
+export type BackendChoice = 'auto' | 'wasm' | 'webgpu';
 
 export type ModelSource =
   | { type: 'url'; baseUrl: string; files?: string[] }
@@ -19,6 +21,9 @@ export interface ModelSpec {
   kind: ModelKindId;
   source: ModelSource;
   maxTokens?: number;
+  /** Transformers: which weights file (transformers.js dtype names) and where to run it. */
+  dtype?: TransformerDtype;
+  backend?: BackendChoice;
 }
 
 export interface LoadProgress {
@@ -32,10 +37,15 @@ export function filesFor(source: ModelSource, onProgress?: (p: LoadProgress) => 
   return urlFiles(source.baseUrl, { files: source.files, fetch: onProgress ? progressFetch(onProgress) : fetch });
 }
 
-export async function loadModel(spec: ModelSpec, onProgress?: (p: LoadProgress) => void): Promise<Embedder> {
-  const kind = modelKinds[spec.kind];
-  if (!kind) throw new ModelLoadError(spec.id, `unknown model kind "${spec.kind}"`);
-  return kind.load(filesFor(spec.source, onProgress), { id: spec.id, maxTokens: spec.maxTokens });
+export async function loadModel(spec: ModelSpec, onProgress?: (p: LoadProgress) => void): Promise<Embedder | TransformerEmbedder> {
+  const files = filesFor(spec.source, onProgress);
+  if (spec.kind === transformerKind.id) {
+    // Browser only: onnxruntime-web and its wasm load with the first transformer.
+    const { loadTransformerInBrowser } = await import('./transformer-browser.ts');
+    return loadTransformerInBrowser(files, spec);
+  }
+  if (spec.kind !== staticKind.id) throw new ModelLoadError(spec.id, `unknown model kind "${spec.kind}"`);
+  return staticKind.load(files, { id: spec.id, maxTokens: spec.maxTokens });
 }
 
 /** A fetch that reports bytes as they arrive, so the page can show a progress bar. */

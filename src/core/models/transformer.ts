@@ -49,6 +49,8 @@ export const transformerKind = {
 export interface TransformerLoadOptions {
   id: string;
   dtype?: TransformerDtype;
+  /** A different file for that dtype (the WebGPU-friendly int8 variant, say). */
+  file?: string;
   ort: OrtModule;
   backend: Backend;
   batchSize?: number;
@@ -64,7 +66,7 @@ export interface TransformerEmbedder {
 export async function loadTransformerModel(files: ModelFiles, opts: TransformerLoadOptions): Promise<TransformerEmbedder> {
   const started = performance.now();
   const dtype = opts.dtype ?? 'fp32';
-  const file = DTYPE_FILES[dtype];
+  const file = opts.file ?? DTYPE_FILES[dtype];
   const [configBytes, tokenizerBytes, tokenizerConfigBytes, modelBytes] = await Promise.all(
     ['config.json', 'tokenizer.json', 'tokenizer_config.json', file].map((f) => files.read(f)),
   );
