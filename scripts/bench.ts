@@ -6,6 +6,7 @@
  * Prints a table and writes `{env, results: [{suite, metric, value, …}]}` as JSON.
  */
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { execSync } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -23,11 +24,13 @@ const { values } = parseArgs({
     'search-sizes': { type: 'string', default: '100000,1000000' },
     'search-dims': { type: 'string', default: '512' },
     ingest: { type: 'string', default: '100000' },
+    webgpu: { type: 'boolean', default: false },
+    sentences: { type: 'string', default: '256' },
   },
 });
 const suite = values.suite!;
-if (!['static', 'search', 'all'].includes(suite)) {
-  console.error(`Unknown suite "${suite}". Suites: static, search, all (transformer arrives with its issue).`);
+if (!['static', 'search', 'transformer', 'all'].includes(suite)) {
+  console.error(`Unknown suite "${suite}". Suites: static, transformer, search, all.`);
   process.exit(2);
 }
 
@@ -37,7 +40,7 @@ const address = server.httpServer!.address();
 const port = typeof address === 'object' && address ? address.port : 0;
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...(values.webgpu ? ['--enable-unsafe-webgpu'] : [])],
 });
 let report: BenchReport;
 try {
@@ -56,6 +59,8 @@ try {
     searchSizes: values['search-sizes']!.split(',').map(Number),
     searchDims: Number(values['search-dims']),
     ingest: Number(values.ingest),
+    webgpu: values.webgpu,
+    transformerSentences: Number(values.sentences),
   };
   // A string, not a function: tsx's compiled functions reference helpers that do not exist in the page.
   report = await page.evaluate(
@@ -75,10 +80,53 @@ try {
   await server.close();
 }
 
+if (suite === 'transformer' || suite === 'all') report.results.push(...(await nativeRows(report.results)));
 printTable(report.results);
 if (values.json) {
   await writeFile(values.json, JSON.stringify(report, null, 2));
   console.log(`\nwrote ${values.json}`);
+}
+
+/**
+ * backend "native": onnxruntime-node on the same ONNX files, texts, batches and thread count as
+ * the page's WASM rows, so the report can state the browser/native ratio.
+ */
+async function nativeRows(pageRows: BenchRow[]): Promise<BenchRow[]> {
+  const { readFile } = await import('node:fs/promises');
+  const { splitSentences } = await import('../src/core/corpus/sentences.ts');
+  const { loadTransformerModel } = await import('../src/core/models/transformer.ts');
+  const { folderFiles } = await import('../src/core/models/node-files.ts');
+  const { catalog } = await import('../models/catalog.ts');
+  const ort = await import('onnxruntime-node');
+  const texts = splitSentences(await readFile('public/corpora/moby-dick.txt', 'utf8')).filter((t) => t.length < 400).slice(0, Number(values.sentences));
+  const rows: BenchRow[] = [];
+  for (const entry of catalog.filter((m) => m.kind === 'transformer')) {
+    for (const dtype of ['fp32', 'fp16', 'int8'] as const) {
+      const wasmRow = pageRows.find((r) => r.model === entry.id && r.dtype === dtype && r.backend === 'wasm' && r.metric === 'sentences_per_s');
+      const threads = Number(wasmRow?.threads ?? 1) || 1;
+      const model = await loadTransformerModel(folderFiles(join('public', entry.path)), {
+        id: entry.id, dtype, ort: ort as never, backend: 'node', sessionOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 },
+      });
+      for (const batch of [1, 8, 32]) {
+        const pass = async () => {
+          const t = performance.now();
+          let tokens = 0;
+          for (let i = 0; i < texts.length; i += batch) tokens += (await model.embed(texts.slice(i, i + batch))).tokens;
+          return { ms: performance.now() - t, tokens };
+        };
+        await pass();
+        const passes = [];
+        for (let r = 0; r < Number(values.repeats); r++) passes.push(await pass());
+        const rate = passes.map((p) => (texts.length / p.ms) * 1000).sort((a, b) => a - b);
+        const base = { suite: 'transformer', model: entry.id, dtype, backend: 'native', threads, batch };
+        rows.push({ ...base, metric: 'sentences_per_s', value: rate[rate.length >> 1], min: rate[0], max: rate[rate.length - 1], repeats: rate.length });
+        const wasm = pageRows.find((r) => r.model === entry.id && r.dtype === dtype && r.backend === 'wasm' && r.batch === batch && r.metric === 'sentences_per_s');
+        if (wasm) rows.push({ ...base, metric: 'wasm_to_native_ratio', value: wasm.value / rate[rate.length >> 1], repeats: 1 });
+      }
+      await model.dispose();
+    }
+  }
+  return rows;
 }
 
 function gitCommit(): string | null {

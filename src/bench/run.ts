@@ -18,7 +18,11 @@ export interface BenchRow {
 }
 
 export interface BenchOptions {
-  suite: 'static' | 'search' | 'all';
+  suite: 'static' | 'search' | 'transformer' | 'all';
+  /** Transformer suite: also run on WebGPU (rows say when the adapter is a software one). */
+  webgpu?: boolean;
+  /** Transformer suite: sentences per timed pass. */
+  transformerSentences?: number;
   /** Search suite: collection sizes, dims and vectors to ingest. */
   searchSizes?: number[];
   searchDims?: number;
@@ -118,6 +122,61 @@ async function benchStaticModel(entry: (typeof catalog)[number], texts: string[]
   ];
 }
 
+/** Texts cut into calls of `batch` sentences; one call = one session run (the engine batches by 32). */
+async function timedPass(client: ModelClient, texts: string[], batch: number) {
+  let tokens = 0;
+  const started = performance.now();
+  for (let i = 0; i < texts.length; i += batch) tokens += (await client.embed(texts.slice(i, i + batch))).tokens;
+  return { ms: performance.now() - started, tokens };
+}
+
+async function benchTransformer(entry: (typeof catalog)[number], texts: string[], opts: BenchOptions): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const log = opts.onLog ?? (() => {});
+  const repeats = opts.repeats ?? 5;
+  const { webgpuAdapter, wasmThreads } = await import('../core/models/ort-web.ts');
+  const adapter = await webgpuAdapter();
+  const backends: ('wasm' | 'webgpu')[] = opts.webgpu && adapter.available ? ['wasm', 'webgpu'] : ['wasm'];
+  for (const backend of backends) {
+    for (const dtype of ['fp32', 'fp16', 'int8'] as const) {
+      const spec: ModelSpec = {
+        id: entry.id,
+        kind: 'transformer',
+        dtype,
+        backend,
+        source: { type: 'url', baseUrl: new URL(entry.path, document.baseURI).href, files: entry.files },
+      };
+      const label = backend === 'webgpu' && adapter.fallback ? `webgpu (software: ${adapter.description})` : backend;
+      const base = { suite: 'transformer', model: entry.id, dtype, backend, threads: backend === 'wasm' ? wasmThreads : 0, device: label };
+      const started = performance.now();
+      const client = new ModelClient(spec);
+      let info;
+      try {
+        info = await client.load();
+      } catch (err) {
+        rows.push({ ...base, metric: 'error', value: 0, error: (err as Error).message });
+        continue;
+      }
+      rows.push({ ...base, metric: 'load_ms', value: performance.now() - started, repeats: 1 });
+      rows.push({ suite: 'transformer', model: entry.id, dtype, metric: 'model_bytes', value: info.bytes, repeats: 1 });
+      for (const batch of [1, 8, 32]) {
+        const sample = backend === 'webgpu' && adapter.fallback ? texts.slice(0, 32) : texts; // a software GPU is slow: fewer sentences
+        await timedPass(client, sample.slice(0, Math.min(sample.length, 32)), batch); // warm-up
+        const passes = [];
+        for (let r = 0; r < repeats; r++) passes.push(await timedPass(client, sample, batch));
+        const rate = passes.map((p) => (sample.length / p.ms) * 1000);
+        const tokenRate = passes.map((p) => (p.tokens / p.ms) * 1000);
+        const spread = (xs: number[]) => ({ min: Math.min(...xs), max: Math.max(...xs), repeats: xs.length });
+        rows.push({ ...base, batch, metric: 'sentences_per_s', value: median(rate), ...spread(rate) });
+        rows.push({ ...base, batch, metric: 'tokens_per_s', value: median(tokenRate), ...spread(tokenRate) });
+        log(`${entry.id} ${dtype} ${backend} batch ${batch}: ${median(rate).toFixed(0)} sentences/s`);
+      }
+      client.unload();
+    }
+  }
+  return rows;
+}
+
 export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const results: BenchRow[] = [];
   if (opts.suite === 'static' || opts.suite === 'all') {
@@ -127,6 +186,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     const texts: string[] = [];
     while (texts.length < Math.min(30_000, sentences.length * 100)) texts.push(...sentences);
     for (const entry of catalog.filter((m) => m.kind === 'static')) results.push(...(await benchStaticModel(entry, texts, opts)));
+  }
+  if (opts.suite === 'transformer' || opts.suite === 'all') {
+    const sentences = (await loadCorpus()).filter((t) => t.length < 400).slice(0, opts.transformerSentences ?? 256);
+    for (const entry of catalog.filter((m) => m.kind === 'transformer')) results.push(...(await benchTransformer(entry, sentences, opts)));
   }
   if (opts.suite === 'search' || opts.suite === 'all') {
     const { benchSearch } = await import('../search-client.ts');
