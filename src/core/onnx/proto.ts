@@ -188,16 +188,7 @@ export function encodeModel(spec: ModelSpec): Uint8Array {
   w.string(2, spec.producer);
   if (spec.docString) w.string(6, spec.docString);
   w.message(7, (g) => {
-    for (const n of spec.nodes) {
-      g.message(1, (node) => {
-        for (const i of n.inputs) node.string(1, i);
-        for (const o of n.outputs) node.string(2, o);
-        if (n.name) node.string(3, n.name);
-        node.string(4, n.op);
-        for (const [k, v] of Object.entries(n.attributes ?? {})) node.message(5, (a) => writeAttribute(a, k, v));
-        if (n.domain) node.string(7, n.domain);
-      });
-    }
+    for (const n of spec.nodes) g.bytes(1, encodeNode(n));
     g.string(2, spec.graphName);
     for (const t of spec.initializers) g.message(5, (tw) => writeTensor(tw, t));
     for (const i of spec.inputs) g.message(11, (v) => writeValueInfo(v, i));
