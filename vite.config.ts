@@ -17,6 +17,12 @@ export default defineConfig({
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   worker: { format: 'es' },
+  // Workers import these lazily; pre-bundle them at start so the dev server never discovers a
+  // dependency mid-session and reloads the page (which once killed a model load in CI).
+  optimizeDeps: {
+    entries: ['index.html', 'workers/*.worker.ts'],
+    include: ['onnxruntime-web', '@huggingface/transformers', 'comlink', 'idb'],
+  },
   build: { target: 'es2022', chunkSizeWarningLimit: 2000 },
   test: {
     include: ['tests/unit/**/*.test.ts'],
