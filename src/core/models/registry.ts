@@ -4,6 +4,7 @@
  */
 import { ModelLoadError } from '../errors.ts';
 import { blobFiles, urlFiles, type ModelFiles } from './files.ts';
+import { hubFiles } from './hub.ts';
 import { staticKind } from './static.ts';
 import { transformerKind, type TransformerDtype, type TransformerEmbedder } from './transformer.ts';
 import type { Embedder } from './types.ts';
@@ -14,7 +15,8 @@ export type BackendChoice = 'auto' | 'wasm' | 'webgpu';
 
 export type ModelSource =
   | { type: 'url'; baseUrl: string; files?: string[] }
-  | { type: 'blobs'; files: Record<string, Blob>; label?: string };
+  | { type: 'blobs'; files: Record<string, Blob>; label?: string }
+  | { type: 'hub'; modelId: string; endpoint?: string; revision?: string };
 
 export interface ModelSpec {
   id: string;
@@ -34,6 +36,7 @@ export interface LoadProgress {
 
 export function filesFor(source: ModelSource, onProgress?: (p: LoadProgress) => void): ModelFiles {
   if (source.type === 'blobs') return blobFiles(source.files, source.label);
+  if (source.type === 'hub') return hubFiles(source.modelId, { endpoint: source.endpoint, revision: source.revision, onProgress });
   return urlFiles(source.baseUrl, { files: source.files, fetch: onProgress ? progressFetch(onProgress) : fetch });
 }
 
