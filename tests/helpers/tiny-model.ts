@@ -1,5 +1,5 @@
 /**
- * Tiny static models the tests write themselves, so the suite needs nothing from ../shared.
+ * Tiny static models the tests write themselves, so the suite needs no files from outside the repository.
  * Values are exactly representable in f16 and int8, so expected vectors can be computed by hand.
  */
 import { writeSafetensors, type Dtype } from '../../src/core/safetensors.ts';
