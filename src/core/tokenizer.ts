@@ -36,7 +36,7 @@ interface TokenizerJson {
 }
 
 export function parseTokenizerJson(bytes: ArrayBuffer | null, file = 'tokenizer.json'): TokenizerJson {
-  if (bytes === null) throw new ModelLoadError(file, 'is missing: a static model needs its tokenizer.json');
+  if (bytes === null) throw new ModelLoadError(file, 'is missing: the model cannot turn text into tokens without it');
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));

@@ -55,6 +55,37 @@ class Models {
     return entry;
   }
 
+  /**
+   * Quantizes a loaded ONNX model the person supplied (our quantizer, in a worker) and loads the
+   * result beside it as a new model.
+   */
+  async quantize(key: string): Promise<void> {
+    const entry = this.list.find((m) => m.key === key);
+    const source = entry?.spec.source;
+    if (!entry || source?.type !== 'blobs' || !source.files['onnx/model.onnx']) return;
+    entry.error = null;
+    const { WorkerBridge } = await import('../bridge.ts');
+    const bridge = new WorkerBridge<import('../../workers/tools.worker.ts').ToolsWorkerApi>({
+      create: () => new Worker(new URL('../../workers/tools.worker.ts', import.meta.url), { type: 'module', name: 'quantize' }),
+    });
+    try {
+      // Dynamic int8 runs fastest on WASM; the page's models run there unless WebGPU is chosen.
+      const { bytes, report } = await bridge.call((api) => api.quantize(source.files['onnx/model.onnx'], 'dynamic'));
+      const files = { ...source.files, 'onnx/model_quantized.onnx': new Blob([bytes as BlobPart]) };
+      const ratio = (bytes.byteLength / source.files['onnx/model.onnx'].size).toFixed(2);
+      await this.load({ ...entry.spec, id: `${entry.spec.id}-int8`, dtype: 'int8', source: { ...source, files } }, `${entry.label} · int8 (${report.weights} weights, ${ratio}× the size)`);
+    } catch (err) {
+      entry.error = `Quantizing failed: ${describeError(err)}`;
+    } finally {
+      bridge.dispose();
+    }
+  }
+
+  /** A card that only says why something could not be loaded. */
+  fail(label: string, message: string): void {
+    this.list.push({ key: `failed#${++counter}`, label, spec: { id: label, kind: 'static', source: { type: 'blobs', files: {} } }, status: 'error', info: null, error: message, progress: null });
+  }
+
   unload(key: string): void {
     this.clients.get(key)?.unload();
     this.clients.delete(key);
