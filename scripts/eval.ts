@@ -18,9 +18,8 @@ import { folderFiles } from '../src/core/models/node-files.ts';
 import { parseSts } from '../src/core/eval/sts.ts';
 import { parseBeir } from '../src/core/eval/retrieval.ts';
 import { evaluateRetrieval, evaluateSts, type Embed } from '../src/core/eval/evaluate.ts';
-import { precisionById, type Calibration, type PrecisionId } from '../src/core/precision/index.ts';
+import { calibrate, precisionById, type Calibration, type PrecisionId } from '../src/core/precision/index.ts';
 import { readNpy } from '../src/core/store/transfer.ts';
-import { calibrate } from '../src/core/precision/index.ts';
 
 const { values } = parseArgs({
   options: {

@@ -25,10 +25,6 @@ const api = {
     const result = await model.embed(texts, { signal });
     return Comlink.transfer(result, [result.vectors.buffer]);
   },
-
-  info(): ModelInfo | null {
-    return model?.info ?? null;
-  },
 };
 
 export type ModelWorkerApi = typeof api;

@@ -115,7 +115,7 @@ class Collections {
     try {
       const store = await this.db();
       const c = await store.collection(collectionId);
-      const chunks = await store.chunks(c.id, Array.from({ length: c.count }, (_, i) => i));
+      const chunks = await store.chunks(c.id);
       const base = c.name.replace(/[^\w.-]+/g, '_') || 'collection';
       if (format === 'jsonl') {
         if (!c.precisions.includes('float32')) {

@@ -30,6 +30,23 @@ export function urlFiles(baseUrl: string, opts: { files?: string[]; fetch?: type
   };
 }
 
+/**
+ * The same files, each read at most once: a load that looks at a file and then uses it (or two
+ * sessions of one model, as the WebGPU check makes) downloads it once. Drop it after the load so
+ * the bytes can go.
+ */
+export function readOnce(files: ModelFiles): ModelFiles {
+  const reads = new Map<string, Promise<ArrayBuffer | null>>();
+  return {
+    label: files.label,
+    read(name) {
+      let r = reads.get(name);
+      if (!r) reads.set(name, (r = files.read(name)));
+      return r;
+    },
+  };
+}
+
 /** Files a person dropped or picked; keyed by file name. */
 export function blobFiles(files: Record<string, Blob>, label = 'dropped files'): ModelFiles {
   return {

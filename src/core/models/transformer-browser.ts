@@ -5,13 +5,14 @@
  * unreliable and falls back to WASM, with a warning the page shows.
  */
 import { ModelLoadError } from '../errors.ts';
-import type { ModelFiles } from './files.ts';
+import { readOnce, type ModelFiles } from './files.ts';
 import type { ModelSpec } from './registry.ts';
 import { loadTransformerModel, type OrtModule, type TransformerEmbedder } from './transformer.ts';
 
 const PROBES = ['A man is eating food.', 'The girl is carrying a baby.', 'Stocks fell sharply on Monday morning.', 'Call me Ishmael.'];
 
-export async function loadTransformerInBrowser(files: ModelFiles, spec: ModelSpec): Promise<TransformerEmbedder> {
+export async function loadTransformerInBrowser(source: ModelFiles, spec: ModelSpec): Promise<TransformerEmbedder> {
+  const files = readOnce(source);
   const { ort, webgpuAdapter, wasmThreads } = await import('./ort-web.ts');
   const dtype = spec.dtype ?? 'fp32';
   const choice = spec.backend ?? 'auto';

@@ -24,7 +24,9 @@ export function topKDotFloat32(query: Float32Array, stored: Float32Array, dims: 
 
 /**
  * Dot products of float weights with int8/uint8 codes, plus a constant: the int8 precisions
- * score Σ w_d·code_d + bias, a dequantized dot product (see precision/int8.ts).
+ * score Σ w_d·code_d + bias, a dequantized dot product (see precision/int8.ts). The same loop as
+ * topKDotFloat32 on purpose: one search worker runs both, and a shared function would see
+ * Float32Array and Int8Array rows and lose V8's single-type fast path in its hottest loop.
  */
 export function topKDotCodes(weights: Float32Array, bias: number, stored: Int8Array | Uint8Array, dims: number, top: TopK): void {
   const n = stored.length / dims;

@@ -328,11 +328,6 @@ export class VectorStore {
     ).flat();
   }
 
-  async chunkCount(collectionId: string): Promise<number> {
-    const blocks = await this.db.getAll('hashBlocks', rowsOf(collectionId));
-    return blocks.reduce((n, b) => n + b.hashes.length, 0);
-  }
-
   private async jobsIn(jobs: { index(name: 'byCollection'): { getAll(key: string): Promise<JobRecord[]> } }, collectionId: string) {
     return (await jobs.index('byCollection').getAll(collectionId)).filter((j) => j.status !== 'done');
   }
