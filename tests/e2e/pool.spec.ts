@@ -38,12 +38,13 @@ test('use-lite int8 as a pool of 2 on WASM: two workers, one thread each, same r
 test('a pool embeds a batch split across its instances exactly as one instance does', async ({ page }) => {
   test.setTimeout(120_000);
   await page.goto('/');
-  const result = await page.evaluate(async () => {
+  // A string, as in bridge.spec.ts: the page imports the app's modules from the dev server.
+  const result = await page.evaluate(`(async () => {
     const { ModelClient } = await import('/src/model-client.ts');
     const { catalog } = await import('/models/catalog.ts');
-    const entry = catalog.find((m) => m.id === 'glove-100d')!;
-    const spec = { id: entry.id, kind: 'static' as const, source: { type: 'url' as const, baseUrl: new URL(entry.path, document.baseURI).href, files: entry.files } };
-    const texts = Array.from({ length: 37 }, (_, i) => `sentence number ${i} about whales and ships`);
+    const entry = catalog.find((m) => m.id === 'glove-100d');
+    const spec = { id: entry.id, kind: 'static', source: { type: 'url', baseUrl: new URL(entry.path, document.baseURI).href, files: entry.files } };
+    const texts = Array.from({ length: 37 }, (_, i) => 'sentence number ' + i + ' about whales and ships');
     const one = new ModelClient(spec);
     const pool = new ModelClient(spec, { instances: 3 });
     await Promise.all([one.load(), pool.load()]);
@@ -55,7 +56,7 @@ test('a pool embeds a batch split across its instances exactly as one instance d
     let maxDiff = 0;
     for (let i = 0; i < a.vectors.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a.vectors[i] - b.vectors[i]));
     return { rows: b.rows, dims: b.dims, tokens: [a.tokens, b.tokens], maxDiff, instances: memory.map((m) => m.instance), starts: pool.workerStarts };
-  });
+  })()`) as { rows: number; dims: number; tokens: number[]; maxDiff: number; instances: number[]; starts: number };
   expect(result.rows).toBe(37);
   expect(result.dims).toBe(100);
   expect(result.tokens[1]).toBe(result.tokens[0]);

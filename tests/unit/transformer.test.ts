@@ -68,7 +68,8 @@ describe('mean pooling of last_hidden_state (models that do not pool in-graph)',
       nodes: [{ op: 'Gather', inputs: ['table', 'input_ids'], outputs: ['last_hidden_state'], attributes: { axis: 0 } }],
     });
     const enc = (x: unknown) => new TextEncoder().encode(JSON.stringify(x));
-    const files = memoryFiles({ 'config.json': enc({ hidden_size: 3 }), 'tokenizer.json': enc(wordLevelTokenizer()), 'onnx/model.onnx': model });
+    const raw = { 'config.json': enc({ hidden_size: 3 }), 'tokenizer.json': enc(wordLevelTokenizer()), 'onnx/model.onnx': model };
+    const files = memoryFiles(raw);
     const m = await loadTransformerModel(files, { id: 'tiny', ort, backend: 'node' });
     const r = await m.embed(['apple banana', 'cherry', 'dog apple banana']);
     const row = (i: number) => Array.from(r.vectors.subarray(i * 3, i * 3 + 3));
@@ -76,5 +77,13 @@ describe('mean pooling of last_hidden_state (models that do not pool in-graph)',
     expect(row(0)).toEqual(unit([0.5, 1, 0]).map((x) => expect.closeTo(x, 5)));
     expect(row(1)).toEqual([0, 0, 1].map((x) => expect.closeTo(x, 5))); // padded to 3 tokens in its batch
     expect(row(2)).toEqual(unit([0, 3, 2]).map((x) => expect.closeTo(x, 5)));
+    expect(m.info.warnings.join(' ')).toContain('Mean pooling');
+
+    // sentence-transformers' 1_Pooling/config.json asking for the CLS token: the first token only.
+    const cls = await loadTransformerModel(memoryFiles({ ...raw, '1_Pooling/config.json': enc({ pooling_mode_cls_token: true, pooling_mode_mean_tokens: false }) }), { id: 'tiny-cls', ort, backend: 'node' });
+    const c = await cls.embed(['banana apple', 'dog cherry']);
+    expect(Array.from(c.vectors.subarray(0, 3))).toEqual([0, 1, 0].map((x) => expect.closeTo(x, 5)));
+    expect(Array.from(c.vectors.subarray(3, 6))).toEqual(unit([-1, 1, 2]).map((x) => expect.closeTo(x, 5)));
+    expect(cls.info.warnings.join(' ')).toContain('First-token (CLS) pooling');
   });
 });

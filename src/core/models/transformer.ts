@@ -6,7 +6,9 @@
  * The ONNX runtime is passed in (`ort`): onnxruntime-node for the CLI and tests, onnxruntime-web
  * in the browser — the same module either way, which is what makes the CLI's numbers the page's.
  * Pooling: a `sentence_embedding` output is used as it is (use-lite pools in-graph); otherwise
- * `last_hidden_state` is mean-pooled over the attention mask (or its first token for "cls").
+ * `last_hidden_state` is pooled as sentence-transformers' `1_Pooling/config.json` says — the mean
+ * over the attention mask (the default, as for all-MiniLM-L6-v2) or the first token ("cls", as
+ * for BGE) — and a `pooler_output`-only model is used as it is.
  */
 import { InputError, ModelLoadError } from '../errors.ts';
 import { loadTokenizer, parseTokenizerJson, type TextTokenizer } from '../tokenizer.ts';
@@ -14,6 +16,8 @@ import type { ModelFiles } from './files.ts';
 import type { Backend, EmbedOptions, EmbedResult, ModelInfo } from './types.ts';
 
 export type TransformerDtype = 'fp32' | 'fp16' | 'int8';
+/** How token vectors become one sentence vector ('none': the graph already pooled). */
+export type Pooling = 'mean' | 'cls' | 'none';
 
 /** transformers.js file conventions: dtype → file under onnx/. */
 export const DTYPE_FILES: Record<TransformerDtype, string> = {
@@ -67,8 +71,8 @@ export async function loadTransformerModel(files: ModelFiles, opts: TransformerL
   const started = performance.now();
   const dtype = opts.dtype ?? 'fp32';
   const file = opts.file ?? DTYPE_FILES[dtype];
-  const [configBytes, tokenizerBytes, tokenizerConfigBytes, modelBytes] = await Promise.all(
-    ['config.json', 'tokenizer.json', 'tokenizer_config.json', file].map((f) => files.read(f)),
+  const [configBytes, tokenizerBytes, tokenizerConfigBytes, poolingBytes, modelBytes] = await Promise.all(
+    ['config.json', 'tokenizer.json', 'tokenizer_config.json', '1_Pooling/config.json', file].map((f) => files.read(f)),
   );
   if (!modelBytes) throw new ModelLoadError(file, `is missing from ${files.label}: this model has no ${dtype} variant`);
   const config = parseJson(configBytes, 'config.json');
@@ -84,10 +88,11 @@ export async function loadTransformerModel(files: ModelFiles, opts: TransformerL
   if (missing.length) {
     throw new ModelLoadError(file, `expects inputs ${session.inputNames.join(', ')}; the tokenizer gives input_ids and attention_mask (missing: ${missing.join(', ')})`);
   }
-  const pooled = session.outputNames.includes('sentence_embedding');
-  if (!pooled && !session.outputNames.includes('last_hidden_state')) {
-    throw new ModelLoadError(file, `has outputs ${session.outputNames.join(', ')}; expected sentence_embedding or last_hidden_state`);
+  const output = ['sentence_embedding', 'last_hidden_state', 'pooler_output'].find((o) => session.outputNames.includes(o));
+  if (!output) {
+    throw new ModelLoadError(file, `has outputs ${session.outputNames.join(', ')}; expected sentence_embedding, last_hidden_state or pooler_output`);
   }
+  const pooling: Pooling = output === 'last_hidden_state' ? poolingMode(parseJson(poolingBytes, '1_Pooling/config.json')) : 'none';
   const maxTokens = Number(tokenizerConfig?.['model_max_length'] ?? config?.['max_position_embeddings'] ?? 512);
   const info: ModelInfo = {
     id: opts.id,
@@ -103,7 +108,8 @@ export async function loadTransformerModel(files: ModelFiles, opts: TransformerL
     maxTokens: Number.isFinite(maxTokens) && maxTokens > 0 && maxTokens < 1e6 ? maxTokens : 512,
     warnings: [],
   };
-  const embedder = new OnnxEmbedder(info, tokenizer, session, opts.ort, pooled, opts.batchSize ?? transformerKind.defaults.batchSize);
+  if (pooling !== 'none') info.warnings.push(`${pooling === 'cls' ? 'First-token (CLS)' : 'Mean'} pooling of last_hidden_state${poolingBytes ? ', as 1_Pooling/config.json says' : ''}.`);
+  const embedder = new OnnxEmbedder(info, tokenizer, session, opts.ort, output, pooling, opts.batchSize ?? transformerKind.defaults.batchSize);
   if (!info.dims) info.dims = (await embedder.embed(['dimension probe'])).dims;
   return embedder;
 }
@@ -114,7 +120,8 @@ class OnnxEmbedder implements TransformerEmbedder {
     private tokenizer: TextTokenizer,
     private session: OrtSession,
     private ort: OrtModule,
-    private pooled: boolean,
+    private output: string,
+    private pooling: Pooling,
     private batchSize: number,
   ) {}
 
@@ -148,7 +155,8 @@ class OnnxEmbedder implements TransformerEmbedder {
         input_ids: new this.ort.Tensor('int64', inputIds, [rows.length, width]),
         attention_mask: new this.ort.Tensor('int64', mask, [rows.length, width]),
       });
-      const vectors = this.pooled ? (result.sentence_embedding.data as Float32Array) : meanPool(result.last_hidden_state, mask);
+      const raw = result[this.output];
+      const vectors = this.pooling === 'none' ? (raw.data as Float32Array) : this.pooling === 'cls' ? firstToken(raw) : meanPool(raw, mask);
       dims = vectors.length / rows.length;
       out ??= new Float32Array(texts.length * dims);
       rows.forEach((r, i) => {
@@ -165,6 +173,20 @@ class OnnxEmbedder implements TransformerEmbedder {
   async dispose(): Promise<void> {
     await this.session.release?.();
   }
+}
+
+/** sentence-transformers' Pooling modules: mean unless the config asks for the CLS token only. */
+function poolingMode(config: Record<string, unknown> | null): Pooling {
+  if (config?.['pooling_mode_cls_token'] === true && config['pooling_mode_mean_tokens'] !== true) return 'cls';
+  return 'mean';
+}
+
+function firstToken(hidden: OrtTensor): Float32Array {
+  const [batch, length, dims] = hidden.dims;
+  const data = hidden.data as Float32Array;
+  const out = new Float32Array(batch * dims);
+  for (let b = 0; b < batch; b++) out.set(data.subarray(b * length * dims, b * length * dims + dims), b * dims);
+  return out;
 }
 
 function meanPool(hidden: OrtTensor, mask: BigInt64Array): Float32Array {

@@ -1,0 +1,62 @@
+/**
+ * A hub model that does not pool in its graph (last_hidden_state, as Xenova/all-MiniLM-L6-v2),
+ * with a BERT-style WordPiece tokenizer: served from a local folder in the transformers.js layout
+ * (config.json, tokenizer.json, onnx/model.onnx), pooled in the browser's worker by the mask.
+ */
+import { expect, test } from '@playwright/test';
+import { DataType, encodeModel, rawOf } from '../../src/core/onnx/proto.ts';
+import { wordPieceTokenizer } from '../helpers/tiny-model.ts';
+
+// A lookup "encoder": token id → a row. Row 0 ([UNK], also the padding id) is large, so any
+// padding that leaks into a mean shows.
+const table = new Float32Array([9, 9, 9, 1, 0, 0, 0, 2, 0, 0, 0, 4, -1, 1, 2]);
+const enc = (x: unknown) => Buffer.from(JSON.stringify(x));
+const repo: Record<string, Buffer> = {
+  'config.json': enc({ model_type: 'bert', hidden_size: 3 }),
+  'tokenizer.json': enc(wordPieceTokenizer()),
+  'tokenizer_config.json': enc({ model_max_length: 512 }),
+  'onnx/model.onnx': Buffer.from(
+    encodeModel({
+      graphName: 'lookup', producer: 'test', opsets: [{ domain: '', version: 17 }],
+      inputs: [
+        { name: 'input_ids', elemType: DataType.INT64, shape: ['b', 'l'] },
+        { name: 'attention_mask', elemType: DataType.INT64, shape: ['b', 'l'] },
+      ],
+      outputs: [{ name: 'last_hidden_state', elemType: DataType.FLOAT, shape: ['b', 'l', 3] }],
+      initializers: [{ name: 'table', dataType: DataType.FLOAT, dims: [5, 3], raw: rawOf(table) }],
+      nodes: [{ op: 'Gather', inputs: ['table', 'input_ids'], outputs: ['last_hidden_state'], attributes: { axis: 0 } }],
+    }),
+  ),
+};
+
+test('a mean-pooled hub model loads, says how it pools, and averages only unmasked tokens', async ({ page, context }) => {
+  const requests: string[] = [];
+  await context.route('https://huggingface.co/test-org/tiny-mean/resolve/main/**', (route) => {
+    const path = new URL(route.request().url()).pathname.split('/resolve/main/')[1];
+    requests.push(path);
+    const body = repo[path];
+    if (!body) return route.fulfill({ status: 404, headers: { 'access-control-allow-origin': '*' }, body: 'Entry not found' });
+    return route.fulfill({ status: 200, body, headers: { 'access-control-allow-origin': '*', 'content-length': String(body.length) } });
+  });
+  await page.goto('/');
+  await page.getByTestId('hub-id').fill('test-org/tiny-mean');
+  await page.getByTestId('hub-dtype').selectOption('fp32');
+  await page.getByTestId('hub-load').click();
+  await expect(page.locator('[data-testid=model-card][data-status=ready]')).toHaveCount(1, { timeout: 60_000 });
+  await expect(page.getByTestId('model-info')).toContainText('Mean pooling of last_hidden_state');
+  await expect(page.getByTestId('info-backend')).toHaveText('wasm');
+  expect(requests).toContain('onnx/model.onnx');
+
+  // The same hub source through the page's model client (its worker reads the Cache API now).
+  const rows = (await page.evaluate(`(async () => {
+    const { ModelClient } = await import('/src/model-client.ts');
+    const client = new ModelClient({ id: 'tiny-mean', kind: 'transformer', dtype: 'fp32', backend: 'wasm', source: { type: 'hub', modelId: 'test-org/tiny-mean' } });
+    await client.load();
+    const r = await client.embed(['apple banana', 'cherry', 'dog apple banana']);
+    client.unload();
+    return Array.from({ length: r.rows }, (_, i) => Array.from(r.vectors.subarray(i * r.dims, (i + 1) * r.dims)));
+  })()`)) as number[][];
+  const unit = (v: number[]) => v.map((x) => x / Math.hypot(...v));
+  const expected = [unit([0.5, 1, 0]), [0, 0, 1], unit([0, 3, 2])]; // "cherry" is padded to 3 tokens in its batch
+  rows.forEach((row, i) => row.forEach((x, d) => expect(x).toBeCloseTo(expected[i][d], 5)));
+});
