@@ -18,6 +18,8 @@ export interface ModelClientOptions {
   idleMs?: number;
   /** Workers holding the model; 1 unless asked (each costs the model's memory again). */
   instances?: number;
+  /** The model changed how it runs after loading (it moved to WASM when its GPU was lost). */
+  onInfoChange?: (info: ModelInfo) => void;
 }
 
 export interface InstanceMemory extends WorkerMemory {
@@ -40,8 +42,10 @@ export class ModelClient {
   private readonly bridges: WorkerBridge<ModelWorkerApi>[];
   /** Calls in flight per instance, so a single-text call goes to an idle instance. */
   private readonly busy: number[];
+  private readonly onInfoChange?: (info: ModelInfo) => void;
 
   constructor(spec: ModelSpec, opts: ModelClientOptions = {}) {
+    this.onInfoChange = opts.onInfoChange;
     this.instances = Math.max(1, Math.min(MAX_INSTANCES, Math.floor(opts.instances ?? 1)));
     this.spec = this.instances > 1 && spec.threads === undefined ? { ...spec, threads: threadsPerInstance(this.instances) } : spec;
     const progress = opts.onProgress ? Comlink.proxy(opts.onProgress) : undefined;
@@ -114,7 +118,12 @@ export class ModelClient {
   private async onInstance(i: number, texts: string[], signal?: AbortSignal): Promise<EmbedResult> {
     this.busy[i]++;
     try {
-      return await this.bridges[i].call((api, { abortFlag }) => api.embed(texts, abortFlag), signal);
+      const { info, ...result } = await this.bridges[i].call((api, { abortFlag }) => api.embed(texts, abortFlag), signal);
+      if (info) {
+        this.info = info;
+        this.onInfoChange?.(info);
+      }
+      return result;
     } finally {
       this.busy[i]--;
     }

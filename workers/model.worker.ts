@@ -24,11 +24,13 @@ const api = {
   },
 
   /** `abortFlag` is shared memory the page sets to 1 to stop between texts (cross-origin isolated pages). */
-  async embed(texts: string[], abortFlag?: Int32Array): Promise<EmbedResult> {
+  /** `info` rides along only when it changed during the call (a model that moved off a lost GPU). */
+  async embed(texts: string[], abortFlag?: Int32Array): Promise<EmbedResult & { info?: ModelInfo }> {
     if (!model) throw new InputError('No model is loaded in this worker');
     const signal = abortFlag ? { get aborted() { return Atomics.load(abortFlag, 0) === 1; } } : undefined;
+    const before = model.info;
     const result = await model.embed(texts, { signal });
-    return Comlink.transfer(result, [result.vectors.buffer]);
+    return Comlink.transfer(model.info === before ? result : { ...result, info: model.info }, [result.vectors.buffer]);
   },
 
   /** What this instance holds: its weights as loaded, WebAssembly memory and GPU buffers. */

@@ -41,6 +41,9 @@ class Models {
       onProgress: (p) => {
         entry.progress = p;
       },
+      onInfoChange: (info) => {
+        entry.info = info;
+      },
     });
     this.list.push({ key, label, spec: client.spec, status: 'loading', info: null, error: null, progress: null, instances: client.instances, memory: null });
     const entry = this.list[this.list.length - 1];

@@ -81,5 +81,59 @@ export async function loadTransformerInBrowser(source: ModelFiles, spec: ModelSp
   }
   await cpu.dispose();
   gpu.info.warnings.push(`WebGPU checked against WASM: mean cosine ${agreement.toFixed(5)} on ${PROBES.length} sentences.`);
-  return gpu;
+  // onnxruntime's typings say a promise, its getter may give the device itself: await takes either.
+  let device: GPUDeviceLike | undefined;
+  try {
+    device = (await (ort.env.webgpu.device as unknown)) as GPUDeviceLike | undefined;
+  } catch {
+    device = undefined; // no device to watch: a loss then surfaces as a failed run
+  }
+  // For DevTools and tests: the worker's GPU device, so a device loss can be looked at or caused
+  // (`embedscopeDiagnostics.gpuDevice.destroy()` in the worker's console).
+  (globalThis as { embedscopeDiagnostics?: unknown }).embedscopeDiagnostics = { gpuDevice: device };
+  return survivesDeviceLoss(gpu, device, () => load('wasm'));
+}
+
+interface GPUDeviceLike {
+  lost: Promise<{ reason?: string; message?: string }>;
+}
+
+/**
+ * A GPU can go away mid-run (driver reset, another tab's crash, the OS reclaiming it); onnxruntime's
+ * WebGPU session is useless after that. The model then moves itself to WASM in this same worker:
+ * the call in flight is run again there, later calls run there, and `info` says what happened
+ * (the page shows it). Nothing but this model's session is touched.
+ */
+function survivesDeviceLoss(gpu: TransformerEmbedder, device: GPUDeviceLike | undefined, loadOnWasm: () => Promise<TransformerEmbedder>): TransformerEmbedder {
+  let lost: string | null = null;
+  device?.lost.then((info) => {
+    lost = [info.reason, info.message].filter(Boolean).join(': ') || 'no reason given';
+  });
+  let current = gpu;
+  let moving: Promise<TransformerEmbedder> | null = null;
+  const moveToWasm = () =>
+    (moving ??= loadOnWasm().then((cpu) => {
+      cpu.info.warnings.unshift(`The GPU device was lost mid-run (${lost}); this model now runs on WASM. Reload it to try WebGPU again.`);
+      gpu.dispose().catch(() => {});
+      return (current = cpu);
+    }));
+  return {
+    get info() {
+      return current.info;
+    },
+    async embed(texts, opts) {
+      if (current === gpu && !lost) {
+        try {
+          return await gpu.embed(texts, opts);
+        } catch (err) {
+          // The loss is reported on its own promise, often just after the failed run.
+          await new Promise((r) => setTimeout(r, 50));
+          if (!lost) throw err;
+        }
+      }
+      if (current === gpu) await moveToWasm();
+      return current.embed(texts, opts);
+    },
+    dispose: () => current.dispose(),
+  };
 }
