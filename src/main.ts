@@ -5,6 +5,9 @@ import type { BenchOptions } from './bench/run.ts';
 
 export default mount(App, { target: document.getElementById('app')! });
 
+// The service worker (offline use) only in production builds: in dev it would fight hot reload.
+if (import.meta.env.PROD) void import('./ui/pwa.svelte.ts').then(({ pwa }) => pwa.register());
+
 // The CLI (`npm run bench`) drives the page's own benchmark code through this handle.
 (globalThis as unknown as { embedscope: unknown }).embedscope = {
   runBench: async (opts: BenchOptions) => (await import('./bench/run.ts')).runBench(opts),
