@@ -31,9 +31,15 @@ class Pwa {
       if (!e.isUpdate) this.offlineReady = true;
     });
     // The new version took control (here, or after the person agreed in another tab): reload
-    // so this tab runs it too, instead of mixing old code with new files.
-    wb.addEventListener('controlling', (e) => {
-      if (e.isUpdate) location.reload();
+    // so this tab runs it too, instead of mixing old code with new files. Listened to on the
+    // container, not through workbox-window: a version found by a later update check counts
+    // as "external" there and gets no 'controlling' event. The first install's claim is not
+    // an update: nothing to reload.
+    let controlled = navigator.serviceWorker.controller !== null;
+    navigator.serviceWorker.addEventListener('controllerchange', () => {
+      if (controlled) location.reload();
+      controlled = true;
+      this.offlineReady = true;
     });
     try {
       await wb.register();
