@@ -68,7 +68,7 @@ test('the Models view lists built-in and cached hub models with sizes and last u
   await expect(row.getByTestId('model-size')).toHaveText(`${(hubBytes / 1e6).toFixed(1)} MB`);
   await expect(row.getByTestId('model-stored')).toContainText('browser cache, 4 files');
   await expect(row.getByTestId('model-last-used')).not.toHaveText('never');
-  await expect(page.getByTestId('storage-usage')).toContainText('used of');
+  await expect(page.getByTestId('models-view').getByTestId('storage-usage')).toContainText('used of');
   expect(Object.keys(await cachedFiles(page)).sort()).toEqual(['config.json', 'onnx/model_quantized.onnx', 'tokenizer.json', 'tokenizer_config.json']);
 
   await row.getByTestId('delete-model').click();
