@@ -30,6 +30,10 @@ class Pwa {
     wb.addEventListener('activated', (e) => {
       if (!e.isUpdate) this.offlineReady = true;
     });
+    // A first install that fails (most often: not enough storage for the 77 MB offline copy).
+    wb.addEventListener('redundant', () => {
+      if (!this.offlineReady) this.error = 'The offline copy of the app could not be stored (is the disk full?). Everything works online, and nothing you stored was touched.';
+    });
     // The new version took control (here, or after the person agreed in another tab): reload
     // so this tab runs it too, instead of mixing old code with new files. Listened to on the
     // container, not through workbox-window: a version found by a later update check counts

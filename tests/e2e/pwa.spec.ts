@@ -63,6 +63,8 @@ test('visited once, the app works offline: isolated, embeds with use-lite and gl
   await page.goto('/');
   await expect(page.getByTestId('nav-models')).toBeVisible();
   await waitForOffline(page);
+  await page.getByTestId('nav-models').click();
+  await expect(page.getByTestId('offline-status')).toContainText('it works offline');
 
   // A collection stored on the first visit.
   await loadModel(page, 'glove-100d');
