@@ -15,7 +15,6 @@ const outDir = join('test-results', 'pwa-dist');
 let preview: ChildProcess | null = null;
 
 test.use({ baseURL: `${origin}/` });
-test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
   test.setTimeout(180_000);
@@ -170,4 +169,32 @@ test('a new version waits for the person, and for a running job to finish, befor
   await expect(page.locator('[data-testid=collection][data-name="During update"] [data-testid=job]')).toHaveCount(0);
   const waiting = await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.waiting ?? null);
   expect(waiting).toBeNull();
+});
+
+test('no room for the offline copy: the page says so and keeps working online; nothing stored is lost', async ({ page, context }) => {
+  test.setTimeout(120_000);
+  await page.goto('/');
+  await loadModel(page, 'glove-100d');
+  await page.getByTestId('sentences').fill('The whale breached.\nA ship in a storm.');
+  await page.getByTestId('nav-collections').click();
+  await page.locator('input[type=radio][value=playground]').check();
+  await page.getByTestId('collection-name').fill('Kept');
+  await page.getByTestId('create-collection').click();
+  await expect(page.getByTestId('collection-summary')).toContainText('2 chunks', { timeout: 60_000 });
+  // Start over with a disk too small for the 77 MB copy (but not for what is already stored).
+  await page.evaluate(async () => {
+    for (const r of await navigator.serviceWorker.getRegistrations()) await r.unregister();
+    for (const name of await caches.keys()) await caches.delete(name);
+  });
+  const cdp = await context.newCDPSession(page);
+  const usage = (await page.evaluate(() => navigator.storage.estimate())).usage ?? 0;
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 5_000_000 });
+  await page.reload();
+  await expect(page.getByTestId('pwa-error')).toContainText('The offline copy of the app could not be stored (is the disk full?)', { timeout: 60_000 });
+  await loadModel(page, 'glove-100d');
+  await page.getByTestId('nav-collections').click();
+  await expect(page.getByTestId('collection-summary')).toContainText('2 chunks');
+  await page.getByTestId('search-query').fill('whale');
+  await page.getByTestId('search').click();
+  await expect(page.getByTestId('search-column').first()).toContainText('The whale breached.');
 });
