@@ -64,6 +64,8 @@ test('visited once, the app works offline: isolated, embeds with use-lite and gl
   await waitForOffline(page);
   await page.getByTestId('nav-models').click();
   await expect(page.getByTestId('offline-status')).toContainText('it works offline');
+  await expect(page.locator('[data-model="glove-100d"] [data-testid=model-stored]')).toHaveText('served by the app; kept for offline use');
+  await expect(page.locator('[data-model="use-lite"] [data-testid=model-stored]')).toContainText('5 of 7 files kept offline'); // fp32 + int8, not fp16/QDQ
 
   // A collection stored on the first visit.
   await loadModel(page, 'glove-100d');
