@@ -68,6 +68,14 @@ test('visited once, the app works offline: isolated, embeds with use-lite and gl
   await waitForOffline(page);
   await page.getByTestId('nav-models').click();
   await expect(page.getByTestId('offline-status')).toContainText('it works offline');
+  // Installable: the manifest as Chromium parsed it — no errors, standalone, 192 and 512 px icons.
+  const cdp = await context.newCDPSession(page);
+  const manifest = await cdp.send('Page.getAppManifest', {});
+  await cdp.detach();
+  expect(manifest.errors).toEqual([]);
+  const parsed = JSON.parse(manifest.data!) as { display: string; icons: { sizes: string }[] };
+  expect(parsed.display).toBe('standalone');
+  expect(parsed.icons.map((i) => i.sizes)).toEqual(expect.arrayContaining(['192x192', '512x512']));
   await expect(page.locator('[data-model="glove-100d"] [data-testid=model-stored]')).toHaveText('served by the app; kept for offline use');
   await expect(page.locator('[data-model="use-lite"] [data-testid=model-stored]')).toContainText('5 of 7 files kept offline'); // fp32 + int8, not fp16/QDQ
 
