@@ -2,11 +2,12 @@
  * The page's side of the service worker (src/sw.ts): registers it in production builds only
  * (in dev it would fight hot reload), and turns "a new version has installed and is waiting"
  * into a prompt. The new version takes over only when the person agrees — and, if an embedding
- * job is running then, only after that job has finished — so a tab never runs half of one
+ * job or a model download is running then, only after it has finished — so a tab never runs half of one
  * version and half of the other, and no job is cut short by the update.
  */
 import { Workbox } from 'workbox-window';
 import { collections } from './collections.svelte.ts';
+import { models } from './models.svelte.ts';
 
 class Pwa {
   /** A new version is installed and waiting for the person's go-ahead. */
@@ -18,8 +19,9 @@ class Pwa {
   error = $state<string | null>(null);
   private wb: Workbox | null = null;
 
+  /** Work a reload would cut short: embedding jobs, and models still loading (a hub download). */
   get jobsRunning(): number {
-    return Object.keys(collections.running).length;
+    return Object.keys(collections.running).length + models.list.filter((m) => m.status === 'loading').length;
   }
 
   async register(): Promise<void> {
