@@ -1,9 +1,13 @@
 import { mount } from 'svelte';
 import App from './ui/App.svelte';
+import { pwa } from './ui/pwa.svelte.ts';
 import './ui/app.css';
 import type { BenchOptions } from './bench/run.ts';
 
 export default mount(App, { target: document.getElementById('app')! });
+
+// The service worker (offline use) only in production builds: in dev it would fight hot reload.
+if (import.meta.env.PROD) void pwa.register();
 
 // The CLI (`npm run bench`) drives the page's own benchmark code through this handle.
 (globalThis as unknown as { embedscope: unknown }).embedscope = {

@@ -1,14 +1,29 @@
 /**
  * Models from the Hugging Face hub in the transformers.js layout (config.json, tokenizer.json,
  * tokenizer_config.json, onnx/model{,_fp16,_quantized}.onnx). Each file is downloaded once, with
- * progress, and kept in the Cache API; it is written to the cache only when complete, so a
- * download cut short is never used — the next load fetches it again.
+ * progress, and kept in the Cache API.
+ *
+ * What is stored is always whole and checked:
+ * - a file enters the cache only when complete, with its size and SHA-256 beside it, so a
+ *   download cut short is never used;
+ * - a broken connection mid-file resumes with a Range request (or restarts the file when the
+ *   server ignores ranges); files of the model already stored are not fetched again;
+ * - a stored copy that no longer matches its checksum is removed and downloaded anew;
+ * - a full disk (QuotaExceededError) gets a message that says what to do, and removes nothing.
  */
 import { ModelLoadError } from '../errors.ts';
 import type { ModelFiles } from './files.ts';
 
 export const HUB_ENDPOINT = 'https://huggingface.co';
 export const HUB_CACHE = 'embedscope-hub-v1';
+
+/** Headers stored beside each cached file. */
+const SIZE_HEADER = 'x-embedscope-bytes';
+const SHA_HEADER = 'x-embedscope-sha256';
+const STORED_HEADER = 'x-embedscope-stored-at';
+
+/** Range retries for one file before giving up (each resumes where the last one stopped). */
+const RESUME_ATTEMPTS = 3;
 
 export interface HubOptions {
   endpoint?: string;
@@ -21,47 +36,184 @@ export function validHubId(id: string): boolean {
   return /^[\w.-]+\/[\w.-]+$/.test(id);
 }
 
+export function hubBaseUrl(modelId: string, opts: Pick<HubOptions, 'endpoint' | 'revision'> = {}): string {
+  return `${opts.endpoint ?? HUB_ENDPOINT}/${modelId}/resolve/${opts.revision ?? 'main'}/`;
+}
+
+const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export function isQuotaError(err: unknown): boolean {
+  const name = (err as { name?: string } | null)?.name;
+  return name === 'QuotaExceededError' || (err instanceof Error && /quota/i.test(err.message));
+}
+
+/** A stored file's bytes, or null when there is none; a damaged copy is removed and reported. */
+async function readStored(cache: Cache, url: string): Promise<{ bytes: ArrayBuffer | null; damaged: string | null }> {
+  const hit = await cache.match(url);
+  if (!hit) return { bytes: null, damaged: null };
+  let bytes: ArrayBuffer;
+  try {
+    bytes = await hit.arrayBuffer();
+  } catch (err) {
+    await cache.delete(url);
+    return { bytes: null, damaged: `could not be read (${(err as Error).message})` };
+  }
+  const size = hit.headers.get(SIZE_HEADER);
+  const sha = hit.headers.get(SHA_HEADER);
+  if (size !== null && Number(size) !== bytes.byteLength) {
+    await cache.delete(url);
+    return { bytes: null, damaged: `held ${bytes.byteLength} of its ${size} bytes` };
+  }
+  if (sha !== null && (await sha256Hex(new Uint8Array(bytes))) !== sha) {
+    await cache.delete(url);
+    return { bytes: null, damaged: 'no longer matched its checksum' };
+  }
+  return { bytes, damaged: null };
+}
+
 export function hubFiles(modelId: string, opts: HubOptions = {}): ModelFiles {
   if (!validHubId(modelId)) throw new ModelLoadError(modelId || 'model id', 'is not a Hugging Face model id (expected "owner/name", e.g. Xenova/all-MiniLM-L6-v2)');
-  const base = `${opts.endpoint ?? HUB_ENDPOINT}/${modelId}/resolve/${opts.revision ?? 'main'}/`;
+  const base = hubBaseUrl(modelId, opts);
   const fetchImpl = opts.fetch ?? fetch;
+
+  /** Downloads one file whole, resuming with Range requests when the connection breaks. */
+  async function download(name: string, url: string): Promise<{ bytes: Uint8Array<ArrayBuffer>; contentType: string } | null> {
+    const chunks: Uint8Array[] = [];
+    let loaded = 0;
+    let total: number | null = null;
+    let contentType = 'application/octet-stream';
+    for (let attempt = 0; ; attempt++) {
+      let res: Response;
+      try {
+        res = await fetchImpl(url, loaded > 0 ? { headers: { Range: `bytes=${loaded}-` } } : undefined);
+      } catch (err) {
+        throw new ModelLoadError(name, `could not be downloaded from ${base} (${(err as Error).message}); are you online? Files already downloaded are kept`);
+      }
+      if (res.status === 404) return null;
+      if (res.status === 401 || res.status === 403) throw new ModelLoadError(name, `${modelId} is private or gated (HTTP ${res.status})`);
+      if (!res.ok || !res.body) throw new ModelLoadError(name, `download failed: HTTP ${res.status}`);
+      if (loaded > 0 && res.status !== 206) {
+        // The server ignored the range: start this file again from its first byte.
+        chunks.length = 0;
+        loaded = 0;
+      }
+      if (loaded === 0) {
+        total = Number(res.headers.get('content-length')) || null;
+        contentType = res.headers.get('content-type') ?? contentType;
+      }
+      const reader = res.body.getReader();
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          chunks.push(value);
+          loaded += value.byteLength;
+          opts.onProgress?.({ file: name, loaded, total });
+        }
+      } catch (err) {
+        if (attempt + 1 < RESUME_ATTEMPTS) continue; // resume from `loaded`
+        throw new ModelLoadError(name, `download was interrupted at ${mb(loaded)}${total ? ` of ${mb(total)}` : ''} (${(err as Error).message}); load again to retry — files already downloaded are kept`);
+      }
+      if (total !== null && loaded < total && attempt + 1 < RESUME_ATTEMPTS) continue;
+      break;
+    }
+    if (total !== null && loaded !== total) throw new ModelLoadError(name, `download was cut short (${loaded} of ${total} bytes); load again to retry`);
+    const bytes = new Uint8Array(loaded);
+    let at = 0;
+    for (const c of chunks) {
+      bytes.set(c, at);
+      at += c.byteLength;
+    }
+    return { bytes, contentType };
+  }
+
   return {
     label: `${modelId} (Hugging Face)`,
     async read(name) {
       const url = base + name;
       const cache = typeof caches === 'undefined' ? null : await caches.open(HUB_CACHE);
-      const hit = await cache?.match(url);
-      if (hit) return hit.arrayBuffer();
-      let res: Response;
+      const stored = cache ? await readStored(cache, url) : { bytes: null, damaged: null };
+      if (stored.bytes) return stored.bytes;
+      let got: Awaited<ReturnType<typeof download>>;
       try {
-        res = await fetchImpl(url);
+        got = await download(name, url);
       } catch (err) {
-        throw new ModelLoadError(name, `could not be downloaded from ${base} (${(err as Error).message}); are you online?`);
+        if (stored.damaged && err instanceof ModelLoadError) {
+          throw new ModelLoadError(name, `the stored copy was damaged (it ${stored.damaged}) and has been removed; ${err.problem}`);
+        }
+        throw err;
       }
-      if (res.status === 404) return null;
-      if (res.status === 401 || res.status === 403) throw new ModelLoadError(name, `${modelId} is private or gated (HTTP ${res.status})`);
-      if (!res.ok || !res.body) throw new ModelLoadError(name, `download failed: HTTP ${res.status}`);
-      const total = Number(res.headers.get('content-length')) || null;
-      const reader = res.body.getReader();
-      const chunks: Uint8Array[] = [];
-      let loaded = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        chunks.push(value);
-        loaded += value.byteLength;
-        opts.onProgress?.({ file: name, loaded, total });
+      if (!got) return null;
+      // Only a complete file enters the cache, with what is needed to check it later.
+      const headers = {
+        'content-type': got.contentType,
+        [SIZE_HEADER]: String(got.bytes.byteLength),
+        [SHA_HEADER]: await sha256Hex(got.bytes),
+        [STORED_HEADER]: new Date().toISOString(),
+      };
+      try {
+        await cache?.put(url, new Response(got.bytes, { headers }));
+      } catch (err) {
+        if (isQuotaError(err)) {
+          throw new ModelLoadError(name, `there is not enough storage on this device to keep it (${mb(got.bytes.byteLength)}): the browser's quota is full. Delete cached models in the Models view or free disk space, then load again. Nothing already stored was removed`);
+        }
+        throw new ModelLoadError(name, `could not be stored in the browser's cache (${(err as Error).message})`);
       }
-      if (total !== null && loaded !== total) throw new ModelLoadError(name, `download was cut short (${loaded} of ${total} bytes); try again`);
-      const bytes = new Uint8Array(loaded);
-      let at = 0;
-      for (const c of chunks) {
-        bytes.set(c, at);
-        at += c.byteLength;
-      }
-      // Only a complete file enters the cache.
-      await cache?.put(url, new Response(bytes, { headers: { 'content-type': res.headers.get('content-type') ?? 'application/octet-stream' } }));
-      return bytes.buffer;
+      return got.bytes.buffer;
     },
   };
+}
+
+/** One hub model as it sits in the cache. */
+export interface CachedHubModel {
+  modelId: string;
+  revision: string;
+  endpoint: string;
+  files: { name: string; bytes: number; storedAt: string | null }[];
+  bytes: number;
+  /** When its newest file was stored. */
+  storedAt: string | null;
+}
+
+const CACHE_KEY = /^(https?:\/\/[^/]+)\/([\w.-]+\/[\w.-]+)\/resolve\/([^/]+)\/(.+)$/;
+
+/** Every hub model with at least one file in the cache, with sizes. */
+export async function listCachedHubModels(): Promise<CachedHubModel[]> {
+  if (typeof caches === 'undefined') return [];
+  const cache = await caches.open(HUB_CACHE);
+  const byModel = new Map<string, CachedHubModel>();
+  for (const request of await cache.keys()) {
+    const m = CACHE_KEY.exec(request.url);
+    if (!m) continue;
+    const [, endpoint, modelId, revision, name] = m;
+    const key = `${endpoint}/${modelId}@${revision}`;
+    let entry = byModel.get(key);
+    if (!entry) byModel.set(key, (entry = { modelId, revision, endpoint, files: [], bytes: 0, storedAt: null }));
+    const res = await cache.match(request);
+    const sizeHeader = res?.headers.get(SIZE_HEADER);
+    // Entries from before the size header existed: measure the body.
+    const bytes = sizeHeader ? Number(sizeHeader) : ((await res?.blob())?.size ?? 0);
+    const storedAt = res?.headers.get(STORED_HEADER) ?? null;
+    entry.files.push({ name: decodeURIComponent(name), bytes, storedAt });
+    entry.bytes += bytes;
+    if (storedAt && (!entry.storedAt || storedAt > entry.storedAt)) entry.storedAt = storedAt;
+  }
+  return [...byModel.values()].sort((a, b) => a.modelId.localeCompare(b.modelId));
+}
+
+/** Removes every stored file of a hub model (all revisions); returns how many were removed. */
+export async function deleteCachedHubModel(modelId: string, endpoint = HUB_ENDPOINT): Promise<number> {
+  if (typeof caches === 'undefined') return 0;
+  const cache = await caches.open(HUB_CACHE);
+  const prefix = `${endpoint}/${modelId}/resolve/`;
+  let removed = 0;
+  for (const request of await cache.keys()) {
+    if (request.url.startsWith(prefix) && (await cache.delete(request))) removed++;
+  }
+  return removed;
 }
