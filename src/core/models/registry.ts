@@ -28,6 +28,8 @@ export interface ModelSpec {
   backend?: BackendChoice;
   /** WASM threads per instance (onnxruntime-web); default: all cores up to 4. */
   threads?: number;
+  /** Texts per session run (transformers); each run pads to its longest text. Default 32. */
+  batchSize?: number;
 }
 
 export interface LoadProgress {

@@ -44,6 +44,7 @@ export async function loadTransformerInBrowser(source: ModelFiles, spec: ModelSp
         file: qdq ? 'onnx/model_quantized_qdq.onnx' : undefined,
         ort: ort as unknown as OrtModule,
         backend: on,
+        batchSize: spec.batchSize,
         sessionOptions: { executionProviders: [on], graphOptimizationLevel: 'all' },
       });
     } finally {

@@ -109,7 +109,8 @@ export async function loadTransformerModel(files: ModelFiles, opts: TransformerL
     warnings: [],
   };
   if (pooling !== 'none') info.warnings.push(`${pooling === 'cls' ? 'First-token (CLS)' : 'Mean'} pooling of last_hidden_state${poolingBytes ? ', as 1_Pooling/config.json says' : ''}.`);
-  const embedder = new OnnxEmbedder(info, tokenizer, session, opts.ort, output, pooling, opts.batchSize ?? transformerKind.defaults.batchSize);
+  const batchSize = Number.isFinite(opts.batchSize) && opts.batchSize! >= 1 ? Math.floor(opts.batchSize!) : transformerKind.defaults.batchSize;
+  const embedder = new OnnxEmbedder(info, tokenizer, session, opts.ort, output, pooling, batchSize);
   if (!info.dims) info.dims = (await embedder.embed(['dimension probe'])).dims;
   return embedder;
 }
