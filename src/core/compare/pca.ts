@@ -40,8 +40,8 @@ export function pca2(rows: Float32Array, dims: number, opts: PcaOptions = {}): P
   total /= fitRows;
 
   // Deterministic, non-degenerate start: two different fixed patterns, orthonormalised.
-  let a = Float64Array.from({ length: dims }, (_, d) => 1 + ((d * 7919) % 13) / 13);
-  let b = Float64Array.from({ length: dims }, (_, d) => (d % 2 ? 1 : -1) * (1 + ((d * 104729) % 7) / 7));
+  let a: Float64Array = Float64Array.from({ length: dims }, (_, d) => 1 + ((d * 7919) % 13) / 13);
+  let b: Float64Array = Float64Array.from({ length: dims }, (_, d) => (d % 2 ? 1 : -1) * (1 + ((d * 104729) % 7) / 7));
   [a, b] = orthonormalise(a, b);
   const maxIterations = opts.maxIterations ?? 200;
   const tolerance = opts.tolerance ?? 1e-7;
