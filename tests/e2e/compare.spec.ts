@@ -50,6 +50,30 @@ async function seedCollection(page: Page, opts: { name: string; precisions: stri
   }, opts);
 }
 
+/** Where the map drew points, read back from the canvas pixels (page coordinates), at most `max`. */
+async function drawnPoints(page: Page, max = 400): Promise<{ x: number; y: number }[]> {
+  const canvas = page.getByTestId('map-canvas');
+  await canvas.scrollIntoViewIfNeeded(); // mouse positions are viewport positions
+  const box = (await canvas.boundingBox())!;
+  const found = await canvas.evaluate((el: HTMLCanvasElement, limit: number) => {
+    const ctx = el.getContext('2d')!;
+    const { data, width, height } = ctx.getImageData(0, 0, el.width, el.height);
+    const scale = el.width / el.getBoundingClientRect().width;
+    const out: { x: number; y: number }[] = [];
+    const step = Math.max(1, Math.round(scale));
+    for (let y = 0; y < height && out.length < limit; y += step * 3) {
+      for (let x = 0; x < width && out.length < limit; x += step) {
+        if (data[(y * width + x) * 4 + 3] > 0) {
+          out.push({ x: x / scale, y: y / scale });
+          x += step * 6;
+        }
+      }
+    }
+    return out;
+  }, max);
+  return found.map((p) => ({ x: box.x + p.x + 1, y: box.y + p.y + 1 }));
+}
+
 const column = (page: Page, label: string) => page.locator(`[data-testid=compare-column][data-label="${label}"]`);
 const metric = async (page: Page, label: string, which: 'overlap' | 'recall') => Number(await column(page, label).getByTestId(which).textContent());
 
@@ -132,4 +156,154 @@ test('a variant whose model is not loaded says so and offers to load it; an empt
   await expect(page.locator('[data-testid=compare-column][data-state=ok]')).toHaveCount(3);
   await expect(page.getByTestId('reference-error')).toHaveCount(0);
   expect(await metric(page, 'Moby · glove-100d · float32', 'overlap')).toBe(1);
+});
+
+test('corpus text with <script> and <img onerror> payloads is shown as text in columns, map and legend: nothing runs', async ({ page }) => {
+  const payloads = [
+    '<script>window.__pwned = 1</script> The whale rose from the sea.',
+    '<img src=x onerror="window.__pwned = 2"> The whale sank below the waves.',
+    'The whale <b onmouseover="window.__pwned = 3">swam</b> past the ship.',
+  ];
+  const hostileSource = '<img src=y onerror="window.__pwned = 4">.txt';
+  const texts = [
+    ...payloads.map((text) => ({ text, source: hostileSource })),
+    ...['The ship sailed at dawn.', 'A sailor mended the nets.', 'The captain watched the horizon.', 'Rain fell on the deck all night.'].map((text) => ({ text, source: 'plain.txt' })),
+  ];
+  await loadGlove(page);
+  await seedCollection(page, { name: 'Hostile <i>name</i>', precisions: ['float32', 'binary'], texts });
+  await page.getByTestId('nav-compare').click();
+  await compareQuery(page, 'the whale in the sea');
+  const columns = page.getByTestId('compare-columns');
+  for (const p of payloads) await expect(columns.getByText(p, { exact: true }).first()).toBeVisible();
+  await expect(columns.getByText(hostileSource).first()).toBeVisible();
+  await expect(page.getByTestId('variant').first()).toHaveAttribute('data-label', /^Hostile <i>name<\/i> · glove-100d · float32$/);
+
+  await page.getByTestId('map-draw').click();
+  await expect(page.getByTestId('map-legend')).toContainText(hostileSource);
+  // Hover the drawn points until a payload shows in the tooltip.
+  let seen = 0;
+  for (const p of await drawnPoints(page)) {
+    await page.mouse.move(p.x, p.y);
+    const tip = page.getByTestId('map-tip-text');
+    if ((await tip.count()) && payloads.includes((await tip.textContent()) ?? '')) {
+      seen++;
+      break;
+    }
+  }
+  expect(seen).toBe(1);
+  // No element from the payloads exists anywhere, and none of their handlers ran.
+  await expect(page.locator('main img, main script, main b, main i')).toHaveCount(0);
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+});
+
+/** The STS file the page scores: STS-B test from ../shared when present, else a small one written here. */
+function stsFile(): { name: string; text: string } {
+  const shared = resolve(root, '../shared/data/stsbenchmark/sts-test.csv');
+  if (existsSync(shared)) return { name: 'sts-test.csv', text: readFileSync(shared, 'utf8') };
+  const pairs: [number, string, string][] = [
+    [5.0, 'A man is eating food.', 'A man is eating a meal.'],
+    [3.8, 'A man is eating food.', 'A man is eating a piece of bread.'],
+    [0.2, 'A man is eating food.', 'The girl is carrying a baby.'],
+    [4.6, 'A woman is playing violin.', 'A woman plays the violin.'],
+    [0.5, 'A woman is playing violin.', 'A man is riding a horse.'],
+    [4.2, 'A man is riding a horse.', 'A man rides a horse in a field.'],
+    [1.0, 'The cat sat on the mat.', 'A man is playing a guitar.'],
+    [3.5, 'The ship sailed across the ocean.', 'A boat crossed the sea.'],
+    [2.0, 'The ship sailed across the ocean.', 'A man is swimming in a pool.'],
+    [4.8, 'Two dogs are running in the snow.', 'Two dogs run through the snow.'],
+    [0.0, 'Two dogs are running in the snow.', 'The stock market fell today.'],
+    [2.6, 'A child is reading a book.', 'A woman is writing a letter.'],
+  ];
+  return { name: 'small-sts.tsv', text: pairs.map(([s, a, b], i) => `main-captions\tMSRvid\t2012test\t${i}\t${s}\t${a}\t${b}`).join('\n') };
+}
+
+test('quality with labels: STS Spearman and BEIR NDCG@10 / recall@100 per variant, equal to npm run eval\'s code in Node; bad files are refused', async ({ page }, testInfo) => {
+  test.setTimeout(120_000);
+  await loadGlove(page);
+  await seedCollection(page, { name: 'Moby', precisions: ['float32', 'binary'], parts: 2 });
+  await page.getByTestId('nav-compare').click();
+  await expect(page.getByTestId('variant')).toHaveCount(3);
+
+  // Expected values from the same functions in Node, with the same model files.
+  const model = await loadStaticModel(folderFiles(resolve(root, 'public/models/glove-100d')), { id: 'glove-100d' });
+  const embed = async (texts: string[]) => model.embed(texts);
+  const sts = stsFile();
+  const pairs = parseSts(sts.text, sts.name);
+  const expectF32 = (await evaluateSts(pairs, embed, { precision: 'float32' })).spearman;
+  const expectBin = (await evaluateSts(pairs, embed, { precision: 'binary' })).spearman;
+
+  await page.getByTestId('quality-sts').setInputFiles({ name: sts.name, mimeType: 'text/tab-separated-values', buffer: Buffer.from(sts.text) });
+  await expect(page.getByTestId('quality-data')).toContainText(`${pairs.length.toLocaleString('en-US')} sentence pairs`);
+  await page.getByTestId('quality-run').click();
+  await expect(page.locator('[data-testid=quality-row][data-state=done]')).toHaveCount(3, { timeout: 60_000 });
+  const score = (label: string, m: string) => page.locator(`[data-testid=quality-row][data-label="${label}"] [data-metric="${m}"] strong`);
+  await expect(score('Moby · glove-100d · float32', 'Spearman')).toHaveText(expectF32.toFixed(4));
+  await expect(score('Moby · glove-100d · binary', 'Spearman')).toHaveText(expectBin.toFixed(4));
+  await expect(page.locator('[data-testid=quality-row][data-label="Moby · glove-100d · binary + rescore ×4 (float32)"]')).toContainText('rescoring does not apply');
+
+  // A broken STS file: a clear message, and the file loaded before stays.
+  await page.getByTestId('quality-sts').setInputFiles({ name: 'broken.tsv', mimeType: 'text/plain', buffer: Buffer.from('genre\tfile\tyear\tid\tscore\ts1\ts2\nx\ty\t2012\t1\tfive\tA man.\tA woman.\n') });
+  await expect(page.getByTestId('quality-error')).toHaveText('broken.tsv, line 2: expected 7 tab-separated columns with a numeric score in column 5');
+  await expect(page.getByTestId('quality-data')).toContainText(sts.name);
+
+  // A small BEIR set over Moby-Dick sentences, picked as a folder.
+  const docs = ['Call me Ishmael.', 'The white whale swam away from the ship.', 'Queequeg was a harpooneer from a South Sea island.', 'The captain stood on the quarter-deck.', 'Whale oil was stored in casks below.', 'The sea was calm and the sky was grey.'];
+  const queries = [['q1', 'the white whale'], ['q2', 'harpooneer from an island'], ['q3', 'oil in casks']];
+  const qrels = [['q1', 'd1', 1], ['q2', 'd2', 1], ['q3', 'd4', 2], ['q3', 'd1', 1]];
+  const files = {
+    'corpus.jsonl': docs.map((text, i) => JSON.stringify({ _id: `d${i}`, title: '', text })).join('\n'),
+    'queries.jsonl': queries.map(([id, text]) => JSON.stringify({ _id: id, text })).join('\n'),
+    'qrels/test.tsv': ['query-id\tcorpus-id\tscore', ...qrels.map((r) => r.join('\t'))].join('\n'),
+  };
+  const data = parseBeir(files['corpus.jsonl'], files['queries.jsonl'], files['qrels/test.tsv']);
+  const expected = await evaluateRetrieval(data, embed, { precision: 'binary', rescore: 4 });
+  const dir = testInfo.outputPath('tiny-beir');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  mkdirSync(resolve(dir, 'qrels'), { recursive: true });
+  for (const [name, text] of Object.entries(files)) writeFileSync(resolve(dir, name), text);
+  await page.getByTestId('quality-beir-folder').setInputFiles(dir);
+  await expect(page.getByTestId('quality-data')).toContainText('BEIR: tiny-beir, 6 documents, 3 judged queries');
+  await page.getByTestId('quality-run').click();
+  await expect(page.locator('[data-testid=quality-row][data-state=done]')).toHaveCount(3, { timeout: 60_000 });
+  const rescored = 'Moby · glove-100d · binary + rescore ×4 (float32)';
+  await expect(score(rescored, 'NDCG@10')).toHaveText(expected.ndcg10.toFixed(4));
+  await expect(score(rescored, 'recall@100')).toHaveText(expected.recall100.toFixed(4));
+
+  // Loose files without qrels: says what is missing.
+  await page.getByTestId('quality-beir-files').setInputFiles([
+    { name: 'corpus.jsonl', mimeType: 'application/json', buffer: Buffer.from(files['corpus.jsonl']) },
+    { name: 'queries.jsonl', mimeType: 'application/json', buffer: Buffer.from(files['queries.jsonl']) },
+  ]);
+  await expect(page.getByTestId('quality-error')).toContainText('qrels/test.tsv is missing');
+});
+
+test('the map: PCA of a collection coloured by source file; hover reads a chunk, click searches with it', async ({ page }) => {
+  await loadGlove(page);
+  const n = await seedCollection(page, { name: 'Moby', precisions: ['float32', 'int8', 'binary'], parts: 3 });
+  await page.getByTestId('nav-compare').click();
+  await page.getByTestId('map-draw').click();
+  await expect(page.getByTestId('map-summary')).toContainText(`${n.toLocaleString('en-US')} chunks of “Moby” (float32, 100 dims) · PCA`);
+  await expect(page.getByTestId('map-legend').locator('li')).toHaveCount(3);
+  await expect(page.getByTestId('map-legend')).toContainText('moby-dick-part-2.txt');
+
+  let text: string | null = null;
+  let at = { x: 0, y: 0 };
+  for (const p of await drawnPoints(page, 50)) {
+    at = p;
+    await page.mouse.move(p.x, p.y);
+    if (await page.getByTestId('map-tip').count()) {
+      text = await page.getByTestId('map-tip-text').textContent();
+      break;
+    }
+  }
+  expect(text).toBeTruthy();
+  await page.mouse.click(at.x, at.y);
+  await expect(page.getByTestId('compare-query')).toHaveValue(text!);
+  // The chunk's own vector is nearest to itself: the float32 column's first hit is that chunk.
+  await expect(page.locator('[data-testid=compare-column][data-label="Moby · glove-100d · float32"] [data-testid=compare-hit] .text').first()).toHaveText(text!);
+
+  // The same map from int8 vectors (dequantized) works too.
+  await page.getByTestId('map-precision').selectOption('int8');
+  await page.getByTestId('map-draw').click();
+  await expect(page.getByTestId('map-summary')).toContainText('(int8, 100 dims)');
 });
