@@ -1,9 +1,10 @@
 /**
- * 2-D PCA for the map: the two leading principal axes by orthogonal (block power) iteration on
- * the covariance, never formed — each step is two passes over the rows (Xᵀ(X·V)), so memory
- * stays at the data plus 2 × dims numbers, and time is O(iterations × rows × dims).
- * Axes are fitted on at most `fitRows` evenly spaced rows (a sample of 20k already fixes the
- * top two directions of sentence embeddings), then every row is projected.
+ * 2-D PCA for the map. The covariance of (a sample of) the rows is formed once — n·d²/2
+ * multiply-adds, with the rows read exactly once — and the two leading axes come from orthogonal
+ * (power) iteration on that d × d matrix, where an iteration costs d² instead of a pass over the
+ * data. Measured on 10k × 100 rows this beat power iteration straight on the rows (two passes
+ * over the data per step, ~90 steps to converge) by several times; see README, Compare.
+ * Axes are fitted on at most `fitRows` evenly spaced rows, then every row is projected.
  */
 export interface Projection {
   /** rows × 2, row-major: x = first component, y = second. */
@@ -17,10 +18,15 @@ export interface Projection {
 }
 
 export interface PcaOptions {
+  /** Rows the axes are fitted on; default keeps the covariance work near 4·10⁸ multiply-adds (5k–20k rows). */
   fitRows?: number;
   maxIterations?: number;
   /** Stop when both axes move less than this (1 − |cos| between successive iterates). */
   tolerance?: number;
+}
+
+export function defaultFitRows(dims: number): number {
+  return Math.max(5_000, Math.min(20_000, Math.floor(4e8 / (dims * dims))));
 }
 
 export function pca2(rows: Float32Array, dims: number, opts: PcaOptions = {}): Projection {
@@ -28,47 +34,59 @@ export function pca2(rows: Float32Array, dims: number, opts: PcaOptions = {}): P
   const n = rows.length / dims;
   if (!Number.isInteger(n)) throw new RangeError(`${rows.length} numbers are not whole rows of ${dims}`);
   if (n < 2) throw new RangeError(`a map needs at least 2 vectors (got ${n})`);
-  const fitRows = Math.min(n, opts.fitRows ?? 20_000);
+  const fitRows = Math.min(n, opts.fitRows ?? defaultFitRows(dims));
   const stride = n / fitRows;
   const sample = Array.from({ length: fitRows }, (_, i) => Math.floor(i * stride));
 
   const mean = new Float64Array(dims);
   for (const r of sample) for (let d = 0; d < dims; d++) mean[d] += rows[r * dims + d];
   for (let d = 0; d < dims; d++) mean[d] /= fitRows;
+
+  // Upper triangle of Σ xᵀx over the centred sample, then mirrored.
+  const cov = new Float64Array(dims * dims);
+  const x = new Float64Array(dims);
+  for (const r of sample) {
+    const o = r * dims;
+    for (let d = 0; d < dims; d++) x[d] = rows[o + d] - mean[d];
+    for (let i = 0; i < dims; i++) {
+      const xi = x[i];
+      if (xi === 0) continue;
+      const base = i * dims;
+      for (let j = i; j < dims; j++) cov[base + j] += xi * x[j];
+    }
+  }
   let total = 0;
-  for (const r of sample) for (let d = 0; d < dims; d++) total += (rows[r * dims + d] - mean[d]) ** 2;
-  total /= fitRows;
+  for (let i = 0; i < dims; i++) {
+    total += cov[i * dims + i];
+    for (let j = i + 1; j < dims; j++) cov[j * dims + i] = cov[i * dims + j];
+  }
 
   // Deterministic, non-degenerate start: two different fixed patterns, orthonormalised.
   let a: Float64Array = Float64Array.from({ length: dims }, (_, d) => 1 + ((d * 7919) % 13) / 13);
   let b: Float64Array = Float64Array.from({ length: dims }, (_, d) => (d % 2 ? 1 : -1) * (1 + ((d * 104729) % 7) / 7));
   [a, b] = orthonormalise(a, b);
-  const maxIterations = opts.maxIterations ?? 200;
-  const tolerance = opts.tolerance ?? 1e-7;
+  const maxIterations = opts.maxIterations ?? 500;
+  const tolerance = opts.tolerance ?? 1e-9;
   let iterations = 0;
   let va = 0;
   let vb = 0;
-  for (; iterations < maxIterations; ) {
+  const ca = new Float64Array(dims);
+  const cb = new Float64Array(dims);
+  while (iterations < maxIterations) {
     iterations++;
-    const ca = new Float64Array(dims);
-    const cb = new Float64Array(dims);
-    for (const r of sample) {
-      const o = r * dims;
-      let pa = 0;
-      let pb = 0;
-      for (let d = 0; d < dims; d++) {
-        const x = rows[o + d] - mean[d];
-        pa += x * a[d];
-        pb += x * b[d];
+    for (let i = 0; i < dims; i++) {
+      let sa = 0;
+      let sb = 0;
+      const base = i * dims;
+      for (let j = 0; j < dims; j++) {
+        sa += cov[base + j] * a[j];
+        sb += cov[base + j] * b[j];
       }
-      for (let d = 0; d < dims; d++) {
-        const x = rows[o + d] - mean[d];
-        ca[d] += x * pa;
-        cb[d] += x * pb;
-      }
+      ca[i] = sa;
+      cb[i] = sb;
     }
-    va = dot(ca, a) / fitRows;
-    vb = dot(cb, b) / fitRows;
+    va = dot(ca, a);
+    vb = dot(cb, b);
     const [na, nb] = orthonormalise(ca, cb);
     const moved = Math.max(1 - Math.abs(dot(na, a)), 1 - Math.abs(dot(nb, b)));
     a = na;
@@ -81,16 +99,16 @@ export function pca2(rows: Float32Array, dims: number, opts: PcaOptions = {}): P
 
   const points = new Float32Array(n * 2);
   for (let r = 0; r < n; r++) {
-    let x = 0;
-    let y = 0;
+    let px = 0;
+    let py = 0;
     const o = r * dims;
     for (let d = 0; d < dims; d++) {
       const v = rows[o + d] - mean[d];
-      x += v * a[d];
-      y += v * b[d];
+      px += v * a[d];
+      py += v * b[d];
     }
-    points[r * 2] = x;
-    points[r * 2 + 1] = y;
+    points[r * 2] = px;
+    points[r * 2 + 1] = py;
   }
   const share = (v: number) => (total > 0 ? Math.max(0, v) / total : 0);
   return { points, axes: [a, b], explained: [share(va), share(vb)], iterations, fittedRows: fitRows };
