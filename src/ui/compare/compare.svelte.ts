@@ -9,7 +9,8 @@ import type { CollectionRecord } from '../../core/store/db.ts';
 import { describeError } from '../../core/errors.ts';
 import { differsFromReference, overlapAtK, recallAtDepth } from '../../core/compare/agreement.ts';
 import { MAX_VARIANTS, suggestVariants, variantKey, type Variant } from '../../core/compare/variants.ts';
-import { evaluateRetrieval, evaluateSts, type Embed } from '../../core/eval/evaluate.ts';
+import type { Embed } from '../../core/eval/evaluate.ts';
+import { scoreRetrieval, scoreSts } from './quality-client.ts';
 import type { LabelledData } from '../../core/eval/labelled-files.ts';
 import { catalog } from '../../../models/catalog.ts';
 import { models, type LoadedModel } from '../models.svelte.ts';
@@ -58,7 +59,8 @@ class CompareState {
   /** The query the columns answer (not the one being typed). */
   answered = $state<string | null>(null);
 
-  labelled = $state<LabelledData | null>(null);
+  /** Raw, not a deep proxy: it can be large, and it is cloned to the quality worker as is. */
+  labelled = $state.raw<LabelledData | null>(null);
   labelledError = $state<string | null>(null);
   quality = $state<QualityRow[]>([]);
   qualityRunning = $state(false);
@@ -228,7 +230,10 @@ class CompareState {
     }
   }
 
-  /** Quality with labels per variant, by the functions `npm run eval` calls (src/core/eval/evaluate.ts). */
+  /**
+   * Quality with labels per variant, by the functions `npm run eval` calls (src/core/eval/evaluate.ts),
+   * in the quality worker; the texts are embedded by each variant's loaded model.
+   */
   async evaluate(): Promise<void> {
     const data = this.labelled;
     if (!data) {
@@ -266,12 +271,12 @@ class CompareState {
         const dims = c.dims !== c.modelDims ? c.dims : undefined;
         try {
           if (data.kind === 'sts') {
-            const r = await evaluateSts(data.pairs, embed, { precision: row.variant.precision, dims });
+            const r = await scoreSts(data.pairs, embed, { precision: row.variant.precision, dims });
             row.metrics = [{ name: 'Spearman', value: r.spearman }];
             row.n = r.n;
             if (row.variant.rescore) row.message = 'STS scores pairs one by one: rescoring does not apply, so this is the first-stage precision alone.';
           } else {
-            const r = await evaluateRetrieval(data.data, embed, { precision: row.variant.precision, dims, rescore: row.variant.rescore?.multiplier });
+            const r = await scoreRetrieval(data.data, embed, { precision: row.variant.precision, dims, rescore: row.variant.rescore?.multiplier });
             row.metrics = [
               { name: 'NDCG@10', value: r.ndcg10 },
               { name: 'recall@100', value: r.recall100 },
