@@ -25,7 +25,7 @@ async function loadGlove(page: Page) {
  * page loaded (not the Collections form: this file tests the Compare view, whatever that form becomes).
  * `texts` omitted = Moby-Dick by sentence; `parts` splits it into that many source files.
  */
-async function seedCollection(page: Page, opts: { name: string; precisions: string[]; texts?: { text: string; source: string }[]; parts?: number; reverse?: boolean }) {
+async function seedCollection(page: Page, opts: { name: string; precisions: string[]; dims?: number; texts?: { text: string; source: string }[]; parts?: number; reverse?: boolean }) {
   return page.evaluate(async (o) => {
     const { models } = await import('/src/ui/models.svelte.ts' as string);
     const { VectorStore } = await import('/src/core/store/store.ts' as string);
@@ -41,7 +41,7 @@ async function seedCollection(page: Page, opts: { name: string; precisions: stri
     }
     if (o.reverse) items = items.slice().reverse();
     const store = await VectorStore.open();
-    const c = await store.createCollection({ name: o.name, modelId: 'glove-100d', modelDims: 100, precisions: o.precisions });
+    const c = await store.createCollection({ name: o.name, modelId: 'glove-100d', modelDims: 100, dims: o.dims, precisions: o.precisions });
     const job = await store.enqueue(c.id, items);
     await runIngestJob({ store, jobId: job.id, batchSize: 1024, embed: (t: string[]) => client.embed(t) });
     const done = await store.collection(c.id);
@@ -143,19 +143,34 @@ test('float32 agrees with itself (overlap@10 = 1), binary does not, rescoring br
 test('a variant whose model is not loaded says so and offers to load it; an empty query is refused', async ({ page }) => {
   await loadGlove(page);
   await seedCollection(page, { name: 'Moby', precisions: ['float32', 'binary'] });
+  await seedCollection(page, { name: 'Moby 32d', precisions: ['float32'], dims: 32 }); // Matryoshka: first 32 of 100 dims
   await page.reload();
   await page.getByTestId('nav-compare').click();
   await page.getByTestId('compare-run').click();
   await expect(page.getByTestId('compare-error')).toHaveText('Type a query first.');
   await compareQuery(page, 'the white whale');
   await expect(page.getByTestId('reference-error')).toContainText('Load glove-100d to compute the reference');
-  await expect(page.getByTestId('column-no-model')).toHaveCount(3);
+  await expect(page.getByTestId('column-no-model')).toHaveCount(4);
   await expect(page.getByTestId('column-no-model').first()).toContainText('glove-100d is not loaded');
   await page.getByTestId('column-load-model').first().click();
   // Loading re-runs the same query: every column fills, the reference included.
-  await expect(page.locator('[data-testid=compare-column][data-state=ok]')).toHaveCount(3);
+  await expect(page.locator('[data-testid=compare-column][data-state=ok]')).toHaveCount(4);
   await expect(page.getByTestId('reference-error')).toHaveCount(0);
   expect(await metric(page, 'Moby · glove-100d · float32', 'overlap')).toBe(1);
+  // The truncated collection is another variant of the same texts, measured against the full float32.
+  const matryoshka = 'Moby 32d · glove-100d · 32 of 100 dims · float32';
+  await expect(column(page, matryoshka).getByTestId('column-cost')).toContainText('128 B/vector');
+  expect(await metric(page, matryoshka, 'overlap')).toBeLessThan(1);
+
+  // Out-of-range numbers are refused with the range, and the columns shown stay.
+  await page.getByTestId('compare-k').fill('0');
+  await page.getByTestId('compare-run').click();
+  await expect(page.getByTestId('compare-error')).toHaveText('top-k must be a whole number from 1 to 100 (got 0).');
+  await page.getByTestId('compare-k').fill('10');
+  await page.getByTestId('compare-depth').fill('5');
+  await page.getByTestId('compare-run').click();
+  await expect(page.getByTestId('compare-error')).toHaveText('The recall depth must be a whole number from k (10) to 1000 (got 5).');
+  await expect(page.locator('[data-testid=compare-column][data-state=ok]')).toHaveCount(4);
 });
 
 test('corpus text with <script> and <img onerror> payloads is shown as text in columns, map and legend: nothing runs', async ({ page }) => {
