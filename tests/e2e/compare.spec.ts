@@ -156,6 +156,9 @@ test('a variant whose model is not loaded says so and offers to load it; an empt
   // Loading re-runs the same query: every column fills, the reference included.
   await expect(page.locator('[data-testid=compare-column][data-state=ok]')).toHaveCount(4);
   await expect(page.getByTestId('reference-error')).toHaveCount(0);
+  await expect(page.getByTestId('column-model').first()).toContainText('query embedded by GloVe 100d (static)');
+  // One loaded model per collection: nothing to choose.
+  await expect(page.getByTestId('variant-query-model')).toHaveCount(0);
   expect(await metric(page, 'Moby · glove-100d · float32', 'overlap')).toBe(1);
   // The truncated collection is another variant of the same texts, measured against the full float32.
   const matryoshka = 'Moby 32d · glove-100d · 32 of 100 dims · float32';
@@ -171,6 +174,14 @@ test('a variant whose model is not loaded says so and offers to load it; an empt
   await page.getByTestId('compare-run').click();
   await expect(page.getByTestId('compare-error')).toHaveText('The recall depth must be a whole number from k (10) to 1000 (got 5).');
   await expect(page.locator('[data-testid=compare-column][data-state=ok]')).toHaveCount(4);
+
+  // Two loaded models give the same model id (e.g. use-lite fp32 and int8): each variant says which embeds its queries.
+  await page.getByTestId('nav-playground').click();
+  await page.getByTestId('load-model').click();
+  await expect(page.locator('[data-testid=model-card][data-status=ready]')).toHaveCount(2);
+  await page.getByTestId('nav-compare').click();
+  await expect(page.getByTestId('variant-query-model')).toHaveCount(4);
+  await expect(page.getByTestId('variant-query-model').first().locator('option')).toHaveCount(2);
 });
 
 test('corpus text with <script> and <img onerror> payloads is shown as text in columns, map and legend: nothing runs', async ({ page }) => {

@@ -24,6 +24,8 @@ export interface ColumnResult {
   searchMs: number;
   loadMs: number;
   embedMs: number;
+  /** The loaded model that embedded the query. */
+  modelLabel: string;
   kernel: string;
   overlap: number | null;
   recall: number | null;
@@ -104,9 +106,21 @@ class CompareState {
     else if (this.referenceIndex > index) this.referenceIndex--;
   }
 
-  /** A ready model that embeds queries for collections of `modelId` (the first one loaded). */
-  modelFor(modelId: string): LoadedModel | undefined {
-    return models.list.find((m) => m.status === 'ready' && m.info?.id === modelId);
+  /**
+   * Which loaded model embeds queries for a collection, by collection id. A collection records its
+   * model id but not the weights' dtype, so with use-lite fp32 and int8 both loaded the person
+   * picks; unset = the first one loaded.
+   */
+  queryModel = $state<Record<string, string>>({});
+
+  /** Ready models that can embed queries for collections of `modelId`. */
+  modelsFor(modelId: string): LoadedModel[] {
+    return models.list.filter((m) => m.status === 'ready' && m.info?.id === modelId);
+  }
+
+  modelFor(c: Pick<CollectionRecord, 'id' | 'modelId'>): LoadedModel | undefined {
+    const options = this.modelsFor(c.modelId);
+    return options.find((m) => m.key === this.queryModel[c.id]) ?? options[0];
   }
 
   /** Loads a model the app ships (catalog) so a collection of it can be queried. */
@@ -154,13 +168,12 @@ class CompareState {
       const reference = variants[this.referenceIndex];
       // Each model embeds the query once, whatever number of variants it serves.
       const queries = new Map<string, Promise<{ vector: Float32Array; ms: number }>>();
-      const embedFor = (modelId: string) => {
-        let q = queries.get(modelId);
+      const embedFor = (model: LoadedModel) => {
+        let q = queries.get(model.key);
         if (!q) {
-          const model = this.modelFor(modelId)!;
           const started = performance.now();
           q = models.client(model.key)!.embed([text]).then((r) => ({ vector: r.vectors, ms: performance.now() - started }));
-          queries.set(modelId, q);
+          queries.set(model.key, q);
         }
         return q;
       };
@@ -171,11 +184,11 @@ class CompareState {
         this.referenceError = 'Mark a variant as the reference.';
       } else if (!refCollection.precisions.includes('float32')) {
         this.referenceError = `The reference "${refCollection.name}" keeps no float32 vectors (only ${refCollection.precisions.join(', ')}), so it has no exact result to measure against: mark a collection that keeps float32 as the reference.`;
-      } else if (!this.modelFor(refCollection.modelId)) {
+      } else if (!this.modelFor(refCollection)) {
         this.referenceError = `Load ${refCollection.modelId} to compute the reference (the float32 exact top-${k} of "${refCollection.name}").`;
       } else {
         try {
-          const { vector } = await embedFor(refCollection.modelId);
+          const { vector } = await embedFor(this.modelFor(refCollection)!);
           const r = await search({ collectionId: refCollection.id, precision: 'float32', query: vector, k });
           refTexts = r.hits.map((h) => h.text);
         } catch (err) {
@@ -190,12 +203,13 @@ class CompareState {
           columns[variantKey(v)] = { state: 'error', message: 'This collection was deleted.' };
           continue;
         }
-        if (!this.modelFor(c.modelId)) {
+        const model = this.modelFor(c);
+        if (!model) {
           columns[variantKey(v)] = { state: 'no-model', modelId: c.modelId, loadable: catalog.some((m) => m.id === c.modelId) };
           continue;
         }
         try {
-          const { vector, ms } = await embedFor(c.modelId);
+          const { vector, ms } = await embedFor(model);
           const shown = await search({ collectionId: c.id, precision: v.precision, query: vector, k, rescore: v.rescore });
           const texts = shown.hits.map((h) => h.text);
           let recall: number | null = null;
@@ -212,6 +226,7 @@ class CompareState {
               searchMs: shown.searchMs,
               loadMs: shown.loadMs,
               embedMs: ms,
+              modelLabel: model.label,
               kernel: shown.kernel,
               overlap: refTexts ? overlapAtK(texts, refTexts, k) : null,
               recall,
@@ -250,7 +265,7 @@ class CompareState {
       for (let i = 0; i < this.quality.length; i++) {
         const row = this.quality[i];
         const c = this.collection(row.variant.collectionId);
-        const model = c && this.modelFor(c.modelId);
+        const model = c && this.modelFor(c);
         if (!c || !model) {
           row.state = 'no-model';
           row.message = c ? `Load ${c.modelId} to score this variant.` : 'This collection was deleted.';
