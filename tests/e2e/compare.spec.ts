@@ -128,6 +128,20 @@ test('float32 agrees with itself (overlap@10 = 1), binary does not, rescoring br
   await expect(column(page, rescored).getByTestId('column-cost')).toContainText(/13 B\/vector · index [\d.]+ kB \+ [\d.]+ MB float32 for rescoring/);
   await expect(column(page, bin).getByTestId('latency')).toContainText(/\d+\.\d ms/);
 
+  // The other collection as the reference: its float32 top-k holds the same texts, so nothing changes.
+  const before = await metric(page, bin, 'overlap');
+  await page.getByTestId('variant-reference').nth(3).check();
+  await compareQuery(page, 'the captain paced the deck at night');
+  await expect(column(page, reversed).getByTestId('reference-badge')).toHaveText('reference');
+  await expect(column(page, f32).getByTestId('reference-badge')).toHaveCount(0);
+  expect(await metric(page, f32, 'overlap')).toBe(1);
+  expect(await metric(page, bin, 'overlap')).toBe(before);
+  // Marking a binary variant makes its collection's float32 the reference, and the badge says so.
+  await page.getByTestId('variant-reference').nth(1).check();
+  await compareQuery(page, 'the captain paced the deck at night');
+  await expect(column(page, bin).getByTestId('reference-badge')).toHaveText('its float32 is the reference');
+  expect(await metric(page, bin, 'overlap')).toBe(before);
+
   // Variants: no duplicates, at most four.
   await page.getByTestId('variant-remove').nth(3).click();
   await page.getByTestId('add-collection').selectOption({ label: `Moby · glove-100d · ${n.toLocaleString('en-US')} chunks` });
