@@ -166,6 +166,12 @@ test('a variant whose model is not loaded says so and offers to load it; an empt
   await expect(page.getByTestId('reference-error')).toContainText('Load glove-100d to compute the reference');
   await expect(page.getByTestId('column-no-model')).toHaveCount(4);
   await expect(page.getByTestId('column-no-model').first()).toContainText('glove-100d is not loaded');
+  // Quality with labels says the same, row by row.
+  await page.getByTestId('quality-sts').setInputFiles({ name: 'tiny.tsv', mimeType: 'text/plain', buffer: Buffer.from('g\tf\t2012\t1\t4.0\tA man eats.\tA man is eating.\ng\tf\t2012\t2\t0.5\tA dog runs.\tThe market fell.\n') });
+  await page.getByTestId('quality-run').click();
+  await expect(page.locator('[data-testid=quality-row][data-state=no-model]')).toHaveCount(4);
+  await expect(page.getByTestId('quality-message').first()).toHaveText("glove-100d is not loaded, so this variant's texts cannot be embedded.");
+  await expect(page.getByTestId('quality-load-model')).toHaveCount(4);
   await page.getByTestId('column-load-model').first().click();
   // Loading re-runs the same query: every column fills, the reference included.
   await expect(page.locator('[data-testid=compare-column][data-state=ok]')).toHaveCount(4);

@@ -39,6 +39,8 @@ export type Column =
 export interface QualityRow {
   variant: Variant;
   state: 'waiting' | 'running' | 'done' | 'error' | 'no-model';
+  /** The model to load when state is 'no-model'. */
+  modelId?: string;
   message?: string;
   metrics?: { name: string; value: number }[];
   n?: number;
@@ -152,11 +154,11 @@ class CompareState {
     const k = Math.floor(Number(this.k));
     const depth = Math.floor(Number(this.depth));
     if (!(k >= 1 && k <= 100)) {
-      this.error = `top-k must be a whole number from 1 to 100 (got ${this.k}).`;
+      this.error = `top-k must be a whole number from 1 to 100 (got ${this.k ?? 'nothing'}).`;
       return;
     }
     if (!(depth >= k && depth <= 1000)) {
-      this.error = `The recall depth must be a whole number from k (${k}) to 1000 (got ${this.depth}).`;
+      this.error = `The recall depth must be a whole number from k (${k}) to 1000 (got ${this.depth ?? 'nothing'}).`;
       return;
     }
     this.query = text;
@@ -268,7 +270,8 @@ class CompareState {
         const model = c && this.modelFor(c);
         if (!c || !model) {
           row.state = 'no-model';
-          row.message = c ? `Load ${c.modelId} to score this variant.` : 'This collection was deleted.';
+          row.modelId = c?.modelId;
+          row.message = c ? `${c.modelId} is not loaded, so this variant's texts cannot be embedded.` : 'This collection was deleted.';
           continue;
         }
         row.state = 'running';
