@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { differsFromReference, overlapAtK, recallAtDepth } from '../../src/core/compare/agreement.ts';
 import { suggestVariants, variantCost, variantLabel, variantsOf, type VariantCollection } from '../../src/core/compare/variants.ts';
 import { pca2 } from '../../src/core/compare/pca.ts';
+import { coloursBySource, fitToBox, nearestPoint } from '../../src/core/compare/map-layout.ts';
 import { LabelledDataError, readLabelledFiles } from '../../src/core/eval/labelled-files.ts';
 
 describe('agreement with a reference result list (quality without labels)', () => {
@@ -127,5 +128,27 @@ describe('labelled files picked in the page', () => {
     await expect(readLabelledFiles([file('x.tsv', 'header\nnot\tenough\n')])).rejects.toThrow(/x\.tsv, line 2: expected 7 tab-separated columns/);
     await expect(readLabelledFiles([file('a.tsv', sts), file('b.tsv', sts)])).rejects.toThrow(LabelledDataError);
     await expect(readLabelledFiles([])).rejects.toThrow(/No files picked/);
+  });
+});
+
+describe('map layout', () => {
+  it('fits points into the box with y up, and centres a degenerate axis', () => {
+    const s = fitToBox(Float32Array.from([0, 0, 10, 5, 5, 10]), 120, 100, 10);
+    expect(Array.from(s)).toEqual([10, 90, 110, 50, 60, 10]);
+    expect(Array.from(fitToBox(Float32Array.from([3, 1, 3, 2]), 100, 100, 0))).toEqual([50, 100, 50, 0]);
+  });
+  it('colours the largest sources first; the rest share one colour and one legend line', () => {
+    const { colourOf, legend } = coloursBySource(['b', 'a', 'b', 'c', 'd', 'b', 'a'], ['red', 'blue'], 'grey');
+    expect([...colourOf]).toEqual([['b', 'red'], ['a', 'blue'], ['c', 'grey'], ['d', 'grey']]);
+    expect(legend).toEqual([
+      { source: 'b', colour: 'red', count: 3 },
+      { source: 'a', colour: 'blue', count: 2 },
+      { source: '2 more files', colour: 'grey', count: 2 },
+    ]);
+  });
+  it('finds the point under the pointer within the radius, else none', () => {
+    const screen = Float32Array.from([10, 10, 20, 20, 30, 30]);
+    expect(nearestPoint(screen, 19, 22, 8)).toBe(1);
+    expect(nearestPoint(screen, 50, 50, 8)).toBeNull();
   });
 });
