@@ -155,6 +155,7 @@ test('float32 agrees with itself (overlap@10 = 1), binary does not, rescoring br
 });
 
 test('a variant whose model is not loaded says so and offers to load it; an empty query is refused', async ({ page }) => {
+  test.setTimeout(120_000); // two collections embedded and two models loaded, on a shared machine
   await loadGlove(page);
   await seedCollection(page, { name: 'Moby', precisions: ['float32', 'binary'] });
   await seedCollection(page, { name: 'Moby 32d', precisions: ['float32'], dims: 32 }); // Matryoshka: first 32 of 100 dims
