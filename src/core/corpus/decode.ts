@@ -93,10 +93,10 @@ export async function checkedEncoding(file: CorpusFile): Promise<'utf-8' | 'utf-
 export async function* decodeText(file: CorpusFile, report: ReadReport): AsyncGenerator<string> {
   const encoding = await checkedEncoding(file);
   // Counted by bytes consumed, so a preview can say how far into the file it got.
-  const counting = new TransformStream<Uint8Array, Uint8Array>({
+  const counting = new TransformStream<Uint8Array, BufferSource>({
     transform(chunk, controller) {
       report.bytesRead += chunk.byteLength;
-      controller.enqueue(chunk);
+      controller.enqueue(chunk as Uint8Array<ArrayBuffer>);
     },
   });
   const reader = file.stream().pipeThrough(counting).pipeThrough(new TextDecoderStream(encoding)).getReader();
