@@ -1,0 +1,138 @@
+/**
+ * Corpus in (every format, dropped or picked), its bad inputs, and the job queue, in Chromium
+ * with the real glove-100d model and the real IndexedDB.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+
+async function loadGlove(page: Page) {
+  await page.getByTestId('nav-playground').click();
+  await page.getByTestId('load-model').click();
+  await expect(page.locator('[data-testid=model-card][data-status=ready]')).toHaveCount(1);
+  await page.getByTestId('nav-collections').click();
+}
+
+const file = (name: string, content: string | Uint8Array, mimeType = 'application/octet-stream') => ({
+  name,
+  mimeType,
+  buffer: Buffer.from(content),
+});
+
+async function pdfOf(lines: string[]): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  const page = doc.addPage([600, 800]);
+  lines.forEach((line, i) => page.drawText(line, { x: 50, y: 750 - i * 40, size: 14, font }));
+  return doc.save();
+}
+
+/** Drops files on the drop zone the way a browser does: a DragEvent carrying a DataTransfer. */
+async function dropFiles(page: Page, files: { name: string; text: string }[]) {
+  await page.getByTestId('drop-zone').evaluate((zone, files) => {
+    const dt = new DataTransfer();
+    for (const f of files) dt.items.add(new File([f.text], f.name));
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, files);
+}
+
+/** Collections and their chunk counts, read from IndexedDB as the app stores them. */
+async function stored(page: Page): Promise<{ name: string; count: number; texts: string[] }[]> {
+  return page.evaluate(`(async () => {
+    const { VectorStore } = await import('/src/core/store/store.ts');
+    const store = await VectorStore.open();
+    const out = [];
+    for (const c of await store.listCollections()) {
+      out.push({ name: c.name, count: c.count, texts: (await store.chunks(c.id)).map((x) => x.text) });
+    }
+    store.close();
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  })()`);
+}
+
+async function searchFor(page: Page, collection: string, query: string) {
+  const card = page.locator(`[data-testid=collection][data-name="${collection}"]`);
+  await card.getByTestId('search-query').fill(query);
+  await card.getByTestId('search').click();
+  return card.locator('[data-title="float32"] li');
+}
+
+test.beforeEach(async ({ page }) => {
+  await page.goto('/');
+});
+
+test('each file type, picked or dropped, is read, previewed, embedded and found by search', async ({ page }) => {
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  await loadGlove(page);
+  await page.getByTestId('source-files').check();
+  await page.getByTestId('collection-files').setInputFiles([
+    file('animals.txt', 'Penguins waddle across the frozen Antarctic ice.\n\nThe end of the first file.'),
+    file('geology.md', '# Volcanoes\n\nVolcanoes **erupt** molten lava and [ash](https://example.org).\n'),
+    file('music.csv', 'id,notes\n1,"Saxophone jazz music, played at midnight."\n2,A short line\n'),
+    file('sport.tsv', 'label\tsentence\n1\tTennis players serve aces at Wimbledon.\n'),
+    file('food.jsonl', '{"id":1,"body":"Chocolate cake baked with cocoa and sugar.","title":"x"}\n'),
+    file('space.html', '<html><head><title>T</title><script>var hiddenScript = 1;</script></head><body><p>Astronauts orbit the Earth in a spacecraft.</p><div hidden>invisible words</div></body></html>'),
+    file('farm.pdf', await pdfOf(['Tractors plough the wheat fields on the farm.'])),
+  ]);
+  await dropFiles(page, [{ name: 'sea.md', text: 'Dolphins swim and leap in the blue ocean.' }]);
+  const picked = page.getByTestId('picked-file');
+  await expect(picked).toHaveCount(8);
+  // CSV: the longest column is the guess; JSONL: "body", the only long string field.
+  await expect(page.locator('[data-name="music.csv"] [data-testid=text-choice]')).toHaveValue('notes');
+  await expect(page.locator('[data-name="food.jsonl"] [data-testid=text-choice]')).toHaveValue('body');
+
+  await page.getByTestId('preview').click();
+  const preview = page.getByTestId('preview-chunk');
+  await expect(preview.filter({ hasText: 'Tractors plough the wheat fields on the farm.' })).toContainText('farm.pdf · p. 1');
+  await expect(preview.filter({ hasText: 'Saxophone jazz music, played at midnight.' })).toContainText('music.csv · row 2');
+  await expect(preview.filter({ hasText: 'Volcanoes erupt molten lava and ash.' })).toHaveCount(1); // markup gone
+  await expect(page.getByTestId('chunk-preview')).not.toContainText('hiddenScript');
+  await expect(page.getByTestId('chunk-preview')).not.toContainText('invisible words');
+
+  await page.getByTestId('collection-name').fill('Mixed');
+  await page.getByTestId('create-collection').click();
+  await expect(page.getByTestId('collection-summary')).toContainText(/^\d+ chunks/);
+  await expect(page.getByTestId('job')).toHaveCount(0);
+  const [mixed] = await stored(page);
+  for (const text of [
+    'Penguins waddle across the frozen Antarctic ice.',
+    'Volcanoes erupt molten lava and ash.',
+    'Saxophone jazz music, played at midnight.',
+    'Tennis players serve aces at Wimbledon.',
+    'Chocolate cake baked with cocoa and sugar.',
+    'Astronauts orbit the Earth in a spacecraft.',
+    'Tractors plough the wheat fields on the farm.',
+    'Dolphins swim and leap in the blue ocean.',
+  ]) {
+    expect(mixed.texts).toContain(text);
+  }
+  for (const [query, hit] of [
+    ['penguins antarctic ice', 'Penguins'],
+    ['volcano lava', 'Volcanoes'],
+    ['jazz saxophone', 'Saxophone'],
+    ['tennis wimbledon', 'Tennis'],
+    ['chocolate cake', 'Chocolate'],
+    ['astronauts spacecraft', 'Astronauts'],
+    ['tractor wheat farm', 'Tractors'],
+    ['dolphins ocean', 'Dolphins'],
+  ]) {
+    await expect((await searchFor(page, 'Mixed', query)).first()).toContainText(hit);
+  }
+  // pdf.js and its worker came from the app itself: no request left this origin.
+  expect(requests.some((u) => u.includes('pdf.worker'))).toBe(true);
+  expect(requests.filter((u) => !u.startsWith(new URL(page.url()).origin) && !u.startsWith('blob:') && !u.startsWith('data:'))).toEqual([]);
+});
+
+test('the State of the Union sample is one click away, read from JSONL by paragraph', async ({ page }) => {
+  await loadGlove(page);
+  await page.getByTestId('source-sotu').check();
+  await expect(page.getByTestId('collection-name')).toHaveValue('State of the Union 1990–2019');
+  await page.getByTestId('chunk-paragraph').check();
+  await page.getByTestId('preview').click();
+  await expect(page.getByTestId('preview-chunk').first()).toContainText('sotu.jsonl · line 1');
+  await page.getByTestId('batch-size').fill('1024');
+  await page.getByTestId('create-collection').click();
+  await expect(page.getByTestId('collection-summary')).toContainText('chunks · glove-100d', { timeout: 60_000 });
+  await expect(page.getByTestId('job')).toHaveCount(0, { timeout: 60_000 });
+  await expect((await searchFor(page, 'State of the Union 1990–2019', 'terrorism and homeland security')).first()).toContainText(/terror/i);
+});
