@@ -136,3 +136,73 @@ test('the State of the Union sample is one click away, read from JSONL by paragr
   await expect(page.getByTestId('job')).toHaveCount(0, { timeout: 60_000 });
   await expect((await searchFor(page, 'State of the Union 1990–2019', 'terrorism and homeland security')).first()).toContainText(/terror/i);
 });
+
+test('bad files each get a clear message, good ones are still embedded, nothing stored is lost, and payloads stay text', async ({ page }) => {
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    d.dismiss();
+  });
+  await loadGlove(page);
+  // Something already stored, which no bad input may touch.
+  await page.getByTestId('nav-playground').click();
+  await page.getByTestId('sentences').fill('The whale breached.\nA ship in a storm.');
+  await page.getByTestId('nav-collections').click();
+  await page.getByLabel("The Playground's sentences").check();
+  await page.getByTestId('collection-name').fill('Keep');
+  await page.getByTestId('create-collection').click();
+  await expect(page.locator('[data-name=Keep] [data-testid=collection-summary]')).toContainText('2 chunks');
+  const before = await stored(page);
+
+  const payload = 'The harpoon <script>window.__pwned = 1</script> struck <img src=x onerror="window.__pwned = 2"> the whale.';
+  await page.getByTestId('source-files').check();
+  await page.getByTestId('collection-files').setInputFiles([
+    file('empty.txt', ''),
+    file('binary.txt', new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0])),
+    file('latin1.txt', Buffer.concat([Buffer.from('Caf'), Buffer.from([0xe9]), Buffer.from(' au lait by the harbour.')])),
+    file('broken.csv', 'text,n\nA fine row,1\n"never closed,2\nmore,3\n'),
+    file('lines.jsonl', '{"text":"Good line about sailors."}\n{oops\n{"title":"no text"}\n{"text":"Another good line about rope."}\n'),
+    file('payload.txt', payload),
+    file('report.docx', 'PK'),
+  ]);
+  // Refused as soon as they are added, with the reason.
+  await expect(page.locator('[data-name="broken.csv"] [data-testid=picked-error]')).toContainText('a quote opened on line 3 is never closed');
+  await expect(page.locator('[data-name="report.docx"] [data-testid=picked-error]')).toContainText('.docx files are not read here');
+
+  await page.getByTestId('preview').click();
+  await expect(page.getByTestId('preview-chunk').filter({ hasText: '<script>window.__pwned = 1</script>' })).toHaveCount(1);
+  await expect(page.getByTestId('chunk-preview').locator('img, script')).toHaveCount(0);
+
+  await page.getByTestId('collection-name').fill('Bad');
+  await page.getByTestId('create-collection').click();
+  await expect(page.locator('[data-name=Bad] [data-testid=collection-summary]')).toContainText('4 chunks');
+  const outcomes = page.getByTestId('file-outcomes');
+  await expect(outcomes).toContainText('empty.txt: the file is empty (0 bytes); there is nothing to read');
+  await expect(outcomes).toContainText('binary.txt: this is an ELF program, not text; nothing was read from it');
+  await expect(outcomes).toContainText('broken.csv: a quote opened on line 3 is never closed');
+  await expect(outcomes).toContainText('lines.jsonl: 2 chunks; skipped 2 (line 2: not valid JSON; line 3: no "text" string)');
+  await expect(outcomes).toContainText('latin1.txt: 1 chunks; 1 characters were not valid UTF-8 and show as �');
+  await expect(outcomes).toContainText('report.docx: .docx files are not read here');
+
+  const after = await stored(page);
+  expect(after.find((c) => c.name === 'Keep')).toEqual(before.find((c) => c.name === 'Keep'));
+  expect(after.find((c) => c.name === 'Bad')!.texts.sort()).toEqual(
+    ['Another good line about rope.', 'Caf\uFFFD au lait by the harbour.', 'Good line about sailors.', payload].sort(),
+  );
+
+  // The payload comes back from search as text; nothing in it ran.
+  const hits = await searchFor(page, 'Bad', 'harpoon whale');
+  await expect(hits.filter({ hasText: '<script>window.__pwned = 1</script> struck <img src=x onerror="window.__pwned = 2">' })).toHaveCount(1);
+  await expect(page.getByTestId('search-results').locator('img, script')).toHaveCount(0);
+  expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+  expect(dialogs).toEqual([]);
+
+  // Only bad files: no collection is made, and the reason is given.
+  await page.locator('[data-name="payload.txt"]').getByRole('button').click();
+  await page.locator('[data-name="latin1.txt"]').getByRole('button').click();
+  await page.locator('[data-name="lines.jsonl"]').getByRole('button').click();
+  await page.getByTestId('collection-name').fill('Nothing');
+  await page.getByTestId('create-collection').click();
+  await expect(page.getByTestId('collections-error')).toContainText('Nothing to embed: empty.txt: the file is empty');
+  expect((await stored(page)).map((c) => c.name)).toEqual(['Bad', 'Keep']);
+});

@@ -145,20 +145,30 @@ export async function* paragraphs(pieces: AsyncIterable<string>, maxChars = 100_
     let from = 0;
     blank.lastIndex = 0;
     for (let m = blank.exec(text); m; m = blank.exec(text)) {
-      const para = text.slice(from, m.index);
-      if (para.trim()) yield para;
+      yield* bounded(text.slice(from, m.index), maxChars);
       from = m.index + m[0].length;
     }
     carry = text.slice(from);
-    while (carry.length > maxChars) {
-      const window = carry.slice(0, maxChars);
-      let cut = Math.max(window.lastIndexOf('\n'), window.lastIndexOf('. '));
-      if (cut < maxChars / 2) cut = window.lastIndexOf(' ');
-      if (cut < maxChars / 2) cut = maxChars - 1;
-      const para = carry.slice(0, cut + 1);
-      if (para.trim()) yield para;
-      carry = carry.slice(cut + 1);
+    if (carry.length > maxChars) {
+      // Keep the tail after the last cut: it may continue in the next piece.
+      const parts = [...bounded(carry, maxChars)];
+      carry = parts.pop() ?? '';
+      yield* parts;
     }
   }
-  if (carry.trim()) yield carry;
+  yield* bounded(carry, maxChars);
+}
+
+/** A paragraph cut into parts of at most `maxChars`, at a line break, sentence end or space. */
+export function* bounded(para: string, maxChars: number): Generator<string> {
+  while (para.length > maxChars) {
+    const window = para.slice(0, maxChars);
+    let cut = Math.max(window.lastIndexOf('\n'), window.lastIndexOf('. '));
+    if (cut < maxChars / 2) cut = window.lastIndexOf(' ');
+    if (cut < maxChars / 2) cut = maxChars - 1;
+    const part = para.slice(0, cut + 1);
+    if (part.trim()) yield part;
+    para = para.slice(cut + 1);
+  }
+  if (para.trim()) yield para;
 }
