@@ -206,3 +206,54 @@ test('bad files each get a clear message, good ones are still embedded, nothing 
   await expect(page.getByTestId('collections-error')).toContainText('Nothing to embed: empty.txt: the file is empty');
   expect((await stored(page)).map((c) => c.name)).toEqual(['Bad', 'Keep']);
 });
+
+test('a 200 MB text file is streamed: the preview reads only its start, and embedding never holds it in memory', async ({ page, context }) => {
+  test.setTimeout(240_000);
+  await loadGlove(page);
+  await page.getByTestId('source-files').check();
+  await page.getByTestId('chunk-tokens').check();
+  await page.getByTestId('max-tokens').fill('200');
+  await page.getByTestId('overlap').fill('20');
+  // 200 copies of a 1 MB block of distinct sentences, made in the page (a Blob, outside the JS heap).
+  await page.getByTestId('drop-zone').evaluate((zone) => {
+    const sentences = Array.from({ length: 25_000 }, (_, i) => `Sailor ${i} coiled rope number ${i * 7} on deck.`).join(' ');
+    const block = sentences.slice(0, 1_000_000 - 2) + '\n\n';
+    const big = new File(Array.from({ length: 200 }, () => block), 'big.txt');
+    const dt = new DataTransfer();
+    dt.items.add(big);
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  await expect(page.locator('[data-name="big.txt"]')).toContainText('200.0 MB');
+  await page.getByTestId('preview').click();
+  await expect(page.getByTestId('preview-chunk')).toHaveCount(50);
+  const previewRead = await page.getByTestId('preview-read').textContent();
+  expect(Number(/read ([\d.]+) MB/.exec(previewRead!)![1])).toBeLessThan(5); // it stopped near the start
+
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  const base = (await cdp.send('Runtime.getHeapUsage')).usedSize;
+  let peak = base;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peak = Math.max(peak, (await cdp.send('Runtime.getHeapUsage')).usedSize);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  const started = Date.now();
+  await page.getByTestId('collection-name').fill('Big');
+  await page.getByTestId('batch-size').fill('1024');
+  await page.getByTestId('create-collection').click();
+  await expect(page.getByTestId('reading')).toContainText('MB of 200 MB');
+  await expect(page.getByTestId('job')).toHaveCount(0, { timeout: 200_000 });
+  await expect(page.locator('[data-name=Big] [data-testid=collection-summary]')).toContainText(/^[\d,]+ chunks/, { timeout: 200_000 });
+  sampling = false;
+  await sampler;
+  const [big] = await stored(page);
+  // Every copy after the first is the same text: its chunks are all repeats, stored once.
+  expect(big.count).toBeGreaterThan(500);
+  expect(big.count).toBeLessThan(2000);
+  console.log(`200 MB: read, chunked and embedded in ${((Date.now() - started) / 1000).toFixed(1)} s; JS heap peak +${((peak - base) / 1e6).toFixed(0)} MB`);
+  expect(peak - base).toBeLessThan(120e6); // one 200 MB string would be 200 MB (Latin-1) or 400 MB
+  await expect((await searchFor(page, 'Big', 'sailor coiled rope on deck')).first()).toContainText('Sailor');
+});
