@@ -257,3 +257,88 @@ test('a 200 MB text file is streamed: the preview reads only its start, and embe
   expect(peak - base).toBeLessThan(120e6); // one 200 MB string would be 200 MB (Latin-1) or 400 MB
   await expect((await searchFor(page, 'Big', 'sailor coiled rope on deck')).first()).toContainText('Sailor');
 });
+
+test('a query issued while a corpus is embedding runs before the corpus batches already waiting', async ({ page }) => {
+  await loadGlove(page);
+  await page.evaluate(`(async () => {
+    const { models } = await import('/src/ui/models.svelte.ts');
+    const { schedulerFor } = await import('/src/embed-queue.ts');
+    const client = models.client(models.list.find((m) => m.status === 'ready').key);
+    window.__events = [];
+    schedulerFor(client).onEvent((e) => window.__events.push(e));
+  })()`);
+  await page.getByTestId('batch-size').fill('256');
+  await page.getByTestId('create-collection').click(); // Moby-Dick, ~10k sentences
+  // As soon as a corpus batch waits behind the running one, ask for a query the way the
+  // Playground and search do (embedNow), in the same task: no timing luck involved.
+  const query = await page.evaluate(`(async () => {
+    const { models } = await import('/src/ui/models.svelte.ts');
+    const { schedulerFor, embedNow } = await import('/src/embed-queue.ts');
+    const client = models.client(models.list.find((m) => m.status === 'ready').key);
+    const s = schedulerFor(client);
+    const deadline = performance.now() + 30000;
+    while (!(s.waiting.bulk >= 1 && window.__events.some((e) => e.lane === 'bulk' && e.phase === 'end'))) {
+      if (performance.now() > deadline) throw new Error('no corpus batch ever waited');
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    const waitingBulk = s.waiting.bulk;
+    const result = await embedNow(client, ['the white whale']);
+    return { waitingBulk, dims: result.dims, rows: result.rows };
+  })()`) as { waitingBulk: number; dims: number; rows: number };
+  expect(query).toEqual({ waitingBulk: expect.any(Number), dims: 100, rows: 1 });
+  expect(query.waitingBulk).toBeGreaterThanOrEqual(1);
+  await expect(page.getByTestId('job')).toHaveCount(0, { timeout: 60_000 });
+
+  const events = (await page.evaluate('window.__events')) as { task: number; lane: string; phase: string; seq: number }[];
+  const q = events.find((e) => e.lane === 'interactive' && e.phase === 'queued')!;
+  const qStart = events.find((e) => e.task === q.task && e.phase === 'start')!;
+  // Corpus batches queued before the query but not started when it came: all start after it.
+  const overtaken = events
+    .filter((e) => e.lane === 'bulk' && e.phase === 'queued' && e.seq < q.seq)
+    .filter((e) => !events.some((s) => s.task === e.task && s.phase === 'start' && s.seq < q.seq));
+  expect(overtaken.length).toBeGreaterThanOrEqual(1);
+  for (const b of overtaken) expect(events.find((s) => s.task === b.task && s.phase === 'start')!.seq).toBeGreaterThan(qStart.seq);
+  // And no corpus batch started between the query's arrival and its start (at most the running one ended).
+  expect(events.filter((e) => e.lane === 'bulk' && e.phase === 'start' && e.seq > q.seq && e.seq < qStart.seq)).toEqual([]);
+  // Never two calls at the model at once.
+  let running = 0;
+  for (const e of events) {
+    running += e.phase === 'start' ? 1 : e.phase === 'end' ? -1 : 0;
+    expect(running).toBeLessThanOrEqual(1);
+  }
+});
+
+test('a job paused, reloaded and resumed continues where it stopped; cancelling it keeps what it stored and stays searchable', async ({ page }) => {
+  await loadGlove(page);
+  await page.getByTestId('batch-size').fill('16');
+  await page.getByTestId('create-collection').click();
+  await expect(page.getByTestId('job-rate')).toContainText(/[\d,]+ chunks\/s · .+ left/);
+  await page.getByTestId('pause-job').click();
+  await expect(page.getByTestId('job')).toHaveAttribute('data-status', 'paused');
+  const paused = Number((await page.getByTestId('job-progress').textContent())!.split(' / ')[0].replace(/,/g, ''));
+  expect(paused).toBeGreaterThan(0);
+
+  await page.reload();
+  await page.getByTestId('nav-collections').click();
+  await expect(page.getByTestId('job-status')).toHaveText('paused');
+  await loadGlove(page);
+  await page.getByTestId('batch-size').fill('64');
+  await page.getByTestId('resume-job').click();
+  await expect(page.getByTestId('job-rate')).toBeVisible();
+  await page.getByTestId('cancel-job').click();
+  await expect(page.getByTestId('job')).toHaveCount(0);
+  const [moby] = await stored(page);
+  expect(moby.count).toBeGreaterThan(paused);
+  expect(new Set(moby.texts).size).toBe(moby.count); // nothing stored twice
+  await expect(page.getByTestId('collection-summary')).toContainText(`${moby.count.toLocaleString('en-US')} chunks`);
+  const job = await page.evaluate(`(async () => {
+    const { VectorStore } = await import('/src/core/store/store.ts');
+    const store = await VectorStore.open();
+    const [job] = await store.jobs();
+    const pending = await store.db.count('pending');
+    store.close();
+    return { status: job.status, done: job.done, total: job.total, pending };
+  })()`);
+  expect(job).toEqual({ status: 'cancelled', done: moby.count, total: moby.count, pending: 0 });
+  await expect((await searchFor(page, 'Moby-Dick', 'the white whale')).first()).toBeVisible();
+});

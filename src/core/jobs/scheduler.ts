@@ -17,6 +17,8 @@ import { AbortError } from '../errors.ts';
 export type Lane = 'interactive' | 'bulk';
 
 export interface SchedulerEvent {
+  /** The call this event is about (one id per interactive()/bulk() call). */
+  task: number;
   lane: Lane;
   phase: 'queued' | 'start' | 'end';
   texts: number;
@@ -28,6 +30,7 @@ export interface SchedulerEvent {
 export type BulkGate = (signal?: AbortSignal) => Promise<void>;
 
 interface Task<R> {
+  id: number;
   lane: Lane;
   texts: string[];
   signal?: AbortSignal;
@@ -40,6 +43,7 @@ export class EmbedScheduler<R> {
   private readonly queue: Task<R>[] = [];
   private running: Task<R> | null = null;
   private seq = 0;
+  private tasks = 0;
   private readonly listeners = new Set<(e: SchedulerEvent) => void>();
 
   constructor(
@@ -73,7 +77,7 @@ export class EmbedScheduler<R> {
   private submit(lane: Lane, texts: string[], signal?: AbortSignal): Promise<R> {
     if (signal?.aborted) return Promise.reject(new AbortError());
     return new Promise<R>((resolve, reject) => {
-      const task: Task<R> = { lane, texts, signal, resolve, reject, gate: lane === 'bulk' && this.opts.bulkGate ? 'closed' : 'open' };
+      const task: Task<R> = { id: this.tasks++, lane, texts, signal, resolve, reject, gate: lane === 'bulk' && this.opts.bulkGate ? 'closed' : 'open' };
       this.queue.push(task);
       this.emit(task, 'queued');
       signal?.addEventListener(
@@ -132,7 +136,7 @@ export class EmbedScheduler<R> {
   }
 
   private emit(task: Task<R>, phase: SchedulerEvent['phase']): void {
-    const event: SchedulerEvent = { lane: task.lane, phase, texts: task.texts.length, seq: this.seq++ };
+    const event: SchedulerEvent = { task: task.id, lane: task.lane, phase, texts: task.texts.length, seq: this.seq++ };
     for (const fn of this.listeners) fn(event);
   }
 }

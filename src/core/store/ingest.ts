@@ -3,9 +3,9 @@
  * nothing is pending. Resumable by construction: after a reload, running it again on the same
  * job continues where the last committed batch ended.
  *
- * One batch is read ahead: batch k+1 goes to the model while batch k is written to IndexedDB,
- * so the model does not wait on the disk. It goes through the scheduler's bulk lane, where a
- * query issued meanwhile overtakes it.
+ * Batches are read ahead: batches k+1 and k+2 are handed to the model (through the scheduler's
+ * bulk lane) while batch k is written to IndexedDB, so the model never waits on the disk. They
+ * wait in the scheduler, not in the worker, so a query issued meanwhile overtakes them.
  */
 import { describeError } from '../errors.ts';
 import type { JobRecord, PendingRecord } from './db.ts';
@@ -23,6 +23,8 @@ export interface IngestOptions {
    */
   calibrationBatch?: number;
   signal?: AbortSignal;
+  /** Batches handed to the model beyond the one being committed (default 2). */
+  readAhead?: number;
   onProgress?: (job: JobRecord) => void;
 }
 
@@ -36,17 +38,31 @@ export async function runIngestJob(opts: IngestOptions): Promise<JobRecord> {
     result.catch(() => {}); // awaited below; a read-ahead dropped on pause must not be "unhandled"
     return result;
   };
+  const ahead = Math.max(1, opts.readAhead ?? 2);
   try {
-    let batch = await store.nextBatch(jobId, collection.calibration === null ? Math.max(batchSize, opts.calibrationBatch ?? 1024) : batchSize);
-    let embedding = batch.length ? embed(batch) : null;
-    while (batch.length && embedding) {
+    const inFlight: { batch: PendingRecord[]; result: ReturnType<typeof embed> }[] = [];
+    let lastSeq: number | undefined;
+    let more = true;
+    const fill = async () => {
+      while (more && inFlight.length < ahead && !opts.signal?.aborted) {
+        const size = lastSeq === undefined && collection.calibration === null ? Math.max(batchSize, opts.calibrationBatch ?? 1024) : batchSize;
+        const batch = await store.nextBatch(jobId, size, lastSeq);
+        if (batch.length === 0) more = false;
+        else {
+          lastSeq = batch[batch.length - 1].seq;
+          inFlight.push({ batch, result: embed(batch) });
+        }
+      }
+    };
+    await fill();
+    while (inFlight.length) {
       if (opts.signal?.aborted) return await store.setJobStatus(jobId, 'paused');
-      const { vectors, dims } = await embedding;
-      const next = await store.nextBatch(jobId, batchSize, batch[batch.length - 1].seq);
-      embedding = next.length && !opts.signal?.aborted ? embed(next) : null;
+      const { batch, result } = inFlight[0];
+      const { vectors, dims } = await result;
+      inFlight.shift();
+      await fill(); // the next batches go to the model before this one is written
       job = await store.commitBatch(jobId, batch, vectors, dims);
       opts.onProgress?.(job);
-      batch = next;
     }
     if (opts.signal?.aborted) return await store.setJobStatus(jobId, 'paused');
     return await store.setJobStatus(jobId, 'done');
