@@ -342,3 +342,52 @@ test('a job paused, reloaded and resumed continues where it stopped; cancelling 
   expect(job).toEqual({ status: 'cancelled', done: moby.count, total: moby.count, pending: 0 });
   await expect((await searchFor(page, 'Moby-Dick', 'the white whale')).first()).toBeVisible();
 });
+
+test('a tab closed while files were still being read leaves a job with what was read, which can be embedded', async ({ page, context }) => {
+  await loadGlove(page);
+  // What the app does while reading a big corpus, stopped half-way (the queue is never finished).
+  await page.evaluate(`(async () => {
+    const { VectorStore } = await import('/src/core/store/store.ts');
+    const store = await VectorStore.open();
+    const c = await store.createCollection({ name: 'Half-read', modelId: 'glove-100d', modelDims: 100, precisions: ['float32'] });
+    const queue = await store.openQueue(c.id);
+    await queue.append([{ text: 'The whale breached.', source: 'a.txt' }, { text: 'A ship in a storm.', source: 'a.txt' }]);
+    store.close();
+  })()`);
+  await page.close();
+  const second = await context.newPage();
+  await second.goto('/');
+  await second.getByTestId('nav-collections').click();
+  await expect(second.getByTestId('job-status')).toHaveText('reading was interrupted; what was read can be embedded');
+  await loadGlove(second);
+  await second.getByTestId('resume-job').click();
+  await expect(second.getByTestId('job')).toHaveCount(0);
+  await expect(second.getByTestId('collection-summary')).toContainText('2 chunks');
+});
+
+test('"only while visible and idle": corpus batches hold while the page is hidden and go on when it is shown again', async ({ page }) => {
+  await loadGlove(page);
+  await page.getByTestId('only-idle').check();
+  await page.getByTestId('batch-size').fill('64');
+  await page.getByTestId('create-collection').click();
+  await expect(page.getByTestId('job-rate')).toBeVisible();
+  // Headless Chromium is always "visible": the test sets what a minimised window would report.
+  const setVisibility = (state: string) =>
+    page.evaluate((state) => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, state);
+  await setVisibility('hidden');
+  await expect(page.getByTestId('job-waiting')).toHaveText('(paused while the page is hidden)');
+  const progress = async () => Number((await page.getByTestId('job-progress').textContent())!.split(' / ')[0].replace(/,/g, ''));
+  await page.waitForTimeout(500); // the batch already at the model may still be committed
+  const held = await progress();
+  await page.waitForTimeout(1000);
+  expect(await progress()).toBe(held);
+  await setVisibility('visible');
+  await expect(page.getByTestId('job')).toHaveCount(0, { timeout: 60_000 });
+  // The choice is kept for the next visit.
+  await page.reload();
+  await page.getByTestId('nav-collections').click();
+  await expect(page.getByTestId('only-idle')).toBeChecked();
+});
