@@ -8,6 +8,7 @@
  * wait in the scheduler, not in the worker, so a query issued meanwhile overtakes them.
  */
 import { describeError } from '../errors.ts';
+import { precisionById } from '../precision/index.ts';
 import type { JobRecord, PendingRecord } from './db.ts';
 import type { VectorStore } from './store.ts';
 
@@ -39,13 +40,15 @@ export async function runIngestJob(opts: IngestOptions): Promise<JobRecord> {
     return result;
   };
   const ahead = Math.max(1, opts.readAhead ?? 2);
+  // Only int8/uint8 need the larger first batch; float32/binary collections start at batchSize.
+  const calibrates = collection.calibration === null && collection.precisions.some((p) => precisionById(p).needsCalibration);
   try {
     const inFlight: { batch: PendingRecord[]; result: ReturnType<typeof embed> }[] = [];
     let lastSeq: number | undefined;
     let more = true;
     const fill = async () => {
       while (more && inFlight.length < ahead && !opts.signal?.aborted) {
-        const size = lastSeq === undefined && collection.calibration === null ? Math.max(batchSize, opts.calibrationBatch ?? 1024) : batchSize;
+        const size = lastSeq === undefined && calibrates ? Math.max(batchSize, opts.calibrationBatch ?? 1024) : batchSize;
         const batch = await store.nextBatch(jobId, size, lastSeq);
         if (batch.length === 0) more = false;
         else {
