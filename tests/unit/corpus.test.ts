@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { corpusChunks, fileChoices, formatOf, readSections, type FileOutcome } from '../../src/core/corpus/read.ts';
-import { newReport, CorpusError } from '../../src/core/corpus/decode.ts';
+import { newReport, CorpusError, paragraphs } from '../../src/core/corpus/decode.ts';
+import { splitSentences } from '../../src/core/corpus/sentences.ts';
 import { chunkSection, windows, checkChunking, defaultChunking, type ChunkOptions } from '../../src/core/corpus/chunk.ts';
 import { htmlToSections } from '../../src/core/corpus/html.ts';
 import { markdownToText } from '../../src/core/corpus/markdown.ts';
@@ -162,6 +163,14 @@ describe('bad input', () => {
     expect(lengths.reduce((a, b) => a + b, 0)).toBe(500_000);
   });
 
+  it('a paragraph longer than the limit is cut even when its blank line arrives in the same piece', async () => {
+    const long = 'The whale swam on. '.repeat(10_000); // 190 kB
+    const parts: string[] = [];
+    for await (const p of paragraphs((async function* () { yield long + '\n\nShort one.'; })(), 50_000)) parts.push(p);
+    expect(Math.max(...parts.map((p) => p.length))).toBeLessThanOrEqual(50_000);
+    expect(parts.join('')).toBe(long + 'Short one.');
+  });
+
   it('the error type names the file', () => {
     expect(new CorpusError('a.txt', 'bad').message).toBe('a.txt: bad');
   });
@@ -181,6 +190,13 @@ describe('chunking', () => {
     expect(chunkSection('one two three four five', { mode: 'tokens', maxTokens: 4, overlap: 2 })).toEqual(['one two three four', 'three four five']);
     // A sentence longer than maxTokens is cut too.
     expect(chunkSection('a b c d e f.', { mode: 'sentence', maxTokens: 4, overlap: 0 })).toEqual(['a b c d', 'e f.']);
+  });
+
+  it('sentences of a long text come out whole although the segmenter sees it in 4 kB windows', () => {
+    const sentences = Array.from({ length: 5000 }, (_, i) => `Sentence ${i} is about the ${i % 2 ? 'sea' : 'ship'}.`);
+    const t = performance.now();
+    expect(splitSentences(sentences.join(' '))).toEqual(sentences);
+    expect(performance.now() - t).toBeLessThan(5000); // one 170 kB string took seconds before
   });
 
   it('refuses settings that cannot work', () => {

@@ -23,7 +23,7 @@ export async function* readPdf(file: CorpusFile, report: ReadReport, pdfjs: PdfJ
   let doc: PdfJs.PDFDocumentProxy;
   try {
     // No eval (the page's CSP forbids it), no font loading: only the text layer is needed.
-    doc = await pdfjs.getDocument({ data, isEvalSupported: false, disableFontFace: true, useSystemFonts: false, stopAtErrors: false }).promise;
+    doc = await pdfjs.getDocument({ data, verbosity: 0, isEvalSupported: false, disableFontFace: true, useSystemFonts: false, stopAtErrors: false }).promise;
   } catch (err) {
     const name = (err as Error)?.name;
     if (name === 'PasswordException') throw new CorpusError(file.name, 'this PDF is password-protected; open it, save an unprotected copy and try that');
