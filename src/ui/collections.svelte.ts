@@ -7,12 +7,26 @@ import { runIngestJob } from '../core/store/ingest.ts';
 import { describeError } from '../core/errors.ts';
 import { models } from './models.svelte.ts';
 import { forgetCollection } from '../search-client.ts';
+import { embedBulk, onBulkWait } from '../embed-queue.ts';
+import type { FileOutcome } from '../core/corpus/read.ts';
 
 export interface RunningJob {
   job: JobRecord;
   controller: AbortController;
   startedAt: number;
   startedDone: number;
+  /** Settles when the runner has stopped and written the job's status. */
+  finished: Promise<void>;
+}
+
+/** Texts are queued in groups of this many: one IndexedDB transaction each, memory bounded. */
+const QUEUE_GROUP = 2000;
+
+export interface ReadingProgress {
+  chunks: number;
+  cached: number;
+  bytesRead: number;
+  bytes: number;
 }
 
 class Collections {
@@ -22,6 +36,12 @@ class Collections {
   error = $state<string | null>(null);
   notice = $state<string | null>(null);
   storage = $state<{ usage: number; quota: number; persisted: boolean | null } | null>(null);
+  /** While files are read into a new collection's queue. */
+  reading = $state<ReadingProgress | null>(null);
+  /** What reading each file found (errors, skipped records, replaced characters). */
+  outcomes = $state<FileOutcome[]>([]);
+  /** Why bulk embedding waits (the idle/charging options), null while it runs. */
+  waitReason = $state<string | null>(null);
   private store: Promise<VectorStore> | null = null;
 
   db(): Promise<VectorStore> {
@@ -48,16 +68,33 @@ class Collections {
     return granted;
   }
 
-  /** Creates a collection and starts embedding `items` into it with the given loaded model. */
-  async create(opts: { name: string; modelKey: string; precisions: PrecisionId[]; dims?: number; items: ChunkInput[]; batchSize: number }) {
+  /**
+   * Creates a collection and embeds `items` into it with the given loaded model. Items may be
+   * a stream (a corpus read as it goes): they are queued in groups, never held all at once.
+   * When nothing at all could be queued, the new collection is removed again and `error` says
+   * why; collections already stored are never touched.
+   */
+  async create(opts: {
+    name: string;
+    modelKey: string;
+    precisions: PrecisionId[];
+    dims?: number;
+    items: Iterable<ChunkInput> | AsyncIterable<ChunkInput>;
+    batchSize: number;
+    /** Filled in by the reader as files are read (for the messages). */
+    outcomes?: FileOutcome[];
+  }) {
     this.error = null;
+    this.notice = null;
     const model = models.list.find((m) => m.key === opts.modelKey);
     if (!model?.info) {
       this.error = 'Load a model first: a collection is embedded by one model.';
       return;
     }
+    const store = await this.db();
+    let collectionId: string | null = null;
+    let queued = false;
     try {
-      const store = await this.db();
       const collection = await store.createCollection({
         name: opts.name,
         modelId: model.info.id,
@@ -65,11 +102,48 @@ class Collections {
         dims: opts.dims,
         precisions: opts.precisions,
       });
-      const job = await store.enqueue(collection.id, opts.items);
+      collectionId = collection.id;
+      const queue = await store.openQueue(collection.id);
+      const bytes = () => (opts.outcomes ?? []).reduce((n, o) => n + o.report.bytesRead, 0);
+      const totalBytes = () => (opts.outcomes ?? []).reduce((n, o) => n + o.report.bytes, 0);
+      this.reading = { chunks: 0, cached: 0, bytesRead: 0, bytes: 0 };
+      let group: ChunkInput[] = [];
+      const flush = async () => {
+        const job = await queue.append(group);
+        group = [];
+        this.reading = { chunks: job.total, cached: job.cached, bytesRead: bytes(), bytes: totalBytes() };
+      };
+      try {
+        for await (const item of opts.items) {
+          group.push(item);
+          if (group.length >= QUEUE_GROUP) await flush();
+        }
+        await flush();
+      } catch (err) {
+        await queue.abandon();
+        throw err;
+      }
+      this.outcomes = opts.outcomes ?? [];
+      const { total, cached } = queue.record;
+      if (total + cached === 0) {
+        await queue.abandon();
+        await store.deleteCollection(collection.id);
+        collectionId = null;
+        const why = this.outcomes.map((o) => o.error).filter(Boolean);
+        this.error = `Nothing to embed: ${why.length ? why.join(' · ') : 'the chosen source has no text.'}`;
+        return;
+      }
+      const job = await queue.finish();
+      queued = true;
+      this.reading = null;
       await this.refresh();
       await this.run(job.id, opts.batchSize);
     } catch (err) {
       this.error = describeError(err);
+      // A collection that never got its texts queued is an empty shell: remove it.
+      if (collectionId && !queued) await store.deleteCollection(collectionId).catch(() => {});
+    } finally {
+      this.reading = null;
       await this.refresh();
     }
   }
@@ -89,14 +163,16 @@ class Collections {
     }
     const client = models.client(model.key)!;
     const controller = new AbortController();
-    this.running[jobId] = { job, controller, startedAt: performance.now(), startedDone: job.done };
+    let finished!: () => void;
+    this.running[jobId] = { job, controller, startedAt: performance.now(), startedDone: job.done, finished: new Promise((r) => (finished = r)) };
+    const stopListening = onBulkWait((reason) => (this.waitReason = reason));
     try {
       await runIngestJob({
         store,
         jobId,
         batchSize,
         signal: controller.signal,
-        embed: (texts) => client.embed(texts, controller.signal),
+        embed: (texts) => embedBulk(client, texts, controller.signal),
         onProgress: (j) => {
           if (this.running[jobId]) this.running[jobId].job = j;
         },
@@ -104,9 +180,23 @@ class Collections {
     } catch (err) {
       this.error = describeError(err);
     } finally {
+      stopListening();
+      this.waitReason = null;
       delete this.running[jobId];
+      finished();
       await this.refresh();
     }
+  }
+
+  /** Stops a job for good: what it committed stays searchable, its queue is dropped. */
+  async cancel(jobId: string) {
+    const live = this.running[jobId];
+    if (live) {
+      live.controller.abort();
+      await live.finished;
+    }
+    await (await this.db()).cancelJob(jobId);
+    await this.refresh();
   }
 
   /** Downloads a collection: JSONL (text + float32 vector) or NumPy (.npy per precision + manifest + texts). */

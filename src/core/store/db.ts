@@ -76,7 +76,11 @@ export interface PendingRecord {
 export interface JobRecord {
   id: string;
   collectionId: string;
-  status: 'running' | 'paused' | 'done' | 'failed';
+  /**
+   * `queuing`: texts are still being read into it (a reload mid-read leaves what was queued,
+   * which can be embedded); `cancelled`: stopped for good, what was committed stays.
+   */
+  status: 'queuing' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
   total: number;
   done: number;
   /** Chunks skipped because the collection already had their text embedded. */

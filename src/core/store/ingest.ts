@@ -2,15 +2,20 @@
  * Runs an ingestion job to the end: take the next pending batch, embed it, commit it — until
  * nothing is pending. Resumable by construction: after a reload, running it again on the same
  * job continues where the last committed batch ended.
+ *
+ * Batches are read ahead: batches k+1 and k+2 are handed to the model (through the scheduler's
+ * bulk lane) while batch k is written to IndexedDB, so the model never waits on the disk. They
+ * wait in the scheduler, not in the worker, so a query issued meanwhile overtakes them.
  */
 import { describeError } from '../errors.ts';
-import type { JobRecord } from './db.ts';
+import { precisionById } from '../precision/index.ts';
+import type { JobRecord, PendingRecord } from './db.ts';
 import type { VectorStore } from './store.ts';
 
 export interface IngestOptions {
   store: VectorStore;
   jobId: string;
-  /** rows × dims for the texts, in order (the model's worker, through the bridge). */
+  /** rows × dims for the texts, in order (the model's worker, through the scheduler's bulk lane). */
   embed: (texts: string[]) => Promise<{ vectors: Float32Array; dims: number }>;
   batchSize?: number;
   /**
@@ -19,6 +24,8 @@ export interface IngestOptions {
    */
   calibrationBatch?: number;
   signal?: AbortSignal;
+  /** Batches handed to the model beyond the one being committed (default 2). */
+  readAhead?: number;
   onProgress?: (job: JobRecord) => void;
 }
 
@@ -27,17 +34,40 @@ export async function runIngestJob(opts: IngestOptions): Promise<JobRecord> {
   const batchSize = opts.batchSize ?? 256;
   let job = await store.setJobStatus(jobId, 'running');
   const collection = await store.collection(job.collectionId);
-  let first = collection.calibration === null;
+  const embed = (batch: PendingRecord[]) => {
+    const result = opts.embed(batch.map((b) => b.text));
+    result.catch(() => {}); // awaited below; a read-ahead dropped on pause must not be "unhandled"
+    return result;
+  };
+  const ahead = Math.max(1, opts.readAhead ?? 2);
+  // Only int8/uint8 need the larger first batch; float32/binary collections start at batchSize.
+  const calibrates = collection.calibration === null && collection.precisions.some((p) => precisionById(p).needsCalibration);
   try {
-    for (;;) {
+    const inFlight: { batch: PendingRecord[]; result: ReturnType<typeof embed> }[] = [];
+    let lastSeq: number | undefined;
+    let more = true;
+    const fill = async () => {
+      while (more && inFlight.length < ahead && !opts.signal?.aborted) {
+        const size = lastSeq === undefined && calibrates ? Math.max(batchSize, opts.calibrationBatch ?? 1024) : batchSize;
+        const batch = await store.nextBatch(jobId, size, lastSeq);
+        if (batch.length === 0) more = false;
+        else {
+          lastSeq = batch[batch.length - 1].seq;
+          inFlight.push({ batch, result: embed(batch) });
+        }
+      }
+    };
+    await fill();
+    while (inFlight.length) {
       if (opts.signal?.aborted) return await store.setJobStatus(jobId, 'paused');
-      const batch = await store.nextBatch(jobId, first ? Math.max(batchSize, opts.calibrationBatch ?? 1024) : batchSize);
-      if (batch.length === 0) break;
-      const { vectors, dims } = await opts.embed(batch.map((b) => b.text));
+      const { batch, result } = inFlight[0];
+      const { vectors, dims } = await result;
+      inFlight.shift();
+      await fill(); // the next batches go to the model before this one is written
       job = await store.commitBatch(jobId, batch, vectors, dims);
-      first = false;
       opts.onProgress?.(job);
     }
+    if (opts.signal?.aborted) return await store.setJobStatus(jobId, 'paused');
     return await store.setJobStatus(jobId, 'done');
   } catch (err) {
     // Cancelled or out of space: pause (the job resumes later); anything else fails the job.

@@ -107,53 +107,54 @@ export class VectorStore {
    * embedding cache) and repeats within `items` are skipped and counted as `cached`.
    */
   async enqueue(collectionId: string, items: ChunkInput[]): Promise<JobRecord> {
+    const queue = await this.openQueue(collectionId);
+    try {
+      await queue.append(items);
+    } catch (err) {
+      await queue.abandon();
+      throw err;
+    }
+    return queue.finish();
+  }
+
+  /**
+   * A job whose texts arrive in parts (a corpus read as a stream): `append` as chunks come,
+   * `finish` at the end. Each append is one transaction; the job is `queuing` until finished,
+   * so a tab closed mid-read leaves a job holding what was read, never a broken one.
+   */
+  async openQueue(collectionId: string): Promise<JobQueue> {
     await this.collection(collectionId);
-    const hashes = await Promise.all(items.map((i) => contentHash(i.text)));
-    const tx = this.db.transaction(['hashBlocks', 'pending', 'jobs'], 'readwrite');
-    // Everything the collection holds, and everything other unfinished jobs of it will add:
+    // Everything the collection holds, and everything its other unfinished jobs will add:
     // a text queued twice would otherwise be stored twice.
+    const tx = this.db.transaction(['hashBlocks', 'pending', 'jobs']);
     const seen = new Set<string>();
     for (const block of await tx.objectStore('hashBlocks').getAll(rowsOf(collectionId))) for (const h of block.hashes) seen.add(h);
     for (const other of await this.jobsIn(tx.objectStore('jobs'), collectionId)) {
       for (const p of await tx.objectStore('pending').getAll(rowsOf(other.id))) seen.add(p.hash);
     }
-    const jobId = crypto.randomUUID();
-    let seq = 0;
-    let cached = 0;
-    const pending = tx.objectStore('pending');
-    for (let i = 0; i < items.length; i++) {
-      const hash = hashes[i];
-      if (seen.has(hash)) {
-        cached++;
-        continue;
-      }
-      seen.add(hash);
-      pending.add({ jobId, seq: seq++, text: items[i].text, source: items[i].source, hash });
-    }
     const now = Date.now();
-    const job: JobRecord = {
-      id: jobId,
-      collectionId,
-      status: seq === 0 ? 'done' : 'running',
-      total: seq,
-      done: 0,
-      cached,
-      error: null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    tx.objectStore('jobs').add(job);
-    try {
-      await tx.done;
-    } catch (err) {
-      throw quotaMessage(err, 'queue') ?? err;
-    }
-    return job;
+    const job: JobRecord = { id: crypto.randomUUID(), collectionId, status: 'queuing', total: 0, done: 0, cached: 0, error: null, createdAt: now, updatedAt: now };
+    await this.db.add('jobs', job);
+    return new JobQueue(this.db, job, seen);
   }
 
-  /** The next `size` texts of a job still waiting for vectors, in order. */
-  nextBatch(jobId: string, size: number): Promise<PendingRecord[]> {
-    return this.db.getAll('pending', IDBKeyRange.bound([jobId, -Infinity], [jobId, Infinity]), size);
+  /** Stops a job for good: its pending texts are dropped, what it committed stays searchable. */
+  async cancelJob(jobId: string): Promise<JobRecord> {
+    const tx = this.db.transaction(['pending', 'jobs'], 'readwrite');
+    const job = await tx.objectStore('jobs').get(jobId);
+    if (!job) throw new StoreError(`no job with id ${jobId}`);
+    const updated: JobRecord = { ...job, status: 'cancelled', total: job.done, updatedAt: Date.now() };
+    await Promise.all([tx.objectStore('pending').delete(rowsOf(jobId)), tx.objectStore('jobs').put(updated), tx.done]);
+    return updated;
+  }
+
+  /**
+   * The next `size` texts of a job still waiting for vectors, in order; after `afterSeq` when
+   * given (the batch after one that is being embedded but not yet committed).
+   */
+  nextBatch(jobId: string, size: number, afterSeq?: number): Promise<PendingRecord[]> {
+    const range = afterSeq === undefined ? rowsOf(jobId) : IDBKeyRange.bound([jobId, afterSeq], [jobId, Infinity], true);
+    return this.db.getAll('pending', range, size);
   }
 
   /**
@@ -329,6 +330,77 @@ export class VectorStore {
   }
 
   private async jobsIn(jobs: { index(name: 'byCollection'): { getAll(key: string): Promise<JobRecord[]> } }, collectionId: string) {
-    return (await jobs.index('byCollection').getAll(collectionId)).filter((j) => j.status !== 'done');
+    return (await jobs.index('byCollection').getAll(collectionId)).filter((j) => j.status !== 'done' && j.status !== 'cancelled');
+  }
+}
+
+/** See VectorStore.openQueue. */
+export class JobQueue {
+  /** Content hash by text, for this queue's lifetime: repeated text is hashed once. */
+  private readonly hashOf = new Map<string, string>();
+
+  constructor(
+    private readonly db: StoreDb,
+    private job: JobRecord,
+    private readonly seen: Set<string>,
+  ) {}
+
+  get jobId(): string {
+    return this.job.id;
+  }
+
+  get record(): JobRecord {
+    return this.job;
+  }
+
+  /** Queues texts (skipping ones already held or queued), in one transaction. */
+  async append(items: ChunkInput[]): Promise<JobRecord> {
+    const hashes = await Promise.all(
+      items.map(async (i) => {
+        let h = this.hashOf.get(i.text);
+        if (h === undefined) {
+          h = await contentHash(i.text);
+          // Bounded: a corpus of mostly distinct chunks must not keep every text alive here.
+          if (this.hashOf.size > 50_000) this.hashOf.clear();
+          this.hashOf.set(i.text, h);
+        }
+        return h;
+      }),
+    );
+    const tx = this.db.transaction(['pending', 'jobs'], 'readwrite');
+    const pending = tx.objectStore('pending');
+    let seq = this.job.total;
+    let cached = 0;
+    for (let i = 0; i < items.length; i++) {
+      if (this.seen.has(hashes[i])) {
+        cached++;
+        continue;
+      }
+      this.seen.add(hashes[i]);
+      pending.add({ jobId: this.job.id, seq: seq++, text: items[i].text, source: items[i].source, hash: hashes[i] });
+    }
+    const job: JobRecord = { ...this.job, total: seq, cached: this.job.cached + cached, updatedAt: Date.now() };
+    tx.objectStore('jobs').put(job);
+    try {
+      await tx.done;
+    } catch (err) {
+      throw quotaMessage(err, 'queue') ?? err;
+    }
+    this.job = job;
+    return job;
+  }
+
+  /** Drops the job and whatever it queued (a read that failed; nothing was embedded yet). */
+  async abandon(): Promise<void> {
+    const tx = this.db.transaction(['pending', 'jobs'], 'readwrite');
+    await Promise.all([tx.objectStore('pending').delete(rowsOf(this.job.id)), tx.objectStore('jobs').delete(this.job.id), tx.done]);
+  }
+
+  /** Ends queuing: the job is ready to run (or done, when every text was already held). */
+  async finish(): Promise<JobRecord> {
+    const job: JobRecord = { ...this.job, status: this.job.total === this.job.done ? 'done' : 'running', updatedAt: Date.now() };
+    await this.db.put('jobs', job);
+    this.job = job;
+    return job;
   }
 }
