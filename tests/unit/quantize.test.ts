@@ -103,7 +103,7 @@ describe('use-lite int8 and fp16', () => {
     const m = new BigInt64Array(texts.length * w);
     ids.forEach((r, i) => r.forEach((id, j) => ((a[i * w + j] = BigInt(id)), (m[i * w + j] = 1n))));
     feeds = { input_ids: new ort.Tensor('int64', a, [texts.length, w]), attention_mask: new ort.Tensor('int64', m, [texts.length, w]) };
-  }, 60_000);
+  });
 
   it('int8 (both formats) is ≤ 0.30× the fp32 file and keeps mean cosine ≥ 0.99', async () => {
     const reference = await run(fp32, feeds);

@@ -63,7 +63,7 @@ describe('USE-lite converted to ONNX', () => {
     const weightData = new Uint8Array(Buffer.concat(group.paths.map((p: string) => readFileSync(join(dir, p))))).buffer;
     original = await tfconv.loadGraphModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: group.weights, weightData }));
     tokenizer = new Tokenizer(JSON.parse(readFileSync(join(dir, 'vocab.json'), 'utf8')));
-  }, 120_000);
+  });
 
   it('has dense input_ids / attention_mask inputs and a [batch, 512] float32 output', () => {
     expect(session.inputNames).toEqual(['input_ids', 'attention_mask']);
@@ -109,7 +109,7 @@ describe('USE-lite converted to ONNX', () => {
     console.info(`USE-lite ONNX vs TF.js over ${texts.length} sentences: mean cosine ${(sum / texts.length).toFixed(7)}, min ${min.toFixed(7)}`);
     expect(sum / texts.length).toBeGreaterThanOrEqual(0.9999);
     expect(min).toBeGreaterThanOrEqual(0.999);
-  }, 120_000);
+  });
 
   it('ranks "eating food" closer to "bread" than to "baby", as the original does (0.763 vs 0.243)', async () => {
     const b = batchIds(tokenizer, ['A man is eating food.', 'A man is eating a piece of bread.', 'The girl is carrying a baby.']);
