@@ -108,3 +108,22 @@ export function splitParagraphs(text: string, minChars = 200): string[] {
     .map((p) => p.replace(/\s+/g, ' ').trim())
     .filter((p) => p.length >= minChars);
 }
+
+/** What is wrong with a choice, in words a person can act on; empty when it can run. */
+export function problemsWith(choice: MatrixChoice, catalog: CatalogEntry[], extra: { search?: boolean } = {}): string[] {
+  const problems: string[] = [];
+  const chosen = catalog.filter((m) => choice.models.includes(m.id));
+  if (chosen.length === 0 && !extra.search) problems.push('Choose at least one model (or the search benchmark).');
+  if (chosen.length > 0) {
+    if (choice.batches.filter((b) => Number.isInteger(b) && b > 0).length === 0) problems.push('Choose at least one batch size.');
+    if (chosen.some((m) => m.kind === 'transformer')) {
+      if (choice.dtypes.length === 0) problems.push('Choose at least one dtype for the Transformer models.');
+      if (choice.backends.length === 0) problems.push('Choose at least one backend (WASM or WebGPU) for the Transformer models.');
+      if (choice.backends.includes('wasm') && choice.threads.length === 0) problems.push('Choose at least one WASM thread count.');
+    }
+  }
+  if (!Number.isInteger(choice.repeats) || choice.repeats < 1 || choice.repeats > 50) problems.push('Repeats must be a whole number from 1 to 50.');
+  if (!Number.isInteger(choice.sentences) || choice.sentences < 1 || choice.sentences > 100_000) problems.push('Sentences per pass must be a whole number from 1 to 100,000.');
+  if (choice.pools.some((p) => !Number.isInteger(p) || p < 1 || p > 8)) problems.push('Pool sizes must be whole numbers from 1 to 8.');
+  return problems;
+}
