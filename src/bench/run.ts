@@ -104,7 +104,10 @@ function threadsInUse(warnings: string[]): number | null {
 }
 
 async function fileBytes(entry: CatalogEntry, cell: Cell): Promise<number | null> {
-  const files = cell.kind === 'static' ? ['model.safetensors'] : [DTYPE_FILES[cell.dtype as TransformerDtype]];
+  // int8 on WebGPU loads the weight-only (QDQ) file where there is one (MatMulInteger has no WebGPU kernel).
+  const qdq = 'onnx/model_quantized_qdq.onnx';
+  const weights = cell.backend === 'webgpu' && cell.dtype === 'int8' && entry.files.includes(qdq) ? qdq : DTYPE_FILES[cell.dtype as TransformerDtype];
+  const files = cell.kind === 'static' ? ['model.safetensors'] : [weights];
   let total = 0;
   for (const f of files) {
     const res = await fetch(new URL(f, new URL(entry.path, document.baseURI)), { method: 'HEAD' });
@@ -140,7 +143,10 @@ async function measureMemory(entry: CatalogEntry, cell: Cell, spec: ModelSpec, b
   });
   const file = await fileBytes(entry, cell);
   if (file !== null) rows.push(row('model_file', file, { pool: 1 }));
-  for (const instances of choice.pools) {
+  // A software WebGPU adapter compiles every shader on the CPU (~1 min a load here): one load is enough to prove the cell.
+  const software = cell.backend === 'webgpu' && base.software === true;
+  if (software && choice.pools.length) notes.push('software WebGPU adapter: pool memory not measured (each load takes about a minute)');
+  for (const instances of software ? [] : choice.pools) {
     checkAborted(hooks.signal);
     const before = choice.uaMemory ? await measureUaMemory() : null;
     const pool = await loadPool(spec, instances);
@@ -198,8 +204,9 @@ async function runCell(cell: Cell, texts: string[], choice: MatrixChoice, gpu: G
   }
   if (software) base.software = true;
   const cached: number[] = [];
+  if (software && choice.cachedLoads > 0) notes.push('software WebGPU adapter: loads from cache not timed (each load takes about a minute)');
   try {
-    for (let i = 0; i < choice.cachedLoads; i++) {
+    for (let i = 0; i < (software ? 0 : choice.cachedLoads); i++) {
       checkAborted(hooks.signal);
       pool.unload();
       started = performance.now();
@@ -232,7 +239,7 @@ async function runCell(cell: Cell, texts: string[], choice: MatrixChoice, gpu: G
   } finally {
     pool.unload();
   }
-  if (choice.pools.length) emit(await measureMemory(entry, cell, spec, { model: base.model, dtype: base.dtype, backend: base.backend, threads: base.threads }, choice, hooks, notes));
+  if (choice.pools.length) emit(await measureMemory(entry, cell, spec, { model: base.model, dtype: base.dtype, backend: base.backend, threads: base.threads, ...(software ? { software } : {}) }, choice, hooks, notes));
 }
 
 /**
