@@ -1,12 +1,17 @@
 /**
- * One loaded model per worker. The page talks to it only through src/bridge.ts; this file
- * exposes the core's model API over Comlink and nothing else.
+ * One loaded model instance per worker. The page talks to it only through src/bridge.ts; this
+ * file exposes the core's model API over Comlink and nothing else.
  */
+import { installMemoryProbe, measureWorkerMemory, type WorkerMemory } from '../src/core/memory-probe.ts';
 import * as Comlink from 'comlink';
 import { loadModel, type LoadProgress, type ModelSpec } from '../src/core/models/registry.ts';
 import type { EmbedResult, Embedder, ModelInfo } from '../src/core/models/types.ts';
 import type { TransformerEmbedder } from '../src/core/models/transformer.ts';
 import { InputError } from '../src/core/errors.ts';
+
+// onnxruntime-web is imported lazily by the first transformer load, so this runs before it can
+// create any WebAssembly memory or GPU buffer: the probe counts them from birth.
+installMemoryProbe();
 
 let model: Embedder | TransformerEmbedder | null = null;
 
@@ -24,6 +29,11 @@ const api = {
     const signal = abortFlag ? { get aborted() { return Atomics.load(abortFlag, 0) === 1; } } : undefined;
     const result = await model.embed(texts, { signal });
     return Comlink.transfer(result, [result.vectors.buffer]);
+  },
+
+  /** What this instance holds: its weights as loaded, WebAssembly memory and GPU buffers. */
+  memory(): WorkerMemory & { modelBytes: number } {
+    return { ...measureWorkerMemory(), modelBytes: model?.info.bytes ?? 0 };
   },
 };
 

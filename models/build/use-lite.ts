@@ -17,7 +17,7 @@ import { DataType } from '../../src/core/onnx/proto.ts';
 import { buildUseTokenizer } from './use-tokenizer.ts';
 import { convertFp16, quantizeInt8 } from '../../src/core/onnx/quantize.ts';
 
-export const USE_BUILD_VERSION = 3;
+export const USE_BUILD_VERSION = 4;
 export const USE_OUTPUT = 'module_apply_default/Encoder_en/hidden_layers/l2_normalize';
 
 export function useLiteDir(): string {

@@ -1,5 +1,5 @@
 /** Models loaded in this tab, each in its own worker. Components read this; only it changes it. */
-import { ModelClient } from '../model-client.ts';
+import { ModelClient, type InstanceMemory } from '../model-client.ts';
 import { describeError } from '../core/errors.ts';
 import type { ModelSpec } from '../core/models/registry.ts';
 import type { ModelInfo } from '../core/models/types.ts';
@@ -12,6 +12,10 @@ export interface LoadedModel {
   info: ModelInfo | null;
   error: string | null;
   progress: { file: string; loaded: number; total: number | null } | null;
+  /** Workers holding the model (a pool when > 1). */
+  instances: number;
+  /** Per-instance memory, measured on request (it asks every worker). */
+  memory: InstanceMemory[] | null;
 }
 
 let counter = 0;
@@ -30,15 +34,16 @@ class Models {
     return this.clients.get(key);
   }
 
-  async load(spec: ModelSpec, label: string): Promise<LoadedModel> {
+  async load(spec: ModelSpec, label: string, opts: { instances?: number } = {}): Promise<LoadedModel> {
     const key = `${spec.id}#${++counter}`;
-    this.list.push({ key, label, spec, status: 'loading', info: null, error: null, progress: null });
-    const entry = this.list[this.list.length - 1];
     const client = new ModelClient(spec, {
+      instances: opts.instances,
       onProgress: (p) => {
         entry.progress = p;
       },
     });
+    this.list.push({ key, label, spec: client.spec, status: 'loading', info: null, error: null, progress: null, instances: client.instances, memory: null });
+    const entry = this.list[this.list.length - 1];
     this.clients.set(key, client);
     try {
       entry.info = await client.load();
@@ -73,7 +78,7 @@ class Models {
       const { bytes, report } = await bridge.call((api) => api.quantize(source.files['onnx/model.onnx'], 'dynamic'));
       const files = { ...source.files, 'onnx/model_quantized.onnx': new Blob([bytes as BlobPart]) };
       const ratio = (bytes.byteLength / source.files['onnx/model.onnx'].size).toFixed(2);
-      await this.load({ ...entry.spec, id: `${entry.spec.id}-int8`, dtype: 'int8', source: { ...source, files } }, `${entry.label} · int8 (${report.weights} weights, ${ratio}× the size)`);
+      await this.load({ ...entry.spec, id: `${entry.spec.id}-int8`, dtype: 'int8', source: { ...source, files } }, `${entry.label} · int8 (${report.weights} weights, ${ratio}× the size)`, { instances: entry.instances });
     } catch (err) {
       entry.error = `Quantizing failed: ${describeError(err)}`;
     } finally {
@@ -81,9 +86,21 @@ class Models {
     }
   }
 
+  /** Asks each of the model's workers what it holds, and keeps the answer on its card. */
+  async measureMemory(key: string): Promise<void> {
+    const entry = this.list.find((m) => m.key === key);
+    const client = this.clients.get(key);
+    if (!entry || !client) return;
+    try {
+      entry.memory = await client.memory();
+    } catch (err) {
+      entry.error = `Could not measure memory: ${describeError(err)}`;
+    }
+  }
+
   /** A card that only says why something could not be loaded. */
   fail(label: string, message: string): void {
-    this.list.push({ key: `failed#${++counter}`, label, spec: { id: label, kind: 'static', source: { type: 'blobs', files: {} } }, status: 'error', info: null, error: message, progress: null });
+    this.list.push({ key: `failed#${++counter}`, label, spec: { id: label, kind: 'static', source: { type: 'blobs', files: {} } }, status: 'error', info: null, error: message, progress: null, instances: 0, memory: null });
   }
 
   unload(key: string): void {

@@ -8,9 +8,21 @@ import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import loaderUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.mjs?url';
 
 ort.env.wasm.wasmPaths = { wasm: new URL(wasmUrl, self.location.href).href, mjs: new URL(loaderUrl, self.location.href).href };
-/** Threads per model instance: all cores, up to 4, when SharedArrayBuffer is available. */
+/** Default threads per model instance: all cores, up to 4, when SharedArrayBuffer is available. */
 export const wasmThreads = globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency ?? 1)) : 1;
 ort.env.wasm.numThreads = wasmThreads;
+
+/**
+ * Threads for this worker's sessions (a pool splits the cores between its instances). onnxruntime
+ * reads the setting once, when its wasm starts, so it must be set before the first session; each
+ * model instance has a worker of its own, so this is that instance's choice. Without cross-origin
+ * isolation there is no SharedArrayBuffer and so one thread, whatever was asked.
+ */
+export function useWasmThreads(requested: number | undefined): number {
+  const threads = globalThis.crossOriginIsolated && requested ? Math.max(1, Math.min(16, Math.floor(requested))) : wasmThreads;
+  ort.env.wasm.numThreads = threads;
+  return threads;
+}
 ort.env.logLevel = 'error';
 
 export { ort };

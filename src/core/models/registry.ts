@@ -26,6 +26,8 @@ export interface ModelSpec {
   /** Transformers: which weights file (transformers.js dtype names) and where to run it. */
   dtype?: TransformerDtype;
   backend?: BackendChoice;
+  /** WASM threads per instance (onnxruntime-web); default: all cores up to 4. */
+  threads?: number;
 }
 
 export interface LoadProgress {

@@ -13,7 +13,8 @@ const PROBES = ['A man is eating food.', 'The girl is carrying a baby.', 'Stocks
 
 export async function loadTransformerInBrowser(source: ModelFiles, spec: ModelSpec): Promise<TransformerEmbedder> {
   const files = readOnce(source);
-  const { ort, webgpuAdapter, wasmThreads } = await import('./ort-web.ts');
+  const { ort, webgpuAdapter, useWasmThreads } = await import('./ort-web.ts');
+  const wasmThreads = useWasmThreads(spec.threads);
   const dtype = spec.dtype ?? 'fp32';
   const choice = spec.backend ?? 'auto';
   const adapter = await webgpuAdapter();
@@ -52,7 +53,10 @@ export async function loadTransformerInBrowser(source: ModelFiles, spec: ModelSp
       model.info.warnings.push('Some nodes run on the CPU under WebGPU (onnxruntime keeps shape ops there; NonZero has no WebGPU kernel).');
     }
     model.info.warnings.push(...warnings);
-    if (on === 'wasm') model.info.warnings.push(`WASM SIMD, ${wasmThreads} thread${wasmThreads === 1 ? '' : 's'}.`);
+    if (on === 'wasm') {
+      model.info.threads = wasmThreads;
+      model.info.warnings.push(`WASM SIMD, ${wasmThreads} thread${wasmThreads === 1 ? '' : 's'}.`);
+    }
     if (qdq) model.info.warnings.push('int8 on WebGPU uses the weight-only (QDQ) variant: MatMulInteger has no WebGPU kernel.');
     return model;
   };

@@ -10,6 +10,8 @@ export interface ModelInfo {
   layout: string;
   dims: number;
   backend: Backend;
+  /** WASM threads the runtime uses, where it has a thread pool. */
+  threads?: number;
   /** Precision of the weights as loaded: "fp32", "fp16", "int8". */
   dtype: string;
   /** Bytes of weights held in memory (tables, scales, mappings; not the tokenizer). */

@@ -5,7 +5,8 @@
  *   'qdq'     — DequantizeLinear(int8 weight) feeding the original op (weight-only; runs on every
  *               execution provider, WebGPU included);
  *   'dynamic' — MatMuls become DynamicQuantizeLinear + MatMulInteger (int8 arithmetic on CPU; no
- *               WebGPU kernel in onnxruntime-web 1.30). Tables and non-MatMul weights use QDQ.
+ *               WebGPU kernel in onnxruntime-web 1.30). Gather tables are gathered as int8 rows and
+ *               scaled after (Gather → Cast → Mul); other weights use QDQ.
  * - fp16: float weights stored as float16 and cast back to float32 in the graph (half the file;
  *   arithmetic stays fp32).
  * The model is rewritten field by field (proto-read.ts): everything else survives unchanged.
@@ -47,6 +48,8 @@ interface Node {
 const ALREADY_QUANTIZED = new Set([
   'DequantizeLinear', 'QuantizeLinear', 'DynamicQuantizeLinear', 'MatMulInteger', 'ConvInteger', 'QLinearMatMul', 'QLinearConv', 'MatMulNBits', 'MatMulIntegerToFloat',
 ]);
+/** Weight range for MatMulInteger: 7 bits, so no CPU kernel's 16-bit pair sums overflow (see quantizePerChannel). */
+const MATMUL_INTEGER_LIMIT = 63;
 /** Below this many values a weight is not worth its scale vector and extra node. */
 const MIN_ELEMENTS = 1024;
 
@@ -99,8 +102,15 @@ function attrInt(n: Node, name: string, fallback: number): number {
   return fallback;
 }
 
-/** Symmetric int8 per channel along `axis` (0: rows, 1: columns of a 2-D weight; 0 for Conv). */
-function quantizePerChannel(values: Float32Array, dims: number[], axis: number) {
+/**
+ * Symmetric int8 per channel along `axis` (0: rows, 1: columns of a 2-D weight; 0 for Conv), to
+ * ±`limit`. MatMulInteger weights use ±63 (7 bits, onnxruntime's `reduce_range`): on x86 CPUs
+ * without VNNI, onnxruntime's u8×s8 kernel adds pairs of products in 16 bits, and 255·127·2
+ * overflows that while 255·63·2 does not. Measured on an AVX2 EPYC with use-lite: mean cosine to
+ * fp32 0.988 with ±127 (saturated sums), see the test for ±63; WASM has no such overflow, and
+ * loses little from the dropped bit.
+ */
+function quantizePerChannel(values: Float32Array, dims: number[], axis: number, limit = 127) {
   const channels = dims[axis];
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const maxAbs = new Float32Array(channels);
@@ -108,7 +118,7 @@ function quantizePerChannel(values: Float32Array, dims: number[], axis: number) 
     const c = Math.floor(i / inner) % channels;
     maxAbs[c] = Math.max(maxAbs[c], Math.abs(values[i]));
   }
-  const scales = maxAbs.map((m) => m / 127 || 1);
+  const scales = maxAbs.map((m) => m / limit || 1);
   const q = new Int8Array(values.length);
   for (let i = 0; i < values.length; i++) q[i] = Math.round(values[i] / scales[Math.floor(i / inner) % channels]);
   return { q, scales };
@@ -193,8 +203,34 @@ export function quantizeInt8(model: Uint8Array, format: Int8Format = 'qdq'): { m
       continue;
     }
     const onlyMatMul = consumers.every((n) => n.op === 'MatMul');
-    if (format === 'dynamic' && onlyMatMul) {
-      const { q, scales } = quantizePerChannel(w.values, w.dims, 1);
+    const onlyGather = consumers.every((n) => n.op === 'Gather');
+    if (format === 'dynamic' && onlyGather) {
+      // A table dequantized whole (DequantizeLinear before Gather) costs every run the whole table
+      // — 2M values for use-lite, ~3 ms a run and more than its int8 matmuls at one sentence.
+      // Gather the int8 rows and their scales first: the cost follows the tokens, not the vocabulary.
+      const { q, scales } = quantizePerChannel(w.values, w.dims, 0);
+      addInits.push(
+        { name: `${w.name}_quantized`, dataType: DataType.INT8, dims: w.dims, raw: rawOf(q) },
+        // [rows, 1]: a gathered scale broadcasts over its row without a reshape.
+        { name: `${w.name}_row_scale`, dataType: DataType.FLOAT, dims: [scales.length, 1], raw: rawOf(scales) },
+      );
+      for (const n of consumers) {
+        const [, ids] = n.inputs;
+        const [y] = n.outputs;
+        const base = `${y}_gathered`;
+        replace.set(n.index, [
+          { op: 'Gather', inputs: [`${w.name}_quantized`, ids], outputs: [`${base}/int8`], name: `${base}/rows`, attributes: { axis: 0 } },
+          { op: 'Cast', inputs: [`${base}/int8`], outputs: [`${base}/float`], name: `${base}/cast`, attributes: { to: DataType.FLOAT } },
+          { op: 'Gather', inputs: [`${w.name}_row_scale`, ids], outputs: [`${base}/scale`], name: `${base}/scales`, attributes: { axis: 0 } },
+          { op: 'Mul', inputs: [`${base}/float`, `${base}/scale`], outputs: [y], name: `${base}/rescale` },
+        ]);
+      }
+      drop.add(w.index);
+      weights++;
+      bytesBefore += w.values.byteLength;
+      bytesAfter += q.byteLength + scales.byteLength;
+    } else if (format === 'dynamic' && onlyMatMul) {
+      const { q, scales } = quantizePerChannel(w.values, w.dims, 1, MATMUL_INTEGER_LIMIT);
       addInits.push(
         { name: `${w.name}_quantized`, dataType: DataType.INT8, dims: w.dims, raw: rawOf(q) },
         { name: `${w.name}_scale`, dataType: DataType.FLOAT, dims: [scales.length], raw: rawOf(scales) },
