@@ -1,18 +1,12 @@
 /**
- * N instances of one model, side by side, for the memory-vs-pool-size rows. Until the model
- * client's own pool lands, an N-pool is N separate ModelClients: the same N workers with one
- * model each, so the same memory. The WASM / GPU-buffer probe needs the worker's memory API.
+ * N instances of one model, side by side, for the memory-vs-pool-size rows: the model client's
+ * own pool (N workers, one model each), with each instance's memory measured inside its worker.
  */
-import { ModelClient } from '../model-client.ts';
+import { ModelClient, type InstanceMemory } from '../model-client.ts';
 import type { ModelSpec } from '../core/models/registry.ts';
 import type { EmbedResult, ModelInfo } from '../core/models/types.ts';
 
-export interface InstanceMemory {
-  instance: number;
-  modelBytes: number;
-  wasmBytes: number;
-  gpuBufferBytes: number;
-}
+export type { InstanceMemory } from '../model-client.ts';
 
 export interface LoadedPool {
   readonly instances: number;
@@ -20,36 +14,25 @@ export interface LoadedPool {
   /** How the pool was made, said in the rows so a reader knows. */
   readonly how: string;
   embed(texts: string[], signal?: AbortSignal): Promise<EmbedResult>;
-  /** One entry per instance, or null where the workers cannot report their memory. */
-  memory(): Promise<InstanceMemory[] | null>;
+  /** One entry per instance. */
+  memory(): Promise<InstanceMemory[]>;
   unload(): void;
 }
 
-type MaybeMemoryClient = ModelClient & { memory?: () => Promise<InstanceMemory[]> };
-
 export async function loadPool(spec: ModelSpec, instances: number): Promise<LoadedPool> {
-  const clients: MaybeMemoryClient[] = [];
+  const client = new ModelClient(spec, { instances });
   try {
-    for (let i = 0; i < instances; i++) {
-      const c: MaybeMemoryClient = new ModelClient(spec);
-      clients.push(c);
-      await c.load();
-    }
+    const info = await client.load();
+    return {
+      instances: client.instances,
+      info,
+      how: client.instances === 1 ? 'one worker' : `pool of ${client.instances} workers`,
+      embed: (texts, signal) => client.embed(texts, signal),
+      memory: () => client.memory(),
+      unload: () => client.unload(),
+    };
   } catch (err) {
-    for (const c of clients) c.unload();
+    client.unload();
     throw err;
   }
-  let next = 0;
-  return {
-    instances,
-    info: clients[0].info!,
-    how: instances === 1 ? 'one worker' : `${instances} separate workers`,
-    embed: (texts, signal) => clients[next++ % clients.length].embed(texts, signal),
-    async memory() {
-      if (typeof clients[0].memory !== 'function') return null;
-      const per = await Promise.all(clients.map((c) => c.memory!()));
-      return per.flat().map((m, i) => ({ ...m, instance: i }));
-    },
-    unload: () => clients.forEach((c) => c.unload()),
-  };
 }

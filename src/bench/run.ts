@@ -94,15 +94,6 @@ function specFor(entry: CatalogEntry, cell: Cell): ModelSpec & { threads?: numbe
   };
 }
 
-/** The thread count a loaded WASM instance reports ("WASM SIMD, 2 threads."), or null if it does not say. */
-function threadsInUse(warnings: string[]): number | null {
-  for (const w of warnings) {
-    const m = /WASM SIMD, (\d+) thread/.exec(w);
-    if (m) return Number(m[1]);
-  }
-  return null;
-}
-
 async function fileBytes(entry: CatalogEntry, cell: Cell): Promise<number | null> {
   // int8 on WebGPU loads the weight-only (QDQ) file where there is one (MatMulInteger has no WebGPU kernel).
   const qdq = 'onnx/model_quantized_qdq.onnx';
@@ -151,13 +142,10 @@ async function measureMemory(entry: CatalogEntry, cell: Cell, spec: ModelSpec, b
     const before = choice.uaMemory ? await measureUaMemory() : null;
     const pool = await loadPool(spec, instances);
     try {
-      rows.push(row('model_weights', pool.info.bytes * instances, { pool: instances, how: pool.how }));
       const per = await pool.memory();
-      if (!per && instances === choice.pools[0]) notes.push('WASM memory and GPU buffers: this build’s model worker has no memory probe yet');
-      if (per) {
-        rows.push(row('wasm_memory', per.reduce((s, m) => s + m.wasmBytes, 0), { pool: instances, how: pool.how }));
-        if (cell.backend === 'webgpu') rows.push(row('gpu_buffers', per.reduce((s, m) => s + m.gpuBufferBytes, 0), { pool: instances, how: pool.how }));
-      }
+      rows.push(row('model_weights', per.reduce((s, m) => s + m.modelBytes, 0), { pool: instances, how: pool.how }));
+      rows.push(row('wasm_memory', per.reduce((s, m) => s + m.wasmBytes, 0), { pool: instances, how: pool.how }));
+      if (cell.backend === 'webgpu') rows.push(row('gpu_buffers', per.reduce((s, m) => s + m.gpuBufferBytes, 0), { pool: instances, how: pool.how }));
       if (choice.uaMemory) {
         const after = typeof before === 'string' ? before : await measureUaMemory();
         const failure = typeof before === 'string' ? before : typeof after === 'string' ? after : null;
@@ -196,10 +184,10 @@ async function runCell(cell: Cell, texts: string[], choice: MatrixChoice, gpu: G
   const firstLoad = performance.now() - started;
   if (cell.kind === 'static') base.dtype = pool.info.dtype;
   if (cell.backend === 'wasm') {
-    const used = threadsInUse(pool.info.warnings);
+    const used = pool.info.threads ?? null;
     if (used !== null && used !== cell.threads) {
       pool.unload();
-      throw new Error(`asked for ${cell.threads} WASM thread${cell.threads === 1 ? '' : 's'} but the model runs with ${used}: ${cell.threads > used ? 'this page has fewer cores or is not cross-origin isolated' : 'this build cannot set threads per model'}.`);
+      throw new Error(`asked for ${cell.threads} WASM thread${cell.threads === 1 ? '' : 's'} but the model runs with ${used}: ${cell.threads > used ? 'the page is not cross-origin isolated' : 'the runtime capped it'}.`);
     }
   }
   if (software) base.software = true;
@@ -281,7 +269,7 @@ export function suiteChoice(suite: 'static' | 'transformer', opts: BenchOptions,
   const ids = (kind: string) => catalog.filter((m) => m.kind === kind).map((m) => m.id);
   const common = {
     repeats: opts.repeats ?? 5,
-    pools: opts.pools ?? [1],
+    pools: (opts.pools ?? [1]).filter((p) => p > 0), // --pools 0: no memory rows
     uaMemory: opts.uaMemory ?? false,
     textSet: opts.textSet ?? ('sentences' as const),
   };
