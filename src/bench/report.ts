@@ -1,8 +1,8 @@
 /**
  * The benchmark's one result format, shared by the page, `npm run bench` and saved files:
  * `{env, results: [{suite, metric, value, …describing fields}], cells?}`. Exported as JSON (exact)
- * or as a markdown table (readable in an issue or a chat, and importable again: numbers keep six
- * significant digits). Imports are checked before anything is shown, with messages that say
+ * or as a markdown table (readable in an issue or a chat, and importable again: integers exact,
+ * other numbers to six significant digits). Imports are checked before anything is shown, with messages that say
  * what is wrong with the file.
  */
 
@@ -51,7 +51,8 @@ export function columnsOf(rows: BenchRow[]): string[] {
 function formatCell(v: RowValue | undefined): string {
   if (v === undefined) return '';
   if (v === null) return 'null';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(Number(v.toPrecision(6))) : String(v);
+  // Integers (bytes, counts) exactly; measurements to six significant digits.
+  if (typeof v === 'number') return Number.isInteger(v) || !Number.isFinite(v) ? String(v) : String(Number(v.toPrecision(6)));
   if (typeof v === 'boolean') return String(v);
   // A markdown cell cannot hold a pipe or a line break as they are.
   return v.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
