@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { catalog } from '../../models/catalog.ts';
 import { median, percentile, relativeSpread, summarize } from '../../src/bench/stats.ts';
 import { defaultChoice, expandMatrix, passLength, problemsWith, splitParagraphs, takeTexts } from '../../src/bench/matrix.ts';
-import { parseReport, ReportFormatError, toMarkdown, type BenchReport } from '../../src/bench/report.ts';
+import { parseReport, ReportFormatError, toMarkdown, type BenchReport, type BenchRow } from '../../src/bench/report.ts';
 import { compareRuns, latencyChart, memoryChart, throughputChart } from '../../src/bench/chart-data.ts';
 import { indexBytes } from '../../src/bench/memory.ts';
 
@@ -110,7 +110,7 @@ describe('report format', () => {
 });
 
 describe('chart data', () => {
-  const rows = [
+  const rows: BenchRow[] = [
     { suite: 'transformer', metric: 'sentences_per_s', model: 'use-lite', dtype: 'int8', backend: 'wasm', threads: 2, batch: 1, value: 10 },
     { suite: 'transformer', metric: 'sentences_per_s', model: 'use-lite', dtype: 'int8', backend: 'wasm', threads: 2, batch: 32, value: 40 },
     { suite: 'transformer', metric: 'sentences_per_s', model: 'use-lite', dtype: 'fp32', backend: 'wasm', threads: 1, batch: 8, value: 20 },
@@ -135,7 +135,7 @@ describe('chart data', () => {
     expect(m.series).toEqual([{ label: 'wasm_memory', data: [5e7, null] }, { label: 'index', data: [null, 6.4e6] }]);
   });
   it('compares two runs on what each row measured', () => {
-    const saved = [{ ...rows[0], value: 5, min: 4 }, { suite: 'x', metric: 'only_saved', value: 1 }];
+    const saved: BenchRow[] = [{ ...rows[0], value: 5, min: 4 }, { suite: 'x', metric: 'only_saved', value: 1 }];
     const c = compareRuns(rows.slice(0, 2), saved);
     expect(c.map((r) => [r.current, r.saved, r.ratio])).toEqual([[10, 5, 2], [40, null, null], [null, 1, null]]);
   });
