@@ -174,8 +174,10 @@ function gitCommit(): string | null {
 
 function printTable(rows: BenchRow[]) {
   const fmt = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
-  const variant = (r: BenchRow) => [r.model, r.dtype, r.backend, r.precision, r.kernel].filter((x) => x !== undefined && x !== '').join(' ');
-  const size = (r: BenchRow) => (r.n !== undefined ? `n=${r.n}` : r.batch !== undefined ? `batch=${r.batch}` : '');
+  const backend = (r: BenchRow) => (r.backend !== undefined && Number(r.threads) > 0 ? `${r.backend}×${r.threads}` : r.backend);
+  const variant = (r: BenchRow) => [r.model, r.dtype, backend(r), r.source, r.precision, r.kernel].filter((x) => x !== undefined && x !== '').join(' ');
+  const size = (r: BenchRow) =>
+    r.n !== undefined ? `n=${r.n}` : r.batch !== undefined ? `batch=${r.batch}` : r.pool !== undefined ? `pool=${r.pool}` : r.load !== undefined ? String(r.load) : '';
   const lines = rows.map((r) => [
     r.suite,
     variant(r),
@@ -183,8 +185,9 @@ function printTable(rows: BenchRow[]) {
     r.metric,
     fmt(r.value),
     typeof r.min === 'number' ? `${fmt(r.min)} – ${fmt(r.max as number)}` : '',
+    typeof r.p95 === 'number' ? fmt(r.p95) : '',
   ]);
-  const head = ['suite', 'variant', 'size', 'metric', 'median', 'min – max'];
+  const head = ['suite', 'variant', 'size', 'metric', 'median', 'min – max', 'p95'];
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const row = (cells: string[]) => cells.map((c, i) => (i >= 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
   console.log(`\n${row(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
