@@ -132,6 +132,7 @@ async function measureMemory(entry: CatalogEntry, cell: Cell, spec: ModelSpec, b
   const row = (source: MemorySource, value: number, extra: Record<string, string | number | boolean> = {}): BenchRow => ({
     suite: 'memory', metric: 'memory_bytes', source, ...base, ...extra, value, covers: memorySources[source].covers,
   });
+  if (choice.uaMemory) await new Promise((resolve) => setTimeout(resolve, 1000)); // the cell's own workers are still shutting down
   const file = await fileBytes(entry, cell);
   if (file !== null) rows.push(row('model_file', file, { pool: 1 }));
   // A software WebGPU adapter compiles every shader on the CPU (~1 min a load here): one load is enough to prove the cell.
@@ -158,6 +159,8 @@ async function measureMemory(entry: CatalogEntry, cell: Cell, spec: ModelSpec, b
       }
     } finally {
       pool.unload();
+      // Chromium's measurement waits on workers that are still shutting down: let them go first.
+      if (choice.uaMemory) await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     hooks.onLog?.(`${cell.id}: memory with ${instances} instance${instances === 1 ? '' : 's'} measured`);
   }

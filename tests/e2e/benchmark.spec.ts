@@ -214,3 +214,21 @@ test('bad input: nothing chosen, an empty text set, a file that is not a run —
   // The current run is untouched.
   await expect(page.locator('[data-testid=bench-results] tbody tr')).toHaveCount(rowsBefore);
 });
+
+test('browser-measured memory: the model worker’s bytes from measureUserAgentSpecificMemory, labelled', async ({ page }) => {
+  test.setTimeout(120_000);
+  await choose(page, { models: ['glove-100d'], batches: [1], sentences: 4, pools: [1, 2] });
+  await page.getByTestId('bench-ua-memory').check();
+  await runAndWait(page);
+  await expect(page.locator('[data-testid=bench-cell][data-status=done]')).toHaveCount(1);
+  const report = JSON.parse((await exported(page, 'bench-export-json')).text) as Report;
+  expect(report.cells[0].notes, 'no memory source failed').toBeUndefined();
+  const ua = (pool: number) => report.results.find((r) => r.source === 'ua_model_workers' && r.pool === pool)!;
+  // glove's worker holds its 10 MB table; two workers hold it twice (the page's own heap is not in this figure).
+  expect(ua(1).value).toBeGreaterThan(5e6);
+  expect(ua(1).workers).toBe(1);
+  expect(ua(2).workers).toBe(2);
+  expect(ua(2).value).toBeGreaterThan(1.5 * ua(1).value);
+  expect(report.results.find((r) => r.source === 'ua_page' && r.pool === 1)!.value).toBeGreaterThan(ua(1).value);
+  await expect(page.getByTestId('memory-sources')).toContainText('measureUserAgentSpecificMemory');
+});
