@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
 
 interface Row { suite: string; metric: string; value: number; [k: string]: unknown }
-interface Report { env: Record<string, unknown>; results: Row[]; cells: { id: string; status: string; reason?: string }[] }
+interface Report { env: Record<string, unknown>; results: Row[]; cells: { id: string; status: string; reason?: string; notes?: string[] }[] }
 
 /** Sets every checkbox of a group: exactly the `on` ones checked. */
 async function only(page: Page, prefix: string, all: (string | number)[], on: (string | number)[]) {
