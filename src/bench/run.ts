@@ -241,7 +241,9 @@ export async function runMatrix(cells: Cell[], texts: string[], choice: MatrixCh
   const rows: BenchRow[] = [];
   const outcomes: CellOutcome[] = [];
   const gpu = await webgpuInfo();
-  const emit = (r: BenchRow[]) => {
+  const emit = (measured: BenchRow[]) => {
+    // Index bytes depend on the model's dims only: one set per model, not one per cell.
+    const r = measured.filter((x) => x.source !== 'index' || !rows.some((y) => y.source === 'index' && y.model === x.model && y.precision === x.precision));
     rows.push(...r);
     hooks.onRows?.(r);
   };
