@@ -232,3 +232,20 @@ test('browser-measured memory: the model worker’s bytes from measureUserAgentS
   expect(report.results.find((r) => r.source === 'ua_page' && r.pool === 1)!.value).toBeGreaterThan(ua(1).value);
   await expect(page.getByTestId('memory-sources')).toContainText('measureUserAgentSpecificMemory');
 });
+
+test('the search benchmark runs from the view too, beside (or without) the models', async ({ page }) => {
+  test.setTimeout(180_000);
+  await choose(page, { models: [], batches: [1] });
+  await page.getByTestId('bench-search').check();
+  await runAndWait(page, 170_000);
+  await expect(page.locator('[data-testid=bench-cell][data-cell=search]')).toHaveAttribute('data-status', 'done');
+  const report = JSON.parse((await exported(page, 'bench-export-json')).text) as Report;
+  for (const precision of ['float32', 'int8', 'binary']) {
+    for (const n of [10_000, 100_000]) {
+      const r = report.results.find((x) => x.suite === 'search' && x.metric === 'top10_ms' && x.precision === precision && x.kernel === 'js' && x.n === n)!;
+      expect(r.value).toBeGreaterThan(0);
+      expect(r.min as number).toBeLessThanOrEqual(r.value);
+    }
+  }
+  expect(report.results.find((x) => x.metric === 'ingest_per_s')!.value).toBeGreaterThan(0);
+});
