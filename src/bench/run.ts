@@ -51,12 +51,6 @@ export interface MatrixHooks {
   onCell?: (outcome: CellOutcome, index: number, total: number) => void;
 }
 
-/** @deprecated use collectEnvironment(); kept for callers of the old flat shape. */
-export function environment(): Record<string, unknown> {
-  const nav = globalThis.navigator;
-  return { userAgent: nav?.userAgent, hardwareConcurrency: nav?.hardwareConcurrency, crossOriginIsolated: globalThis.crossOriginIsolated ?? false, webgpu: nav ? 'gpu' in nav : false, date: new Date().toISOString() };
-}
-
 let corpusText: Promise<string> | null = null;
 function mobyDick(): Promise<string> {
   corpusText ??= fetch(new URL('corpora/moby-dick.txt', document.baseURI)).then(async (res) => {
