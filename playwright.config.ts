@@ -20,7 +20,8 @@ export default defineConfig({
     launchOptions: {
       executablePath: chromiumPath,
       // --enable-unsafe-webgpu: SwiftShader's software WebGPU adapter, for parity tests (never timings).
-      args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      // ForceEagerMeasureMemory: measureUserAgentSpecificMemory() answers at once instead of after the next GC.
+      args: ['--no-sandbox', '--enable-unsafe-webgpu', '--enable-blink-features=ForceEagerMeasureMemory', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     },
     trace: 'off',
   },

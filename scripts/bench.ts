@@ -1,5 +1,9 @@
 /**
- * `npm run bench -- --suite static|all [--json FILE] [--repeats N] [--batch N] [--max-sentences N]`
+ * `npm run bench -- --suite static|transformer|search|all [--json FILE] [--repeats N] …`
+ *
+ * Matrix options (comma lists; each overrides the suite's default): --models, --dtypes,
+ * --backends wasm,webgpu, --threads 1,2, --batches 1,8,32, --text-set sentences|paragraphs,
+ * --pools 1,2,4 (memory rows per pool size), --ua-memory (also measureUserAgentSpecificMemory).
  *
  * Serves the app with Vite, opens it in headless Chromium (Debian's, or CHROMIUM_PATH) and runs
  * the page's own benchmark code (src/bench/run.ts) through the same workers a person uses.
@@ -25,7 +29,16 @@ const { values } = parseArgs({
     'search-dims': { type: 'string', default: '512' },
     ingest: { type: 'string', default: '100000' },
     webgpu: { type: 'boolean', default: false },
-    sentences: { type: 'string', default: '256' },
+    sentences: { type: 'string' },
+    models: { type: 'string' },
+    dtypes: { type: 'string' },
+    backends: { type: 'string' },
+    threads: { type: 'string' },
+    batches: { type: 'string' },
+    'text-set': { type: 'string' },
+    pools: { type: 'string' },
+    'ua-memory': { type: 'boolean', default: false },
+    'cached-loads': { type: 'string' },
   },
 });
 const suite = values.suite!;
@@ -40,7 +53,8 @@ const address = server.httpServer!.address();
 const port = typeof address === 'object' && address ? address.port : 0;
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...(values.webgpu ? ['--enable-unsafe-webgpu'] : [])],
+  // ForceEagerMeasureMemory: measureUserAgentSpecificMemory() answers at once instead of after the next GC (up to ~20 s).
+  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-blink-features=ForceEagerMeasureMemory', ...(values.webgpu || values.backends?.includes('webgpu') ? ['--enable-unsafe-webgpu'] : [])],
 });
 let report: BenchReport;
 try {
@@ -60,7 +74,16 @@ try {
     searchDims: Number(values['search-dims']),
     ingest: Number(values.ingest),
     webgpu: values.webgpu,
-    transformerSentences: Number(values.sentences),
+    sentences: values.sentences ? Number(values.sentences) : undefined,
+    models: list(values.models),
+    dtypes: list(values.dtypes),
+    backends: list(values.backends),
+    threads: list(values.threads)?.map(Number),
+    batches: list(values.batches)?.map(Number),
+    textSet: values['text-set'],
+    pools: list(values.pools)?.map(Number),
+    uaMemory: values['ua-memory'],
+    cachedLoads: values['cached-loads'] ? Number(values['cached-loads']) : undefined,
   };
   // A string, not a function: tsx's compiled functions reference helpers that do not exist in the page.
   report = await page.evaluate(
@@ -96,37 +119,49 @@ async function nativeRows(pageRows: BenchRow[]): Promise<BenchRow[]> {
   const { splitSentences } = await import('../src/core/corpus/sentences.ts');
   const { loadTransformerModel } = await import('../src/core/models/transformer.ts');
   const { folderFiles } = await import('../src/core/models/node-files.ts');
+  const { takeTexts } = await import('../src/bench/matrix.ts');
+  const { summarize } = await import('../src/bench/stats.ts');
   const { catalog } = await import('../models/catalog.ts');
   const ort = await import('onnxruntime-node');
-  const texts = splitSentences(await readFile('public/corpora/moby-dick.txt', 'utf8')).filter((t) => t.length < 400).slice(0, Number(values.sentences));
+  const corpus = splitSentences(await readFile('public/corpora/moby-dick.txt', 'utf8')).filter((t) => t.length < 400);
   const rows: BenchRow[] = [];
-  for (const entry of catalog.filter((m) => m.kind === 'transformer')) {
-    for (const dtype of ['fp32', 'fp16', 'int8'] as const) {
-      const wasmRow = pageRows.find((r) => r.model === entry.id && r.dtype === dtype && r.backend === 'wasm' && r.metric === 'sentences_per_s');
-      const threads = Number(wasmRow?.threads ?? 1) || 1;
-      const model = await loadTransformerModel(folderFiles(join('public', entry.path)), {
-        id: entry.id, dtype, ort: ort as never, backend: 'node', sessionOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 },
-      });
-      for (const batch of [1, 8, 32]) {
-        const pass = async () => {
-          const t = performance.now();
-          let tokens = 0;
-          for (let i = 0; i < texts.length; i += batch) tokens += (await model.embed(texts.slice(i, i + batch))).tokens;
-          return { ms: performance.now() - t, tokens };
-        };
-        await pass();
-        const passes = [];
-        for (let r = 0; r < Number(values.repeats); r++) passes.push(await pass());
-        const rate = passes.map((p) => (texts.length / p.ms) * 1000).sort((a, b) => a - b);
-        const base = { suite: 'transformer', model: entry.id, dtype, backend: 'native', threads, batch };
-        rows.push({ ...base, metric: 'sentences_per_s', value: rate[rate.length >> 1], min: rate[0], max: rate[rate.length - 1], repeats: rate.length });
-        const wasm = pageRows.find((r) => r.model === entry.id && r.dtype === dtype && r.backend === 'wasm' && r.batch === batch && r.metric === 'sentences_per_s');
-        if (wasm) rows.push({ ...base, metric: 'wasm_to_native_ratio', value: wasm.value / rate[rate.length >> 1], repeats: 1 });
-      }
-      await model.dispose();
+  // One native run per page WASM throughput row: same model file, thread count, batch and sentences.
+  const wasmRows = pageRows.filter((r) => r.suite === 'transformer' && r.backend === 'wasm' && r.metric === 'sentences_per_s');
+  const loads = new Map<string, BenchRow[]>();
+  for (const r of wasmRows) {
+    const key = `${r.model}|${r.dtype}|${r.threads}`;
+    loads.set(key, [...(loads.get(key) ?? []), r]);
+  }
+  for (const group of loads.values()) {
+    const { model: id, dtype, threads } = group[0] as unknown as { model: string; dtype: 'fp32' | 'fp16' | 'int8'; threads: number };
+    const entry = catalog.find((m) => m.id === id);
+    if (!entry) continue;
+    const model = await loadTransformerModel(folderFiles(join('public', entry.path)), {
+      id, dtype, ort: ort as never, backend: 'node', sessionOptions: { intraOpNumThreads: threads || 1, interOpNumThreads: 1 },
+    });
+    for (const wasm of group) {
+      const batch = Number(wasm.batch);
+      const texts = takeTexts(corpus, Number(wasm.sentences) || 256);
+      const pass = async () => {
+        const t = performance.now();
+        for (let i = 0; i < texts.length; i += batch) await model.embed(texts.slice(i, i + batch));
+        return performance.now() - t;
+      };
+      await pass(); // warm-up, not counted
+      const rate: number[] = [];
+      for (let r = 0; r < Number(values.repeats); r++) rate.push((texts.length / (await pass())) * 1000);
+      const base = { suite: 'transformer', model: id, dtype, backend: 'native', threads, batch, sentences: texts.length };
+      const native = summarize(rate);
+      rows.push({ ...base, metric: 'sentences_per_s', ...native });
+      rows.push({ ...base, metric: 'wasm_to_native_ratio', value: wasm.value / native.value, repeats: 1 });
     }
+    await model.dispose();
   }
   return rows;
+}
+
+function list(v: string | undefined): string[] | undefined {
+  return v ? v.split(',').map((x) => x.trim()).filter(Boolean) : undefined;
 }
 
 function gitCommit(): string | null {
@@ -139,8 +174,10 @@ function gitCommit(): string | null {
 
 function printTable(rows: BenchRow[]) {
   const fmt = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
-  const variant = (r: BenchRow) => [r.model, r.dtype, r.backend, r.precision, r.kernel].filter((x) => x !== undefined && x !== '').join(' ');
-  const size = (r: BenchRow) => (r.n !== undefined ? `n=${r.n}` : r.batch !== undefined ? `batch=${r.batch}` : '');
+  const backend = (r: BenchRow) => (r.backend !== undefined && Number(r.threads) > 0 ? `${r.backend}×${r.threads}` : r.backend);
+  const variant = (r: BenchRow) => [r.model, r.dtype, backend(r), r.source, r.precision, r.kernel].filter((x) => x !== undefined && x !== '').join(' ');
+  const size = (r: BenchRow) =>
+    r.n !== undefined ? `n=${r.n}` : r.batch !== undefined ? `batch=${r.batch}` : r.pool !== undefined ? `pool=${r.pool}` : r.load !== undefined ? String(r.load) : '';
   const lines = rows.map((r) => [
     r.suite,
     variant(r),
@@ -148,8 +185,9 @@ function printTable(rows: BenchRow[]) {
     r.metric,
     fmt(r.value),
     typeof r.min === 'number' ? `${fmt(r.min)} – ${fmt(r.max as number)}` : '',
+    typeof r.p95 === 'number' ? fmt(r.p95) : '',
   ]);
-  const head = ['suite', 'variant', 'size', 'metric', 'median', 'min – max'];
+  const head = ['suite', 'variant', 'size', 'metric', 'median', 'min – max', 'p95'];
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const row = (cells: string[]) => cells.map((c, i) => (i >= 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
   console.log(`\n${row(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);

@@ -1,0 +1,129 @@
+/**
+ * The benchmark as a matrix: what a person (or the CLI) chooses, expanded into cells. A cell is
+ * one load — model × dtype × backend × threads — measured at every chosen batch size, so a model
+ * is loaded once per cell and a failure (no WebGPU, a broken file) costs that cell only.
+ * Framework-free, unit-tested in Node.
+ */
+import type { CatalogEntry } from '../../models/catalog.ts';
+
+export type BenchBackend = 'js' | 'wasm' | 'webgpu';
+export type TextSetId = 'sentences' | 'paragraphs' | 'custom';
+export const TRANSFORMER_DTYPES = ['fp32', 'fp16', 'int8'] as const;
+
+export interface MatrixChoice {
+  models: string[];
+  /** Transformer weights to try; static models run with the precision their files have. */
+  dtypes: string[];
+  backends: ('wasm' | 'webgpu')[];
+  /** WASM threads per instance; WebGPU and static models ignore it. */
+  threads: number[];
+  batches: number[];
+  textSet: TextSetId;
+  /** Timed passes after the uncounted warm-up. */
+  repeats: number;
+  /** Sentences in one timed pass (the text set is repeated when shorter). */
+  sentences: number;
+  /** At most this many worker calls per pass: keeps batch 1 over a long pass affordable. */
+  maxCallsPerPass: number;
+  /** Loads from the browser's cache to time after the first one (each in a fresh worker). */
+  cachedLoads: number;
+  /** Instances to load side by side for memory rows (1, 2, 4 …); empty skips memory. */
+  pools: number[];
+  /** Also ask performance.measureUserAgentSpecificMemory() (slow without Chromium's eager flag). */
+  uaMemory: boolean;
+}
+
+export interface Cell {
+  id: string;
+  model: string;
+  kind: CatalogEntry['kind'];
+  /** '' for static models: they report the dtype their files hold once loaded. */
+  dtype: string;
+  backend: BenchBackend;
+  /** WASM threads asked for; 0 where threads do not apply (static, WebGPU). */
+  threads: number;
+  batches: number[];
+}
+
+export const defaultChoice: MatrixChoice = {
+  models: ['glove-100d', 'use-lite'],
+  dtypes: ['fp32', 'int8'],
+  backends: ['wasm'],
+  threads: [1],
+  batches: [1, 8, 32],
+  textSet: 'sentences',
+  repeats: 3,
+  sentences: 128,
+  maxCallsPerPass: 64,
+  cachedLoads: 1,
+  pools: [1],
+  uaMemory: false,
+};
+
+export function cellId(c: Pick<Cell, 'model' | 'dtype' | 'backend' | 'threads'>): string {
+  return [c.model, c.dtype, c.backend === 'wasm' ? `wasm×${c.threads}` : c.backend].filter(Boolean).join(' ');
+}
+
+/** Every cell the choice names, in a stable order (model, backend, dtype, threads). */
+export function expandMatrix(choice: MatrixChoice, catalog: CatalogEntry[]): Cell[] {
+  const cells: Cell[] = [];
+  const batches = [...new Set(choice.batches)].filter((b) => Number.isInteger(b) && b > 0).sort((a, b) => a - b);
+  for (const id of choice.models) {
+    const entry = catalog.find((m) => m.id === id);
+    if (!entry) continue;
+    if (entry.kind === 'static') {
+      // Static models are a table lookup in JS: no dtype, backend or thread choice to make.
+      cells.push({ id: cellId({ model: id, dtype: '', backend: 'js', threads: 0 }), model: id, kind: 'static', dtype: '', backend: 'js', threads: 0, batches });
+      continue;
+    }
+    for (const backend of choice.backends) {
+      for (const dtype of choice.dtypes.filter((d) => (TRANSFORMER_DTYPES as readonly string[]).includes(d))) {
+        const threadCounts = backend === 'wasm' ? [...new Set(choice.threads)].filter((t) => t >= 1).sort((a, b) => a - b) : [0];
+        for (const threads of threadCounts) {
+          cells.push({ id: cellId({ model: id, dtype, backend, threads }), model: id, kind: 'transformer', dtype, backend, threads, batches });
+        }
+      }
+    }
+  }
+  return cells;
+}
+
+/** Sentences one timed pass embeds at this batch size: the pass length, capped by calls per pass. */
+export function passLength(choice: Pick<MatrixChoice, 'sentences' | 'maxCallsPerPass'>, batch: number): number {
+  return Math.max(batch, Math.min(choice.sentences, batch * choice.maxCallsPerPass));
+}
+
+/** `count` texts from the set, cycling through it when it is shorter. */
+export function takeTexts(set: string[], count: number): string[] {
+  if (set.length === 0) return [];
+  const out: string[] = [];
+  while (out.length < count) out.push(...set.slice(0, count - out.length));
+  return out;
+}
+
+/** Paragraphs: blocks between blank lines, whitespace folded, at least `minChars` long. */
+export function splitParagraphs(text: string, minChars = 200): string[] {
+  return text
+    .split(/\r?\n\s*\r?\n/)
+    .map((p) => p.replace(/\s+/g, ' ').trim())
+    .filter((p) => p.length >= minChars);
+}
+
+/** What is wrong with a choice, in words a person can act on; empty when it can run. */
+export function problemsWith(choice: MatrixChoice, catalog: CatalogEntry[], extra: { search?: boolean } = {}): string[] {
+  const problems: string[] = [];
+  const chosen = catalog.filter((m) => choice.models.includes(m.id));
+  if (chosen.length === 0 && !extra.search) problems.push('Choose at least one model (or the search benchmark).');
+  if (chosen.length > 0) {
+    if (choice.batches.filter((b) => Number.isInteger(b) && b > 0).length === 0) problems.push('Choose at least one batch size.');
+    if (chosen.some((m) => m.kind === 'transformer')) {
+      if (choice.dtypes.length === 0) problems.push('Choose at least one dtype for the Transformer models.');
+      if (choice.backends.length === 0) problems.push('Choose at least one backend (WASM or WebGPU) for the Transformer models.');
+      if (choice.backends.includes('wasm') && choice.threads.length === 0) problems.push('Choose at least one WASM thread count.');
+    }
+  }
+  if (!Number.isInteger(choice.repeats) || choice.repeats < 1 || choice.repeats > 50) problems.push('Repeats must be a whole number from 1 to 50.');
+  if (!Number.isInteger(choice.sentences) || choice.sentences < 1 || choice.sentences > 100_000) problems.push('Sentences per pass must be a whole number from 1 to 100,000.');
+  if (choice.pools.some((p) => !Number.isInteger(p) || p < 1 || p > 8)) problems.push('Pool sizes must be whole numbers from 1 to 8.');
+  return problems;
+}

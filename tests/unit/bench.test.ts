@@ -1,0 +1,149 @@
+/** The benchmark's framework-free parts: statistics, the matrix, the result format and chart shaping. */
+import { describe, expect, it } from 'vitest';
+import { catalog } from '../../models/catalog.ts';
+import { median, percentile, relativeSpread, summarize } from '../../src/bench/stats.ts';
+import { defaultChoice, expandMatrix, passLength, problemsWith, splitParagraphs, takeTexts } from '../../src/bench/matrix.ts';
+import { parseReport, ReportFormatError, toMarkdown, type BenchReport, type BenchRow } from '../../src/bench/report.ts';
+import { compareRuns, latencyChart, memoryChart, throughputChart } from '../../src/bench/chart-data.ts';
+import { indexBytes } from '../../src/bench/memory.ts';
+
+describe('stats', () => {
+  it('median of odd and even counts, p95 by nearest rank', () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    const hundred = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(hundred, 95)).toBe(95);
+    expect(percentile([7], 95)).toBe(7);
+    expect(percentile([1, 2, 3, 1000], 95)).toBe(1000); // the slow call is the p95 of four
+    expect(Number.isNaN(median([]))).toBe(true);
+  });
+  it('summaries keep the spread beside the median', () => {
+    expect(summarize([10, 12, 11])).toEqual({ value: 11, min: 10, max: 12, repeats: 3 });
+    expect(relativeSpread({ value: 100, min: 95, max: 105 })).toBeCloseTo(0.1);
+  });
+});
+
+describe('matrix', () => {
+  const choice = { ...defaultChoice, models: ['glove-100d', 'use-lite'], dtypes: ['fp32', 'int8'], backends: ['wasm', 'webgpu'] as ('wasm' | 'webgpu')[], threads: [2, 1, 2], batches: [32, 1, 8, 8] };
+  it('one cell per load: static once, transformers per backend × dtype × threads (WebGPU without threads)', () => {
+    const cells = expandMatrix(choice, catalog);
+    expect(cells.map((c) => c.id)).toEqual([
+      'glove-100d js',
+      'use-lite fp32 wasm×1', 'use-lite fp32 wasm×2', 'use-lite int8 wasm×1', 'use-lite int8 wasm×2',
+      'use-lite fp32 webgpu', 'use-lite int8 webgpu',
+    ]);
+    for (const c of cells) expect(c.batches).toEqual([1, 8, 32]);
+  });
+  it('ignores unknown models and dtypes', () => {
+    expect(expandMatrix({ ...choice, models: ['nope'] }, catalog)).toEqual([]);
+    expect(expandMatrix({ ...choice, models: ['use-lite'], dtypes: ['q4'] }, catalog)).toEqual([]);
+  });
+  it('pass length: the chosen sentences, capped by calls per pass, never less than one batch', () => {
+    expect(passLength({ sentences: 256, maxCallsPerPass: 64 }, 1)).toBe(64);
+    expect(passLength({ sentences: 256, maxCallsPerPass: 64 }, 32)).toBe(256);
+    expect(passLength({ sentences: 8, maxCallsPerPass: 64 }, 32)).toBe(32);
+  });
+  it('texts cycle when the set is short; paragraphs are blank-line blocks', () => {
+    expect(takeTexts(['a', 'b'], 5)).toEqual(['a', 'b', 'a', 'b', 'a']);
+    expect(takeTexts([], 5)).toEqual([]);
+    expect(splitParagraphs('short\n\n' + 'x '.repeat(150) + '\n  \n' + 'y\ny '.repeat(120), 200)).toHaveLength(2);
+  });
+  it('says what is wrong with a choice', () => {
+    expect(problemsWith(choice, catalog)).toEqual([]);
+    expect(problemsWith({ ...choice, models: [] }, catalog)[0]).toMatch(/at least one model/);
+    expect(problemsWith({ ...choice, models: [] }, catalog, { search: true })).toEqual([]);
+    const bad = problemsWith({ ...choice, batches: [], dtypes: [], threads: [], repeats: 0, sentences: 1.5, pools: [9] }, catalog);
+    expect(bad.join('\n')).toMatch(/batch size[\s\S]*dtype[\s\S]*thread count[\s\S]*Repeats[\s\S]*Sentences per pass[\s\S]*Pool sizes/);
+  });
+});
+
+const sample: BenchReport = {
+  env: { browser: 'Chromium 156', cores: 2, crossOriginIsolated: true, webgpu: { available: false, reason: 'no adapter | none' } },
+  cells: [{ id: 'use-lite fp16 webgpu', status: 'failed', reason: 'WebGPU is not available here' }],
+  results: [
+    { suite: 'transformer', metric: 'sentences_per_s', model: 'use-lite', dtype: 'int8', backend: 'wasm', threads: 2, batch: 8, value: 123.456789, min: 120.1, max: 130.9, repeats: 3 },
+    { suite: 'transformer', metric: 'latency_ms', model: 'use-lite', dtype: 'int8', backend: 'wasm', threads: 2, batch: 8, value: 60.5, p95: 71.25, min: 55, max: 80, repeats: 12 },
+    { suite: 'memory', metric: 'memory_bytes', source: 'model_weights', model: 'use-lite', dtype: 'int8', pool: 2, value: 14688716, covers: 'weights | per instance', repeats: 1 },
+    { suite: 'transformer', metric: 'load_ms', model: 'use-lite', dtype: 'fp32', backend: 'webgpu', software: true, device: 'software (SwiftShader)', value: 56366, repeats: 1 },
+    { suite: 'search', metric: 'top10_ms', precision: 'binary', kernel: 'wasm-simd', n: 100000, dims: 512, value: 0.000123456789, repeats: 5, note: null },
+  ],
+};
+
+describe('report format', () => {
+  it('markdown keeps every row, field and six significant digits, pipes included', () => {
+    const md = toMarkdown(sample);
+    expect(md).toContain('| suite | metric | value | min | max | p95 | repeats |');
+    expect(md).toContain('- use-lite fp16 webgpu: failed — WebGPU is not available here');
+    const back = parseReport(md, 'run.md');
+    expect(back.results).toHaveLength(sample.results.length);
+    sample.results.forEach((r, i) => {
+      for (const [k, v] of Object.entries(r)) {
+        if (typeof v === 'number' && Number.isInteger(v)) expect(back.results[i][k]).toBe(v);
+        else if (typeof v === 'number') expect(Math.abs((back.results[i][k] as number) / v - 1)).toBeLessThan(5e-6);
+        else expect(back.results[i][k]).toBe(v);
+      }
+    });
+    expect(back.results[2].covers).toBe('weights | per instance');
+    expect(back.env.cores).toBe(2);
+    expect(back.env.webgpu).toEqual(sample.env.webgpu);
+  });
+  it('JSON is exact', () => {
+    expect(parseReport(JSON.stringify(sample))).toEqual(sample);
+  });
+  it('rejects what is not a run, saying why and naming the file', () => {
+    const bad: [string, RegExp][] = [
+      ['', /empty/],
+      ['{"results": 3}', /needs a "results" list/],
+      ['{"results": [{"suite": "s", "metric": "m", "value": "fast"}]}', /result 1: the value of m is not a number/],
+      ['{"results": [{"suite": "s", "metric": "m", "value": 1, "x": [1]}]}', /field "x" holds a list/],
+      ['{"results": [', /not valid JSON/],
+      ['# notes\n\njust text', /no results table/],
+      ['| a | b |\n|---|---|\n| 1 | 2 |', /no suite, metric and value columns/],
+      ['| suite | metric | value |\n|---|---|---|\n| s | m |', /line 3: 2 cells where the header has 3/],
+    ];
+    for (const [text, message] of bad) {
+      expect(() => parseReport(text, 'my-run.md')).toThrow(ReportFormatError);
+      expect(() => parseReport(text, 'my-run.md')).toThrow(message);
+      expect(() => parseReport(text, 'my-run.md')).toThrow(/my-run\.md/);
+    }
+  });
+});
+
+describe('chart data', () => {
+  const rows: BenchRow[] = [
+    { suite: 'transformer', metric: 'sentences_per_s', model: 'use-lite', dtype: 'int8', backend: 'wasm', threads: 2, batch: 1, value: 10 },
+    { suite: 'transformer', metric: 'sentences_per_s', model: 'use-lite', dtype: 'int8', backend: 'wasm', threads: 2, batch: 32, value: 40 },
+    { suite: 'transformer', metric: 'sentences_per_s', model: 'use-lite', dtype: 'fp32', backend: 'wasm', threads: 1, batch: 8, value: 20 },
+    { suite: 'transformer', metric: 'sentences_per_s', model: 'use-lite', dtype: 'int8', backend: 'native', threads: 2, batch: 1, value: 30 },
+    { suite: 'transformer', metric: 'latency_ms', model: 'use-lite', dtype: 'int8', backend: 'wasm', threads: 2, batch: 1, value: 100, p95: 150, max: 200 },
+    { suite: 'memory', metric: 'memory_bytes', source: 'wasm_memory', model: 'use-lite', dtype: 'int8', backend: 'wasm', threads: 2, pool: 2, value: 5e7 },
+    { suite: 'memory', metric: 'memory_bytes', source: 'index', model: 'use-lite', precision: 'binary', n: 100000, value: 6.4e6 },
+  ];
+  it('throughput: one line per variant over every batch size, gaps where a cell has no point, native rows left out', () => {
+    const t = throughputChart(rows);
+    expect(t.labels).toEqual(['1', '8', '32']);
+    expect(t.series).toEqual([
+      { label: 'use-lite int8 wasm×2', saved: false, data: [10, null, 40] },
+      { label: 'use-lite fp32 wasm×1', saved: false, data: [null, 20, null] },
+    ]);
+    expect(throughputChart(rows, rows.slice(0, 1)).series.at(-1)).toEqual({ label: 'saved · use-lite int8 wasm×2', saved: true, data: [10, null, null] });
+  });
+  it('latency and memory bars', () => {
+    expect(latencyChart(rows)).toEqual({ labels: ['use-lite int8 wasm×2 · batch 1'], series: [{ label: 'median', data: [100] }, { label: 'p95', data: [150] }, { label: 'max', data: [200] }] });
+    const m = memoryChart(rows);
+    expect(m.labels).toEqual(['use-lite int8 wasm×2 · pool 2', 'use-lite index binary (100,000 vectors)']);
+    expect(m.series).toEqual([{ label: 'wasm_memory', data: [5e7, null] }, { label: 'index', data: [null, 6.4e6] }]);
+  });
+  it('compares two runs on what each row measured', () => {
+    const saved: BenchRow[] = [{ ...rows[0], value: 5, min: 4 }, { suite: 'x', metric: 'only_saved', value: 1 }];
+    const c = compareRuns(rows.slice(0, 2), saved);
+    expect(c.map((r) => [r.current, r.saved, r.ratio])).toEqual([[10, 5, 2], [40, null, null], [null, 1, null]]);
+  });
+  it('index bytes per precision: float32 4 bytes a dim, int8 1, binary 1 bit', () => {
+    expect(indexBytes(512, 1000)).toEqual([
+      { precision: 'float32', bytes: 2_048_000 },
+      { precision: 'int8', bytes: 512_000 },
+      { precision: 'binary', bytes: 64_000 },
+    ]);
+  });
+});
