@@ -4,29 +4,14 @@
  * (config.json, tokenizer.json, onnx/model.onnx), pooled in the browser's worker by the mask.
  */
 import { expect, test } from '@playwright/test';
-import { DataType, encodeModel, rawOf } from '../../src/core/onnx/proto.ts';
-import { wordPieceTokenizer } from '../helpers/tiny-model.ts';
+import { lookupEncoderOnnx, wordPieceTokenizer } from '../helpers/tiny-model.ts';
 
-// A lookup "encoder": token id → a row. Row 0 ([UNK], also the padding id) is large, so any
-// padding that leaks into a mean shows.
-const table = new Float32Array([9, 9, 9, 1, 0, 0, 0, 2, 0, 0, 0, 4, -1, 1, 2]);
 const enc = (x: unknown) => Buffer.from(JSON.stringify(x));
 const repo: Record<string, Buffer> = {
   'config.json': enc({ model_type: 'bert', hidden_size: 3 }),
   'tokenizer.json': enc(wordPieceTokenizer()),
   'tokenizer_config.json': enc({ model_max_length: 512 }),
-  'onnx/model.onnx': Buffer.from(
-    encodeModel({
-      graphName: 'lookup', producer: 'test', opsets: [{ domain: '', version: 17 }],
-      inputs: [
-        { name: 'input_ids', elemType: DataType.INT64, shape: ['b', 'l'] },
-        { name: 'attention_mask', elemType: DataType.INT64, shape: ['b', 'l'] },
-      ],
-      outputs: [{ name: 'last_hidden_state', elemType: DataType.FLOAT, shape: ['b', 'l', 3] }],
-      initializers: [{ name: 'table', dataType: DataType.FLOAT, dims: [5, 3], raw: rawOf(table) }],
-      nodes: [{ op: 'Gather', inputs: ['table', 'input_ids'], outputs: ['last_hidden_state'], attributes: { axis: 0 } }],
-    }),
-  ),
+  'onnx/model.onnx': Buffer.from(lookupEncoderOnnx()),
 };
 
 test('a mean-pooled hub model loads, says how it pools, and averages only unmasked tokens', async ({ page, context }) => {

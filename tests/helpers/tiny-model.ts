@@ -1,8 +1,9 @@
 /**
- * Tiny static models the tests write themselves, so the suite needs no files from outside the repository.
+ * Tiny models the tests write themselves, so the suite needs no files from outside the repository.
  * Values are exactly representable in f16 and int8, so expected vectors can be computed by hand.
  */
 import { writeSafetensors, type Dtype } from '../../src/core/safetensors.ts';
+import { DataType, encodeModel, rawOf } from '../../src/core/onnx/proto.ts';
 
 export const TINY_VOCAB = ['[UNK]', 'apple', 'banana', 'cherry', 'dog'];
 /** Row i is the vector of token i. */
@@ -95,4 +96,23 @@ export function memoryFiles(files: Record<string, Uint8Array>) {
       return f ? (f.slice().buffer as ArrayBuffer) : null;
     },
   };
+}
+
+/**
+ * A tiny ONNX "encoder" that does not pool in its graph (as Xenova/all-MiniLM-L6-v2): token id → a
+ * row of `table`, output `last_hidden_state` [batch, length, 3]. Row 0 ([UNK], also the padding id)
+ * is large, so any padding that leaks into a mean shows.
+ */
+export const LOOKUP_TABLE = [9, 9, 9, 1, 0, 0, 0, 2, 0, 0, 0, 4, -1, 1, 2];
+export function lookupEncoderOnnx(): Uint8Array {
+  return encodeModel({
+    graphName: 'lookup', producer: 'test', opsets: [{ domain: '', version: 17 }],
+    inputs: [
+      { name: 'input_ids', elemType: DataType.INT64, shape: ['b', 'l'] },
+      { name: 'attention_mask', elemType: DataType.INT64, shape: ['b', 'l'] },
+    ],
+    outputs: [{ name: 'last_hidden_state', elemType: DataType.FLOAT, shape: ['b', 'l', 3] }],
+    initializers: [{ name: 'table', dataType: DataType.FLOAT, dims: [5, 3], raw: rawOf(new Float32Array(LOOKUP_TABLE)) }],
+    nodes: [{ op: 'Gather', inputs: ['table', 'input_ids'], outputs: ['last_hidden_state'], attributes: { axis: 0 } }],
+  });
 }

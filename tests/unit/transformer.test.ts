@@ -53,20 +53,8 @@ describe('use-lite through the transformer kind', () => {
 
 describe('mean pooling of last_hidden_state (models that do not pool in-graph)', () => {
   it('averages only the unmasked tokens of each row, then normalises', async () => {
-    const { wordLevelTokenizer, memoryFiles } = await import('../helpers/tiny-model.ts');
-    const { rawOf } = await import('../../src/core/onnx/proto.ts');
-    // Row 0 ([UNK], also the padding id) is large: any padding that leaks into a mean shows.
-    const table = new Float32Array([9, 9, 9, 1, 0, 0, 0, 2, 0, 0, 0, 4, -1, 1, 2]);
-    const model = encodeModel({
-      graphName: 'lookup', producer: 'test', opsets: [{ domain: '', version: 17 }],
-      inputs: [
-        { name: 'input_ids', elemType: DataType.INT64, shape: ['b', 'l'] },
-        { name: 'attention_mask', elemType: DataType.INT64, shape: ['b', 'l'] },
-      ],
-      outputs: [{ name: 'last_hidden_state', elemType: DataType.FLOAT, shape: ['b', 'l', 3] }],
-      initializers: [{ name: 'table', dataType: DataType.FLOAT, dims: [5, 3], raw: rawOf(table) }],
-      nodes: [{ op: 'Gather', inputs: ['table', 'input_ids'], outputs: ['last_hidden_state'], attributes: { axis: 0 } }],
-    });
+    const { wordLevelTokenizer, memoryFiles, lookupEncoderOnnx } = await import('../helpers/tiny-model.ts');
+    const model = lookupEncoderOnnx();
     const enc = (x: unknown) => new TextEncoder().encode(JSON.stringify(x));
     const raw = { 'config.json': enc({ hidden_size: 3 }), 'tokenizer.json': enc(wordLevelTokenizer()), 'onnx/model.onnx': model };
     const files = memoryFiles(raw);
