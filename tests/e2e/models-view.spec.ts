@@ -122,7 +122,7 @@ test('a full disk while caching a hub model gets a clear message, removes nothin
   await expect(page.locator('[data-testid=model-card][data-status=ready]')).toHaveCount(1);
   await page.getByTestId('sentences').fill('The whale breached.\nA ship in a storm.');
   await page.getByTestId('nav-collections').click();
-  await page.locator('input[type=radio][value=playground]').check();
+  await page.getByTestId('source-playground').check();
   await page.getByTestId('collection-name').fill('Kept');
   await page.getByTestId('create-collection').click();
   await expect(page.getByTestId('collection-summary')).toContainText('2 chunks', { timeout: 60_000 });

@@ -83,7 +83,7 @@ test('visited once, the app works offline: isolated, embeds with use-lite and gl
   await loadModel(page, 'glove-100d');
   await page.getByTestId('sentences').fill('The whale breached beside the ship.\nA storm broke over the harbour.\nThe captain counted the barrels of oil.');
   await page.getByTestId('nav-collections').click();
-  await page.locator('input[type=radio][value=playground]').check();
+  await page.getByTestId('source-playground').check();
   await page.getByTestId('collection-name').fill('Offline three');
   await page.getByTestId('create-collection').click();
   await expect(page.getByTestId('collection-summary')).toContainText('3 chunks', { timeout: 60_000 });
@@ -132,7 +132,7 @@ test('the production build sends a strict CSP: inline scripts and markup in corp
   const hostile = 'The whale <script>window.pwned = 1</script> sang. <img src=x onerror="window.pwned = 2"> A ship sailed.';
   await page.getByTestId('sentences').fill(hostile);
   await page.getByTestId('nav-collections').click();
-  await page.locator('input[type=radio][value=playground]').check();
+  await page.getByTestId('source-playground').check();
   await page.getByTestId('collection-name').fill('Hostile');
   await page.getByTestId('create-collection').click();
   await expect(page.getByTestId('collection-summary').last()).toContainText('chunk', { timeout: 60_000 });
@@ -161,7 +161,7 @@ test('a new version waits for the person, and for a running job to finish, befor
   await waitForOffline(page);
   await loadModel(page, 'glove-100d');
   await page.getByTestId('nav-collections').click();
-  await page.locator('input[type=radio][value=moby-dick]').check();
+  await page.getByTestId('source-moby-dick').check();
   await page.getByTestId('collection-name').fill('During update');
   await page.getByTestId('batch-size').fill('8'); // many small batches: the job is still running when the update arrives
   await page.getByTestId('create-collection').click();
@@ -194,7 +194,7 @@ test('no room for the offline copy: the page says so and keeps working online; n
   await loadModel(page, 'glove-100d');
   await page.getByTestId('sentences').fill('The whale breached.\nA ship in a storm.');
   await page.getByTestId('nav-collections').click();
-  await page.locator('input[type=radio][value=playground]').check();
+  await page.getByTestId('source-playground').check();
   await page.getByTestId('collection-name').fill('Kept');
   await page.getByTestId('create-collection').click();
   await expect(page.getByTestId('collection-summary')).toContainText('2 chunks', { timeout: 60_000 });

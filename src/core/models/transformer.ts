@@ -71,8 +71,8 @@ export async function loadTransformerModel(files: ModelFiles, opts: TransformerL
   const started = performance.now();
   const dtype = opts.dtype ?? 'fp32';
   const file = opts.file ?? DTYPE_FILES[dtype];
-  const [configBytes, tokenizerBytes, tokenizerConfigBytes, poolingBytes, modelBytes] = await Promise.all(
-    ['config.json', 'tokenizer.json', 'tokenizer_config.json', '1_Pooling/config.json', file].map((f) => files.read(f)),
+  const [configBytes, tokenizerBytes, tokenizerConfigBytes, modelBytes] = await Promise.all(
+    ['config.json', 'tokenizer.json', 'tokenizer_config.json', file].map((f) => files.read(f)),
   );
   if (!modelBytes) throw new ModelLoadError(file, `is missing from ${files.label}: this model has no ${dtype} variant`);
   const config = parseJson(configBytes, 'config.json');
@@ -92,6 +92,9 @@ export async function loadTransformerModel(files: ModelFiles, opts: TransformerL
   if (!output) {
     throw new ModelLoadError(file, `has outputs ${session.outputNames.join(', ')}; expected sentence_embedding, last_hidden_state or pooler_output`);
   }
+  // Only a model that leaves pooling to us is asked for its pooling config. The file is optional:
+  // one that cannot be read (absent, or offline and never cached because it never existed) means mean.
+  const poolingBytes = output === 'last_hidden_state' ? await files.read('1_Pooling/config.json').catch(() => null) : null;
   const pooling: Pooling = output === 'last_hidden_state' ? poolingMode(parseJson(poolingBytes, '1_Pooling/config.json')) : 'none';
   const maxTokens = Number(tokenizerConfig?.['model_max_length'] ?? config?.['max_position_embeddings'] ?? 512);
   const info: ModelInfo = {
