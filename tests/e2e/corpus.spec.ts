@@ -327,6 +327,9 @@ test('a job paused, reloaded and resumed continues where it stopped; cancelling 
   await page.getByTestId('batch-size').fill('64');
   await page.getByTestId('resume-job').click();
   await expect(page.getByTestId('job-rate')).toBeVisible();
+  // At least one batch after the resume is stored before the cancel (the rate shows before one is).
+  const progress = async () => Number(((await page.getByTestId('job-progress').textContent()) ?? '0').split(' / ')[0].replace(/,/g, ''));
+  await expect.poll(progress, { timeout: 30_000 }).toBeGreaterThan(paused);
   await page.getByTestId('cancel-job').click();
   await expect(page.getByTestId('job')).toHaveCount(0);
   const [moby] = await stored(page);
