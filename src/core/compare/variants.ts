@@ -4,18 +4,12 @@
  * richer precision of the same rows. The Compare view puts up to four side by side.
  */
 import { precisionById, type PrecisionId } from '../precision/index.ts';
+import type { CollectionRecord } from '../store/db.ts';
 
 export const MAX_VARIANTS = 4;
 
-export interface VariantCollection {
-  id: string;
-  name: string;
-  modelId: string;
-  dims: number;
-  modelDims: number;
-  precisions: PrecisionId[];
-  count: number;
-}
+/** The part of a stored collection a variant needs (kept narrow so tests can make one by hand). */
+export type VariantCollection = Pick<CollectionRecord, 'id' | 'name' | 'modelId' | 'dims' | 'modelDims' | 'precisions' | 'count'>;
 
 export interface Variant {
   collectionId: string;
