@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { storePlaygroundSentences } from '../helpers/collections.ts';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 
 const folder = join(process.cwd(), 'public/models/use-lite');
@@ -120,12 +121,7 @@ test('a full disk while caching a hub model gets a clear message, removes nothin
   // Something already stored that must survive: a collection.
   await page.getByTestId('load-model').click();
   await expect(page.locator('[data-testid=model-card][data-status=ready]')).toHaveCount(1);
-  await page.getByTestId('sentences').fill('The whale breached.\nA ship in a storm.');
-  await page.getByTestId('nav-collections').click();
-  await page.getByTestId('source-playground').check();
-  await page.getByTestId('collection-name').fill('Kept');
-  await page.getByTestId('create-collection').click();
-  await expect(page.getByTestId('collection-summary')).toContainText('2 chunks', { timeout: 60_000 });
+  await storePlaygroundSentences(page, 'Kept', ['The whale breached.', 'A ship in a storm.']);
   await page.getByTestId('nav-playground').click();
   await page.getByTestId('unload-model').click();
 

@@ -7,6 +7,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { storePlaygroundSentences } from '../helpers/collections.ts';
 import { expect, test, type Page } from '@playwright/test';
 
 const previewPort = Number(process.env.E2E_PREVIEW_PORT ?? 5218);
@@ -81,12 +82,7 @@ test('visited once, the app works offline: isolated, embeds with use-lite and gl
 
   // A collection stored on the first visit.
   await loadModel(page, 'glove-100d');
-  await page.getByTestId('sentences').fill('The whale breached beside the ship.\nA storm broke over the harbour.\nThe captain counted the barrels of oil.');
-  await page.getByTestId('nav-collections').click();
-  await page.getByTestId('source-playground').check();
-  await page.getByTestId('collection-name').fill('Offline three');
-  await page.getByTestId('create-collection').click();
-  await expect(page.getByTestId('collection-summary')).toContainText('3 chunks', { timeout: 60_000 });
+  await storePlaygroundSentences(page, 'Offline three', ['The whale breached beside the ship.', 'A storm broke over the harbour.', 'The captain counted the barrels of oil.']);
 
   await context.setOffline(true);
   await page.reload();
@@ -192,12 +188,7 @@ test('no room for the offline copy: the page says so and keeps working online; n
   test.setTimeout(120_000);
   await page.goto('/');
   await loadModel(page, 'glove-100d');
-  await page.getByTestId('sentences').fill('The whale breached.\nA ship in a storm.');
-  await page.getByTestId('nav-collections').click();
-  await page.getByTestId('source-playground').check();
-  await page.getByTestId('collection-name').fill('Kept');
-  await page.getByTestId('create-collection').click();
-  await expect(page.getByTestId('collection-summary')).toContainText('2 chunks', { timeout: 60_000 });
+  await storePlaygroundSentences(page, 'Kept', ['The whale breached.', 'A ship in a storm.']);
   // Start over with a disk too small for the 77 MB copy (but not for what is already stored).
   await page.evaluate(async () => {
     for (const r of await navigator.serviceWorker.getRegistrations()) await r.unregister();
