@@ -6,6 +6,7 @@
  * what the Benchmark view measures; memory grows with N, and `memory()` says by how much.
  */
 import * as Comlink from 'comlink';
+import { availableCores, MAX_WASM_THREADS } from './core/util/threads.ts';
 import { WorkerBridge } from './bridge.ts';
 import type { LoadProgress, ModelSpec } from './core/models/registry.ts';
 import type { EmbedResult, ModelInfo } from './core/models/types.ts';
@@ -31,8 +32,8 @@ export interface InstanceMemory extends WorkerMemory {
 export const MAX_INSTANCES = 8;
 
 /** A pool shares the cores: each instance gets its part, at least one thread. */
-export function threadsPerInstance(instances: number, cores = globalThis.navigator?.hardwareConcurrency ?? 1): number {
-  return Math.max(1, Math.min(4, Math.floor(cores / instances)));
+export function threadsPerInstance(instances: number, cores = availableCores()): number {
+  return Math.max(1, Math.min(MAX_WASM_THREADS, Math.floor(cores / instances)));
 }
 
 export class ModelClient {

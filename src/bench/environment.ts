@@ -3,17 +3,10 @@
  * the page (not in a worker) and attached to every report, so a shared number carries its context.
  */
 
-export interface GpuInfo {
-  available: boolean;
-  /** Why there is no adapter, when there is none. */
-  reason?: string;
-  vendor?: string;
-  architecture?: string;
-  description?: string;
-  /** A software adapter (SwiftShader): correct, but its timings say nothing about a GPU. */
-  fallback?: boolean;
-  shaderF16?: boolean;
-}
+import { defaultWasmThreads } from '../core/util/threads.ts';
+import { probeWebGpu, describeGpu, type GpuInfo } from '../core/util/webgpu.ts';
+
+export { describeGpu, type GpuInfo };
 
 export interface Environment {
   browser: string;
@@ -37,42 +30,13 @@ export function browserName(nav: Navigator | undefined = globalThis.navigator): 
   return `${m[1] === 'Version' ? 'Safari' : m[1] === 'Edg' ? 'Edge' : m[1]} ${m[2]}`;
 }
 
+/** WASM threads one instance gets by default here (the shared rule in core/util/threads.ts). */
 export function defaultThreads(): number {
-  return globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 1)) : 1;
+  return defaultWasmThreads(1);
 }
 
-let gpuInfo: Promise<GpuInfo> | null = null;
-
-/** The WebGPU adapter as the page sees it (asked once; adapters do not change under a page). */
-export function webgpuInfo(): Promise<GpuInfo> {
-  gpuInfo ??= (async (): Promise<GpuInfo> => {
-    type Adapter = { features: ReadonlySet<string>; isFallbackAdapter?: boolean; info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean } };
-    const gpu = (globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<Adapter | null> } })?.gpu;
-    if (!gpu) return { available: false, reason: 'this browser has no WebGPU (navigator.gpu is missing)' };
-    try {
-      const adapter = await gpu.requestAdapter();
-      if (!adapter) return { available: false, reason: 'navigator.gpu gave no adapter (GPU blocked or unsupported)' };
-      const info = adapter.info ?? {};
-      return {
-        available: true,
-        vendor: info.vendor || undefined,
-        architecture: info.architecture || undefined,
-        description: info.description || undefined,
-        fallback: adapter.isFallbackAdapter === true || info.isFallbackAdapter === true || /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.description}`),
-        shaderF16: adapter.features.has('shader-f16'),
-      };
-    } catch (err) {
-      return { available: false, reason: `requesting a WebGPU adapter failed: ${(err as Error).message}` };
-    }
-  })();
-  return gpuInfo;
-}
-
-export function describeGpu(g: GpuInfo): string {
-  if (!g.available) return `no WebGPU: ${g.reason}`;
-  const name = [g.vendor, g.architecture, g.description].filter(Boolean).join(' ') || 'unnamed adapter';
-  return `${name}${g.fallback ? ' (software)' : ''}${g.shaderF16 ? ', shader-f16' : ''}`;
-}
+/** The WebGPU adapter as the page sees it (the one probe, core/util/webgpu.ts). */
+export const webgpuInfo = probeWebGpu;
 
 export async function collectEnvironment(): Promise<Environment> {
   const nav = globalThis.navigator;

@@ -170,7 +170,7 @@ async function runCell(cell: Cell, texts: string[], choice: MatrixChoice, gpu: G
   if (cell.backend === 'webgpu' && !gpu.available) throw new Error(`WebGPU is not available here: ${gpu.reason}`);
   const spec = specFor(entry, cell);
   const suite = cell.kind;
-  const software = cell.backend === 'webgpu' && gpu.fallback === true;
+  const software = cell.backend === 'webgpu' && gpu.available && gpu.fallback;
   const base: Record<string, string | number | boolean> = { model: cell.model, dtype: cell.dtype, backend: cell.backend, threads: cell.threads };
   if (cell.backend === 'webgpu') base.device = software ? `software (${describeGpu(gpu)})` : describeGpu(gpu);
   const log = hooks.onLog ?? (() => {});

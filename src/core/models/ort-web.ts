@@ -6,10 +6,12 @@
 import * as ort from 'onnxruntime-web';
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import loaderUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.mjs?url';
+import { defaultWasmThreads } from '../util/threads.ts';
+import { probeWebGpu } from '../util/webgpu.ts';
 
 ort.env.wasm.wasmPaths = { wasm: new URL(wasmUrl, self.location.href).href, mjs: new URL(loaderUrl, self.location.href).href };
 /** Default threads per model instance: all cores, up to 4, when SharedArrayBuffer is available. */
-export const wasmThreads = globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency ?? 1)) : 1;
+export const wasmThreads = defaultWasmThreads(1);
 ort.env.wasm.numThreads = wasmThreads;
 
 /**
@@ -27,24 +29,9 @@ ort.env.logLevel = 'error';
 
 export { ort };
 
-/** Whether a WebGPU adapter exists here, and what it is (SwiftShader reports isFallbackAdapter). */
+/** Whether a WebGPU adapter exists here, and what it is (SwiftShader is a fallback adapter). */
 export async function webgpuAdapter(): Promise<{ available: boolean; fallback: boolean; description: string }> {
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-  if (!gpu) return { available: false, fallback: false, description: 'this browser has no WebGPU' };
-  try {
-    const adapter = (await gpu.requestAdapter()) as {
-      info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean };
-      isFallbackAdapter?: boolean;
-    } | null;
-    if (!adapter) return { available: false, fallback: false, description: 'no WebGPU adapter' };
-    const info = adapter.info ?? {};
-    return {
-      available: true,
-      // Chrome moved isFallbackAdapter into adapter.info; SwiftShader also names itself.
-      fallback: adapter.isFallbackAdapter === true || info.isFallbackAdapter === true || /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.description}`),
-      description: [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter',
-    };
-  } catch (err) {
-    return { available: false, fallback: false, description: `WebGPU failed: ${(err as Error).message}` };
-  }
+  const g = await probeWebGpu();
+  if (!g.available) return { available: false, fallback: false, description: g.reason };
+  return { available: true, fallback: g.fallback, description: [g.vendor, g.architecture, g.description].filter(Boolean).join(' ') || 'unknown adapter' };
 }
