@@ -5,27 +5,13 @@
  */
 import * as Comlink from 'comlink';
 import { VectorStore } from '../src/core/store/store.ts';
-import { precisionById, type PrecisionId } from '../src/core/precision/index.ts';
+import { precisionById } from '../src/core/precision/index.ts';
 import { pca2 } from '../src/core/compare/pca.ts';
-
-export interface MapRequest {
-  collectionId: string;
-  precision: PrecisionId;
-}
-
-export interface MapResponse {
-  points: Float32Array;
-  explained: [number, number];
-  iterations: number;
-  fittedRows: number;
-  rows: number;
-  loadMs: number;
-  pcaMs: number;
-}
+import type { MapRequest, MapResponse, MapWorkerApi } from './api/map.ts';
 
 let store: Promise<VectorStore> | null = null;
 
-const api = {
+const api: MapWorkerApi = {
   async project(req: MapRequest): Promise<MapResponse> {
     store ??= VectorStore.open();
     const s = await store;
@@ -55,5 +41,4 @@ const api = {
   },
 };
 
-export type MapWorkerApi = typeof api;
 Comlink.expose(api);

@@ -8,8 +8,9 @@ import * as Comlink from 'comlink';
 import { evaluateRetrieval, evaluateSts, type Embed, type PrecisionOptions } from '../src/core/eval/evaluate.ts';
 import type { BeirData } from '../src/core/eval/retrieval.ts';
 import type { StsPair } from '../src/core/eval/sts.ts';
+import type { QualityWorkerApi } from './api/quality.ts';
 
-const api = {
+const api: QualityWorkerApi = {
   sts(pairs: StsPair[], embed: Embed, opts: PrecisionOptions) {
     return evaluateSts(pairs, embed, opts);
   },
@@ -18,5 +19,4 @@ const api = {
   },
 };
 
-export type QualityWorkerApi = typeof api;
 Comlink.expose(api);

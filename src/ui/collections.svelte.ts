@@ -1,8 +1,8 @@
 /** Collections in this browser's IndexedDB, their jobs, and the actions the Collections view offers. */
 import { VectorStore, type ChunkInput } from '../core/store/store.ts';
 import type { CollectionRecord, JobRecord } from '../core/store/db.ts';
-import type { Packed, PrecisionId } from '../core/precision/index.ts';
-import { exportJsonl, exportNpy, ImportError, parseJsonlImport, parseNpyImport, type ImportedRows } from '../core/store/transfer.ts';
+import type { PrecisionId } from '../core/precision/index.ts';
+import { exportCollection, importCollection, queueCorpus, type QueueProgress } from '../core/corpus/collection.ts';
 import { runIngestJob } from '../core/store/ingest.ts';
 import { describeError } from '../core/errors.ts';
 import { models } from './models.svelte.ts';
@@ -19,15 +19,7 @@ export interface RunningJob {
   finished: Promise<void>;
 }
 
-/** Texts are queued in groups of this many: one IndexedDB transaction each, memory bounded. */
-const QUEUE_GROUP = 2000;
-
-export interface ReadingProgress {
-  chunks: number;
-  cached: number;
-  bytesRead: number;
-  bytes: number;
-}
+export type ReadingProgress = QueueProgress;
 
 class Collections {
   list = $state<CollectionRecord[]>([]);
@@ -69,10 +61,9 @@ class Collections {
   }
 
   /**
-   * Creates a collection and embeds `items` into it with the given loaded model. Items may be
-   * a stream (a corpus read as it goes): they are queued in groups, never held all at once.
-   * When nothing at all could be queued, the new collection is removed again and `error` says
-   * why; collections already stored are never touched.
+   * Creates a collection and embeds `items` into it with the given loaded model (queueing and
+   * cleanup: queueCorpus in src/core/corpus/collection.ts). When nothing at all could be queued,
+   * `error` says why; collections already stored are never touched.
    */
   async create(opts: {
     name: string;
@@ -91,57 +82,19 @@ class Collections {
       this.error = 'Load a model first: a collection is embedded by one model.';
       return;
     }
-    const store = await this.db();
-    let collectionId: string | null = null;
-    let queued = false;
     try {
-      const collection = await store.createCollection({
-        name: opts.name,
-        modelId: model.info.id,
-        modelDims: model.info.dims,
-        dims: opts.dims,
-        precisions: opts.precisions,
-      });
-      collectionId = collection.id;
-      const queue = await store.openQueue(collection.id);
-      const bytes = () => (opts.outcomes ?? []).reduce((n, o) => n + o.report.bytesRead, 0);
-      const totalBytes = () => (opts.outcomes ?? []).reduce((n, o) => n + o.report.bytes, 0);
       this.reading = { chunks: 0, cached: 0, bytesRead: 0, bytes: 0 };
-      let group: ChunkInput[] = [];
-      const flush = async () => {
-        const job = await queue.append(group);
-        group = [];
-        this.reading = { chunks: job.total, cached: job.cached, bytesRead: bytes(), bytes: totalBytes() };
-      };
-      try {
-        for await (const item of opts.items) {
-          group.push(item);
-          if (group.length >= QUEUE_GROUP) await flush();
-        }
-        await flush();
-      } catch (err) {
-        await queue.abandon();
-        throw err;
-      }
+      const queued = await queueCorpus(await this.db(), { ...opts, model: model.info, onProgress: (p) => (this.reading = p) });
       this.outcomes = opts.outcomes ?? [];
-      const { total, cached } = queue.record;
-      if (total + cached === 0) {
-        await queue.abandon();
-        await store.deleteCollection(collection.id);
-        collectionId = null;
-        const why = this.outcomes.map((o) => o.error).filter(Boolean);
-        this.error = `Nothing to embed: ${why.length ? why.join(' · ') : 'the chosen source has no text.'}`;
+      if (!queued.job) {
+        this.error = queued.error;
         return;
       }
-      const job = await queue.finish();
-      queued = true;
       this.reading = null;
       await this.refresh();
-      await this.run(job.id, opts.batchSize);
+      await this.run(queued.job.id, opts.batchSize);
     } catch (err) {
       this.error = describeError(err);
-      // A collection that never got its texts queued is an empty shell: remove it.
-      if (collectionId && !queued) await store.deleteCollection(collectionId).catch(() => {});
     } finally {
       this.reading = null;
       await this.refresh();
@@ -203,21 +156,8 @@ class Collections {
   async exportCollection(collectionId: string, format: 'jsonl' | 'npy') {
     this.error = null;
     try {
-      const store = await this.db();
-      const c = await store.collection(collectionId);
-      const chunks = await store.chunks(c.id);
-      const base = c.name.replace(/[^\w.-]+/g, '_') || 'collection';
-      if (format === 'jsonl') {
-        if (!c.precisions.includes('float32')) {
-          throw new Error(`JSONL export writes float32 vectors, and "${c.name}" keeps only ${c.precisions.join(', ')}: use the NumPy export`);
-        }
-        download(`${base}.jsonl`, exportJsonl(chunks, (await store.loadVectors(c.id, 'float32')) as Float32Array, c.dims));
-        return;
-      }
-      const vectors: Partial<Record<PrecisionId, Packed>> = {};
-      for (const p of c.precisions) vectors[p] = await store.loadVectors(c.id, p);
-      const { files } = exportNpy({ name: c.name, model: c.modelId, modelDims: c.modelDims, dims: c.dims, calibration: c.calibration, chunks, vectors });
-      for (const [name, content] of Object.entries(files)) download(`${base}.${name}`, content);
+      const files = await exportCollection(await this.db(), collectionId, format);
+      for (const [name, content] of Object.entries(files)) download(name, content);
     } catch (err) {
       this.error = `Export failed: ${describeError(err)}`;
     }
@@ -228,26 +168,9 @@ class Collections {
     this.error = null;
     this.notice = null;
     try {
-      let rows: ImportedRows;
-      const jsonl = list.filter((f) => f.name.endsWith('.jsonl') && !f.name.endsWith('texts.jsonl'));
-      const manifest = list.find((f) => f.name.endsWith('manifest.json'));
-      if (manifest) {
-        const prefix = manifest.name.slice(0, -'manifest.json'.length);
-        const files: Record<string, Uint8Array> = {};
-        for (const f of list) files[f.name.startsWith(prefix) ? f.name.slice(prefix.length) : f.name] = new Uint8Array(await f.arrayBuffer());
-        rows = parseNpyImport(files);
-      } else if (jsonl.length === 1) {
-        rows = parseJsonlImport(await jsonl[0].text(), jsonl[0].name);
-      } else {
-        throw new ImportError('Pick one .jsonl file, or a NumPy bundle: manifest.json with its .npy files and texts.jsonl');
-      }
-      const modelId = rows.model ?? opts.modelId;
-      const model = models.list.find((m) => m.info?.id === modelId);
-      if (!rows.model && model?.info && model.info.dims !== rows.modelDims) {
-        throw new ImportError(`these vectors have ${rows.modelDims} dims but ${model.info.id} gives ${model.info.dims}-dim vectors; queries could not be compared with them`);
-      }
-      const c = await (await this.db()).importCollection(rows, { precisions: opts.precisions, modelId: modelId ?? undefined });
-      this.notice = `Imported ${c.count.toLocaleString()} vectors into "${c.name}"` + (rows.skipped ? `; skipped ${rows.skipped} unreadable lines (${rows.problems.join('; ')})` : '') + '.';
+      // Only the dims of a loaded model of that id can be checked against the vectors.
+      const modelDims = models.list.find((m) => m.info && m.info.id === opts.modelId)?.info?.dims;
+      this.notice = (await importCollection(await this.db(), list, { ...opts, modelDims })).notice;
     } catch (err) {
       this.error = `Import failed: ${describeError(err)}`;
     } finally {

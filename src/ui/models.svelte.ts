@@ -3,6 +3,7 @@ import { ModelClient, type InstanceMemory } from '../model-client.ts';
 import { describeError } from '../core/errors.ts';
 import type { ModelSpec } from '../core/models/registry.ts';
 import type { ModelInfo } from '../core/models/types.ts';
+import { storedDimsConflicts } from '../core/corpus/collection.ts';
 
 export interface LoadedModel {
   key: string;
@@ -50,7 +51,7 @@ class Models {
     this.clients.set(key, client);
     try {
       entry.info = await client.load();
-      entry.info.warnings.push(...(await collectionConflicts(entry.info)));
+      entry.info.warnings.push(...(await storedDimsConflicts(entry.info)));
       entry.status = 'ready';
       entry.progress = null;
       if (!this.active || this.active.status !== 'ready') this.activeKey = key;
@@ -116,20 +117,3 @@ class Models {
 }
 
 export const models = new Models();
-
-/**
- * Collections are tied to a model by its id. A model loaded under an id that a stored collection
- * was embedded with, but giving other dims (another "Your model", a different hub revision),
- * cannot search or grow that collection: say so when it loads, not at the first failed search.
- */
-async function collectionConflicts(info: ModelInfo): Promise<string[]> {
-  try {
-    const { collections } = await import('./collections.svelte.ts');
-    const stored = await (await collections.db()).listCollections();
-    return stored
-      .filter((c) => c.modelId === info.id && c.modelDims !== info.dims)
-      .map((c) => `Collection "${c.name}" was embedded by ${c.modelId} at ${c.modelDims} dims; this model gives ${info.dims}, so it cannot search or add to it. Load the model it was made with, or make a new collection.`);
-  } catch {
-    return []; // no IndexedDB here (private mode): nothing stored to conflict with
-  }
-}

@@ -1,51 +1,36 @@
 /**
  * The Compare view's state: which variants stand side by side, the reference, one query's
  * results per variant with their agreement with the reference, and quality on labelled data.
- * Framework-free pieces live in src/core/compare/ and src/core/eval/; this only wires them to
- * the loaded models, the store and the search worker.
+ * The orchestration (a query over every variant, quality per variant) lives framework-free in
+ * src/core/compare/query.ts; this keeps its results as state and wires it to the loaded models
+ * (through the scheduler), the store and the search and quality workers.
  */
 import { VectorStore } from '../../core/store/store.ts';
 import type { CollectionRecord } from '../../core/store/db.ts';
 import { describeError } from '../../core/errors.ts';
-import { differsFromReference, overlapAtK, recallAtDepth } from '../../core/compare/agreement.ts';
 import { MAX_VARIANTS, suggestVariants, variantKey, type Variant } from '../../core/compare/variants.ts';
-import type { Embed } from '../../core/eval/evaluate.ts';
+import {
+  checkQuery,
+  evaluateVariants,
+  runQuery,
+  type Column as CoreColumn,
+  type ColumnResult as CoreColumnResult,
+  type CompareCollection,
+  type QualityRow,
+} from '../../core/compare/query.ts';
 import { scoreRetrieval, scoreSts } from './quality-client.ts';
 import type { LabelledData } from '../../core/eval/labelled-files.ts';
 import { catalog } from '../../../models/catalog.ts';
 import { models, type LoadedModel } from '../models.svelte.ts';
 import { search } from '../../search-client.ts';
-import type { SearchHit } from '../../../workers/search.worker.ts';
+import { embedNow } from '../../embed-queue.ts';
 
-export interface ColumnResult {
-  hits: SearchHit[];
-  /** For each hit: not in the reference's top-k. */
-  differs: boolean[];
-  searchMs: number;
-  loadMs: number;
-  embedMs: number;
-  /** The loaded model that embedded the query. */
-  modelLabel: string;
-  kernel: string;
-  overlap: number | null;
-  recall: number | null;
-}
+/** A search result row as the search worker gives it. */
+type SearchHit = Awaited<ReturnType<typeof search>>['hits'][number];
 
-export type Column =
-  | { state: 'ok'; result: ColumnResult }
-  | { state: 'no-model'; modelId: string; loadable: boolean }
-  | { state: 'error'; message: string };
-
-export interface QualityRow {
-  variant: Variant;
-  state: 'waiting' | 'running' | 'done' | 'error' | 'no-model';
-  /** The model to load when state is 'no-model'. */
-  modelId?: string;
-  message?: string;
-  metrics?: { name: string; value: number }[];
-  n?: number;
-  seconds?: number;
-}
+export type Column = CoreColumn<SearchHit>;
+export type ColumnResult = CoreColumnResult<SearchHit>;
+export type { QualityRow };
 
 class CompareState {
   collections = $state<CollectionRecord[]>([]);
@@ -138,108 +123,37 @@ class CompareState {
     if (this.answered) await this.run(this.answered);
   }
 
+  /** What the orchestration in src/core/compare/query.ts needs from the page. */
+  private deps() {
+    return {
+      collection: (id: string) => this.collection(id),
+      modelFor: (c: CompareCollection) => this.modelFor(c),
+      // Through the scheduler like every embed: a query runs before any corpus batch not yet started.
+      embed: (model: LoadedModel, texts: string[]) => embedNow(models.client(model.key)!, texts),
+      search,
+      loadable: (modelId: string) => catalog.some((m) => m.id === modelId),
+    };
+  }
+
   /** One query → one column per variant, each measured against the reference's float32 top-k. */
   async run(queryText = this.query): Promise<void> {
-    const text = queryText.trim();
     this.error = null;
     this.referenceError = null;
-    if (!text) {
-      this.error = 'Type a query first.';
+    const checked = checkQuery(queryText, this.k, this.depth, this.variants.length);
+    if ('error' in checked) {
+      this.error = checked.error;
       return;
     }
-    if (this.variants.length === 0) {
-      this.error = 'Add at least one variant: embed a corpus in Collections first, then pick how to search it.';
-      return;
-    }
-    const k = Math.floor(Number(this.k));
-    const depth = Math.floor(Number(this.depth));
-    if (!(k >= 1 && k <= 100)) {
-      this.error = `top-k must be a whole number from 1 to 100 (got ${this.k ?? 'nothing'}).`;
-      return;
-    }
-    if (!(depth >= k && depth <= 1000)) {
-      this.error = `The recall depth must be a whole number from k (${k}) to 1000 (got ${this.depth ?? 'nothing'}).`;
-      return;
-    }
-    this.query = text;
+    this.query = checked.text;
     this.running = true;
     try {
       await this.refresh();
       // Plain objects: they cross to the search worker, and $state proxies cannot be cloned.
       const variants = $state.snapshot(this.variants) as Variant[];
-      const reference = variants[this.referenceIndex];
-      // Each model embeds the query once, whatever number of variants it serves.
-      const queries = new Map<string, Promise<{ vector: Float32Array; ms: number }>>();
-      const embedFor = (model: LoadedModel) => {
-        let q = queries.get(model.key);
-        if (!q) {
-          const started = performance.now();
-          q = models.client(model.key)!.embed([text]).then((r) => ({ vector: r.vectors, ms: performance.now() - started }));
-          queries.set(model.key, q);
-        }
-        return q;
-      };
-
-      let refTexts: string[] | null = null;
-      const refCollection = reference && this.collection(reference.collectionId);
-      if (!refCollection) {
-        this.referenceError = 'Mark a variant as the reference.';
-      } else if (!refCollection.precisions.includes('float32')) {
-        this.referenceError = `The reference "${refCollection.name}" keeps no float32 vectors (only ${refCollection.precisions.join(', ')}), so it has no exact result to measure against: mark a collection that keeps float32 as the reference.`;
-      } else if (!this.modelFor(refCollection)) {
-        this.referenceError = `Load ${refCollection.modelId} to compute the reference (the float32 exact top-${k} of "${refCollection.name}").`;
-      } else {
-        try {
-          const { vector } = await embedFor(this.modelFor(refCollection)!);
-          const r = await search({ collectionId: refCollection.id, precision: 'float32', query: vector, k });
-          refTexts = r.hits.map((h) => h.text);
-        } catch (err) {
-          this.referenceError = `The reference search failed: ${describeError(err)}`;
-        }
-      }
-
-      const columns: Record<string, Column> = {};
-      for (const v of variants) {
-        const c = this.collection(v.collectionId);
-        if (!c) {
-          columns[variantKey(v)] = { state: 'error', message: 'This collection was deleted.' };
-          continue;
-        }
-        const model = this.modelFor(c);
-        if (!model) {
-          columns[variantKey(v)] = { state: 'no-model', modelId: c.modelId, loadable: catalog.some((m) => m.id === c.modelId) };
-          continue;
-        }
-        try {
-          const { vector, ms } = await embedFor(model);
-          const shown = await search({ collectionId: c.id, precision: v.precision, query: vector, k, rescore: v.rescore });
-          const texts = shown.hits.map((h) => h.text);
-          let recall: number | null = null;
-          if (refTexts) {
-            // The same variant asked for `depth` results: does it hold the reference's top-k at all?
-            const deep = depth > k ? (await search({ collectionId: c.id, precision: v.precision, query: vector, k: depth, rescore: v.rescore })).hits.map((h) => h.text) : texts;
-            recall = recallAtDepth(deep, refTexts, k, depth);
-          }
-          columns[variantKey(v)] = {
-            state: 'ok',
-            result: {
-              hits: shown.hits,
-              differs: refTexts ? differsFromReference(texts, refTexts, k) : texts.map(() => false),
-              searchMs: shown.searchMs,
-              loadMs: shown.loadMs,
-              embedMs: ms,
-              modelLabel: model.label,
-              kernel: shown.kernel,
-              overlap: refTexts ? overlapAtK(texts, refTexts, k) : null,
-              recall,
-            },
-          };
-        } catch (err) {
-          columns[variantKey(v)] = { state: 'error', message: describeError(err) };
-        }
-      }
+      const { columns, referenceError } = await runQuery(this.deps(), { ...checked, variants, referenceIndex: this.referenceIndex });
+      this.referenceError = referenceError;
       this.columns = columns;
-      this.answered = text;
+      this.answered = checked.text;
     } catch (err) {
       this.error = describeError(err);
     } finally {
@@ -259,73 +173,14 @@ class CompareState {
     }
     this.labelledError = null;
     this.qualityRunning = true;
-    const rows: QualityRow[] = ($state.snapshot(this.variants) as Variant[]).map((variant) => ({ variant, state: 'waiting' }));
-    this.quality = rows;
-    // One embedding per model and text list: variants of the same model share it.
-    const cache = new Map<string, Promise<{ vectors: Float32Array; dims: number }>>();
+    const variants = $state.snapshot(this.variants) as Variant[];
+    this.quality = variants.map((variant) => ({ variant, state: 'waiting' }));
     try {
-      for (let i = 0; i < this.quality.length; i++) {
-        const row = this.quality[i];
-        const c = this.collection(row.variant.collectionId);
-        const model = c && this.modelFor(c);
-        if (!c || !model) {
-          row.state = 'no-model';
-          row.modelId = c?.modelId;
-          row.message = c ? `${c.modelId} is not loaded, so this variant's texts cannot be embedded.` : 'This collection was deleted.';
-          continue;
-        }
-        row.state = 'running';
-        const client = models.client(model.key)!;
-        const embed: Embed = (texts) => {
-          const key = `${model.key}\u0001${texts.length}\u0001${texts.join('\u0000')}`;
-          let hit = cache.get(key);
-          if (!hit) {
-            hit = embedInBatches(texts, (batch) => client.embed(batch));
-            cache.set(key, hit);
-          }
-          return hit;
-        };
-        const started = performance.now();
-        const dims = c.dims !== c.modelDims ? c.dims : undefined;
-        try {
-          if (data.kind === 'sts') {
-            const r = await scoreSts(data.pairs, embed, { precision: row.variant.precision, dims });
-            row.metrics = [{ name: 'Spearman', value: r.spearman }];
-            row.n = r.n;
-            if (row.variant.rescore) row.message = 'STS scores pairs one by one: rescoring does not apply, so this is the first-stage precision alone.';
-          } else {
-            const r = await scoreRetrieval(data.data, embed, { precision: row.variant.precision, dims, rescore: row.variant.rescore?.multiplier });
-            row.metrics = [
-              { name: 'NDCG@10', value: r.ndcg10 },
-              { name: 'recall@100', value: r.recall100 },
-            ];
-            row.n = r.n;
-            if (row.variant.rescore && row.variant.rescore.with !== 'float32') row.message = `npm run eval rescores with float32; this collection rescores with ${row.variant.rescore.with}.`;
-          }
-          row.state = 'done';
-        } catch (err) {
-          row.state = 'error';
-          row.message = describeError(err);
-        }
-        row.seconds = (performance.now() - started) / 1000;
-      }
+      await evaluateVariants(this.deps(), { sts: scoreSts, retrieval: scoreRetrieval }, data, variants, (i, row) => (this.quality[i] = { ...row }));
     } finally {
       this.qualityRunning = false;
     }
   }
-}
-
-/** Embeds in batches of 256 so one worker call never holds a whole corpus. */
-async function embedInBatches(texts: string[], embed: (batch: string[]) => Promise<{ vectors: Float32Array; dims: number }>) {
-  let out: Float32Array | null = null;
-  let dims = 0;
-  for (let i = 0; i < texts.length; i += 256) {
-    const r = await embed(texts.slice(i, i + 256));
-    dims = r.dims;
-    out ??= new Float32Array(texts.length * dims);
-    out.set(r.vectors, i * dims);
-  }
-  return { vectors: out ?? new Float32Array(0), dims };
 }
 
 export const compare = new CompareState();

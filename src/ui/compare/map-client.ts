@@ -1,6 +1,6 @@
 /** The page's handle on the map worker (2-D projections of a collection), behind the bridge. */
 import { WorkerBridge } from '../../bridge.ts';
-import type { MapRequest, MapResponse, MapWorkerApi } from '../../../workers/map.worker.ts';
+import type { MapRequest, MapResponse, MapWorkerApi } from '../../../workers/api/map.ts';
 
 const bridge = new WorkerBridge<MapWorkerApi>({
   create: () => new Worker(new URL('../../../workers/map.worker.ts', import.meta.url), { type: 'module', name: 'map' }),

@@ -4,7 +4,7 @@ import { WorkerBridge } from '../../bridge.ts';
 import type { Embed, PrecisionOptions } from '../../core/eval/evaluate.ts';
 import type { BeirData } from '../../core/eval/retrieval.ts';
 import type { StsPair } from '../../core/eval/sts.ts';
-import type { QualityWorkerApi } from '../../../workers/quality.worker.ts';
+import type { QualityWorkerApi } from '../../../workers/api/quality.ts';
 
 const bridge = new WorkerBridge<QualityWorkerApi>({
   create: () => new Worker(new URL('../../../workers/quality.worker.ts', import.meta.url), { type: 'module', name: 'quality' }),

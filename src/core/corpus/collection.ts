@@ -1,0 +1,186 @@
+/**
+ * What a new collection, an export and an import do, without the page: the Collections view
+ * (src/ui/collections.svelte.ts) only keeps their state for display. Framework-free, so the
+ * queueing, the cleanup after a failure and the format detection are unit-tested in Node over a
+ * real VectorStore (tests/unit/collection.test.ts, IndexedDB from fake-indexeddb).
+ */
+import { VectorStore, type ChunkInput } from '../store/store.ts';
+import type { CollectionRecord, JobRecord } from '../store/db.ts';
+import type { Packed, PrecisionId } from '../precision/index.ts';
+import { exportJsonl, exportNpy, ImportError, parseJsonlImport, parseNpyImport, type ImportedRows } from '../store/transfer.ts';
+import type { FileOutcome } from './read.ts';
+
+/** Texts are queued in groups of this many: one IndexedDB transaction each, memory bounded. */
+export const QUEUE_GROUP = 2000;
+
+export interface QueueProgress {
+  chunks: number;
+  cached: number;
+  bytesRead: number;
+  bytes: number;
+}
+
+export interface QueueCorpusOptions {
+  name: string;
+  model: { id: string; dims: number };
+  precisions: PrecisionId[];
+  dims?: number;
+  /** May be a stream (a corpus read as it goes): queued in groups, never held all at once. */
+  items: Iterable<ChunkInput> | AsyncIterable<ChunkInput>;
+  /** Filled in by the reader as files are read (progress bytes and the "nothing to embed" reasons). */
+  outcomes?: FileOutcome[];
+  onProgress?: (p: QueueProgress) => void;
+  groupSize?: number;
+}
+
+export type QueueResult = { job: JobRecord; collection: CollectionRecord } | { job: null; error: string };
+
+/**
+ * Creates a collection and queues `items` as its ingestion job (not yet run). When nothing at all
+ * could be queued the new collection is removed again and `error` says why; when reading or
+ * queueing throws, the half-made collection is removed and the error rethrown. Collections already
+ * stored are never touched.
+ */
+export async function queueCorpus(store: VectorStore, opts: QueueCorpusOptions): Promise<QueueResult> {
+  const groupSize = opts.groupSize ?? QUEUE_GROUP;
+  const collection = await store.createCollection({
+    name: opts.name,
+    modelId: opts.model.id,
+    modelDims: opts.model.dims,
+    dims: opts.dims,
+    precisions: opts.precisions,
+  });
+  let queued = false;
+  try {
+    const queue = await store.openQueue(collection.id);
+    const sum = (key: 'bytesRead' | 'bytes') => (opts.outcomes ?? []).reduce((n, o) => n + o.report[key], 0);
+    let group: ChunkInput[] = [];
+    const flush = async () => {
+      const job = await queue.append(group);
+      group = [];
+      opts.onProgress?.({ chunks: job.total, cached: job.cached, bytesRead: sum('bytesRead'), bytes: sum('bytes') });
+    };
+    try {
+      for await (const item of opts.items) {
+        group.push(item);
+        if (group.length >= groupSize) await flush();
+      }
+      await flush();
+    } catch (err) {
+      await queue.abandon();
+      throw err;
+    }
+    const { total, cached } = queue.record;
+    if (total + cached === 0) {
+      await queue.abandon();
+      await store.deleteCollection(collection.id);
+      queued = true; // removed on purpose; nothing left to clean up
+      const why = (opts.outcomes ?? []).map((o) => o.error).filter(Boolean);
+      return { job: null, error: `Nothing to embed: ${why.length ? why.join(' · ') : 'the chosen source has no text.'}` };
+    }
+    const job = await queue.finish();
+    queued = true;
+    return { job, collection };
+  } finally {
+    // A collection that never got its texts queued is an empty shell: remove it.
+    if (!queued) await store.deleteCollection(collection.id).catch(() => {});
+  }
+}
+
+/**
+ * A collection as files to download: JSONL (text + float32 vector, one line each) or NumPy
+ * (`<name>.<precision>.npy` per kept precision + manifest.json + texts.jsonl).
+ */
+export async function exportCollection(store: VectorStore, collectionId: string, format: 'jsonl' | 'npy'): Promise<Record<string, Uint8Array | string>> {
+  const c = await store.collection(collectionId);
+  const chunks = await store.chunks(c.id);
+  const base = c.name.replace(/[^\w.-]+/g, '_') || 'collection';
+  if (format === 'jsonl') {
+    if (!c.precisions.includes('float32')) {
+      throw new Error(`JSONL export writes float32 vectors, and "${c.name}" keeps only ${c.precisions.join(', ')}: use the NumPy export`);
+    }
+    return { [`${base}.jsonl`]: exportJsonl(chunks, (await store.loadVectors(c.id, 'float32')) as Float32Array, c.dims) };
+  }
+  const vectors: Partial<Record<PrecisionId, Packed>> = {};
+  for (const p of c.precisions) vectors[p] = await store.loadVectors(c.id, p);
+  const { files } = exportNpy({ name: c.name, model: c.modelId, modelDims: c.modelDims, dims: c.dims, calibration: c.calibration, chunks, vectors });
+  return Object.fromEntries(Object.entries(files).map(([name, content]) => [`${base}.${name}`, content]));
+}
+
+/** What an import needs of a picked file (a DOM `File` is one). */
+export interface ImportFile {
+  name: string;
+  text(): Promise<string>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/**
+ * Reads picked files as one import: a NumPy bundle when a `manifest.json` is among them (the other
+ * files' names may carry the manifest's prefix, as our export writes them), else exactly one
+ * `.jsonl` (a bundle's `texts.jsonl` alone is not one).
+ */
+export async function readImport(list: readonly ImportFile[]): Promise<ImportedRows> {
+  const manifest = list.find((f) => f.name.endsWith('manifest.json'));
+  if (manifest) {
+    const prefix = manifest.name.slice(0, -'manifest.json'.length);
+    const files: Record<string, Uint8Array> = {};
+    for (const f of list) files[f.name.startsWith(prefix) ? f.name.slice(prefix.length) : f.name] = new Uint8Array(await f.arrayBuffer());
+    return parseNpyImport(files);
+  }
+  const jsonl = list.filter((f) => f.name.endsWith('.jsonl') && !f.name.endsWith('texts.jsonl'));
+  if (jsonl.length === 1) return parseJsonlImport(await jsonl[0].text(), jsonl[0].name);
+  throw new ImportError('Pick one .jsonl file, or a NumPy bundle: manifest.json with its .npy files and texts.jsonl');
+}
+
+/**
+ * Imports picked files into a new collection. Vectors without a model name are tied to `modelId`
+ * (the model chosen in the view), and refused when that model is loaded (`modelDims`) with other
+ * dims: queries could not be compared with them.
+ */
+export async function importCollection(
+  store: VectorStore,
+  list: readonly ImportFile[],
+  opts: { modelId?: string; modelDims?: number; precisions: PrecisionId[] },
+): Promise<{ collection: CollectionRecord; rows: ImportedRows; notice: string }> {
+  const rows = await readImport(list);
+  if (!rows.model && opts.modelDims !== undefined && opts.modelDims !== rows.modelDims) {
+    throw new ImportError(`these vectors have ${rows.modelDims} dims but ${opts.modelId} gives ${opts.modelDims}-dim vectors; queries could not be compared with them`);
+  }
+  const collection = await store.importCollection(rows, { precisions: opts.precisions, modelId: rows.model ?? opts.modelId });
+  const notice =
+    `Imported ${collection.count.toLocaleString()} vectors into "${collection.name}"` +
+    (rows.skipped ? `; skipped ${rows.skipped} unreadable lines (${rows.problems.join('; ')})` : '') +
+    '.';
+  return { collection, rows, notice };
+}
+
+/** The fields of a stored collection the dims check reads. */
+export type StoredCollection = Pick<CollectionRecord, 'name' | 'modelId' | 'modelDims'>;
+
+/**
+ * Collections are tied to a model by its id. A model loaded under an id that a stored collection
+ * was embedded with, but giving other dims (another "Your model", a different hub revision),
+ * cannot search or grow that collection: one message per such collection, said when it loads
+ * rather than at the first failed search.
+ */
+export function dimsConflicts(stored: readonly StoredCollection[], model: { id: string; dims: number }): string[] {
+  return stored
+    .filter((c) => c.modelId === model.id && c.modelDims !== model.dims)
+    .map(
+      (c) =>
+        `Collection "${c.name}" was embedded by ${c.modelId} at ${c.modelDims} dims; this model gives ${model.dims}, so it cannot search or add to it. Load the model it was made with, or make a new collection.`,
+    );
+}
+
+/** dimsConflicts over this browser's stored collections; none where IndexedDB is missing (private mode). */
+export async function storedDimsConflicts(model: { id: string; dims: number }): Promise<string[]> {
+  let store: VectorStore | null = null;
+  try {
+    store = await VectorStore.open();
+    return dimsConflicts(await store.listCollections(), model);
+  } catch {
+    return []; // no IndexedDB here: nothing stored to conflict with
+  } finally {
+    store?.close();
+  }
+}
