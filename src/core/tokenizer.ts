@@ -1,19 +1,23 @@
 /**
  * Tokenizers from `tokenizer.json`.
  *
- * Every tokenizer.json loads through @huggingface/transformers (`PreTrainedTokenizer`). One
+ * Every tokenizer.json loads through @huggingface/tokenizers (Tokenizers.js, the tokenizer library
+ * transformers.js itself wraps: ~37 kB minified and no dependencies, where importing
+ * @huggingface/transformers for its PreTrainedTokenizer pulled in the whole library and its ONNX
+ * runtime import; scripts/tokenizer-speed.ts checks both give the same ids and measures them). One
  * shape gets fast paths of our own: a WordLevel vocabulary whose pre-tokenizer is a single regex
  * (`Split`, invert: true) after an optional `Lowercase` — the shape of word-vector tables like
  * glove-100d, whose whole cost is tokenizing. Measured on Moby-Dick sentences (30 words each)
  * in Node 20: transformers.js 21 µs a sentence, lowercase + String.match + Map.get 8 µs, and
  * for glove-100d's own pattern the WordScanner 2.2 µs. tests/unit/tokenizer.test.ts checks
  * both fast paths against the library id for id.
- */import { ModelLoadError } from './errors.ts';
+ */
+import { ModelLoadError } from './errors.ts';
 import { WORD_PATTERN, WordScanner } from './word-scanner.ts';
 
 export interface TextTokenizer {
   /** Which implementation runs: shown in model info so a speed difference has a visible cause. */
-  readonly implementation: 'word-scanner' | 'fast-wordlevel' | 'transformers.js';
+  readonly implementation: 'word-scanner' | 'fast-wordlevel' | 'tokenizers.js';
   readonly vocabSize: number;
   /** The unknown token's id, or null when the vocabulary has none. */
   readonly unkId: number | null;
@@ -61,34 +65,35 @@ export async function loadTokenizer(
     const fast = fastWordLevel(json);
     if (fast) return fast;
   }
-  // Loaded on demand: word-vector models never pay for the library (and the ONNX runtime it imports).
-  const { PreTrainedTokenizer } = await import('@huggingface/transformers');
-  let tok: InstanceType<typeof PreTrainedTokenizer>;
+  // Loaded on demand: word-vector models never pay for the library.
+  const { Tokenizer } = await import('@huggingface/tokenizers');
+  let tok: InstanceType<typeof Tokenizer>;
   try {
-    // transformers.js reads the unknown token from tokenizer_config.json, and has no WordLevel
-    // model of its own (it falls back to a lookup that needs that token to map unknown words).
-    tok = new PreTrainedTokenizer(json, { unk_token: json.model?.unk_token });
+    // The unknown token is read from tokenizer_config.json by default, and WordLevel falls back to a
+    // lookup that needs it to map unknown words: give it from the model section.
+    tok = new Tokenizer(json, { unk_token: json.model?.unk_token });
   } catch (err) {
-    throw new ModelLoadError(file, `could not be loaded by transformers.js: ${(err as Error).message}`);
+    throw new ModelLoadError(file, `could not be loaded by Tokenizers.js: ${(err as Error).message}`);
   }
   const vocab = tok.get_vocab();
   const unkToken = json.model?.unk_token;
   const unkId = unkToken !== undefined ? (vocab.get(unkToken) ?? null) : null;
+  const encode = (text: string) => tok.encode(text, { add_special_tokens: false }).ids;
   return {
-    implementation: 'transformers.js',
+    implementation: 'tokenizers.js',
     vocabSize: vocab.size,
     unkId,
     medianTokenChars: medianLength(vocab.keys()),
-    encode: (text) => tok.encode(text, { add_special_tokens: false }),
+    encode,
     encodeInto(text, out) {
-      const ids = tok.encode(text, { add_special_tokens: false });
+      const ids = encode(text);
       if (ids.length <= out.length) out.set(ids);
       return ids.length;
     },
   };
 }
 
-/** Oniguruma escapes that transformers.js rewrites before compiling; with them the fast path could disagree. */
+/** Oniguruma escapes that Tokenizers.js rewrites before compiling; with them the fast path could disagree. */
 const REWRITTEN_ESCAPES = /\\[wWbBAzZhHGKRX]/;
 
 function fastWordLevel(json: TokenizerJson): TextTokenizer | null {

@@ -6,12 +6,12 @@
  *
  * Why it exists: measured on Moby-Dick (9,751 sentences, 253k words) it tokenizes in 21 ms where
  * lowercase + String.match + Map.get takes 42 ms, and tokenizing is most of a static model's
- * cost. tests/unit/tokenizer.test.ts checks it against transformers.js id for id.
+ * cost. tests/unit/tokenizer.test.ts checks it against Tokenizers.js (the library transformers.js wraps) id for id.
  */
 /**
  * Word pieces the way GloVe's corpus was tokenized, closely enough: runs of letters/digits
  * (hyphenated compounds kept whole, as the GloVe vocabulary has them), and each other
- * non-space character alone. Written without \w or \b so transformers.js compiles it unchanged.
+ * non-space character alone. Written without \w or \b so Tokenizers.js compiles it unchanged.
  */
 export const WORD_PATTERN = '[\\p{L}\\p{M}\\p{N}]+(?:-[\\p{L}\\p{M}\\p{N}]+)*|[^\\s\\p{L}\\p{M}\\p{N}]';
 

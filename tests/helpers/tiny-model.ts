@@ -29,7 +29,7 @@ export function wordLevelTokenizer(vocab: string[] = TINY_VOCAB, opts: { regex?:
   };
 }
 
-/** The same vocabulary as a BERT-style WordPiece tokenizer: this shape takes the transformers.js path. */
+/** The same vocabulary as a BERT-style WordPiece tokenizer: this shape takes the Tokenizers.js path. */
 export function wordPieceTokenizer(vocab: string[] = TINY_VOCAB) {
   return {
     version: '1.0',

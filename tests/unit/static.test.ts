@@ -56,9 +56,9 @@ describe('static model on tables the test writes', () => {
     expect(rows(model.embed(['banana cherry']))[0]).toEqual([0, 1, 2].map((x) => expect.closeTo(x, 6)));
   });
 
-  it('tokenizes through transformers.js when the tokenizer is not a plain WordLevel table', async () => {
+  it('tokenizes through Tokenizers.js when the tokenizer is not a plain WordLevel table', async () => {
     const model = await load(tinyModelFiles({ tokenizer: wordPieceTokenizer() }));
-    expect(model.info.tokenizer.implementation).toBe('transformers.js');
+    expect(model.info.tokenizer.implementation).toBe('tokenizers.js');
     expect(rows(model.embed(['Apple, banana!']))[0]).toEqual(unit([0.5, 1, 0]).map((x) => expect.closeTo(x, 6)));
   });
 

