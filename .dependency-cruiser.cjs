@@ -101,6 +101,13 @@ module.exports = {
       to: { path: '^workers/[^/]+\\.worker\\.ts$' },
     },
     {
+      name: 'build-only-stays-in-build',
+      severity: 'error',
+      comment: 'models/build/ (the TF.js → ONNX converter, the model builders) runs only at build time: the app never imports it.',
+      from: { path: '^(src|workers)/' },
+      to: { path: '^models/build/' },
+    },
+    {
       name: 'ui-on-top',
       severity: 'error',
       comment: 'The UI imports clients and core; nothing below imports the UI (only the app entry src/main.ts).',

