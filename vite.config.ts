@@ -18,7 +18,7 @@ export default defineConfig({
     svelte(),
     VitePWA({
       // Our own service worker (src/sw.ts): it must rebuild responses with COOP/COEP, which
-      // generateSW cannot do. Registered by src/pwa.svelte.ts in production builds only.
+      // generateSW cannot do. Registered by src/ui/pwa.svelte.ts in production builds only.
       strategies: 'injectManifest',
       srcDir: 'src',
       filename: 'sw.ts',
@@ -72,14 +72,15 @@ export default defineConfig({
   // dependency mid-session and reloads the page (which once killed a model load in CI).
   optimizeDeps: {
     entries: ['index.html', 'workers/*.worker.ts'],
-    include: ['onnxruntime-web', '@huggingface/transformers', 'comlink', 'idb'],
+    include: ['onnxruntime-web', '@huggingface/tokenizers', '@huggingface/transformers', 'comlink', 'idb'],
   },
   build: { target: 'es2022', chunkSizeWarningLimit: 2000 },
   test: {
     include: ['tests/unit/**/*.test.ts'],
     environment: 'node',
-    // The TF.js parity tests run the original USE on pure-JS CPU: ~1 min alone on 2 cores, more when shared.
-    testTimeout: 300_000,
-    hookTimeout: 300_000,
+    // A tight limit for every test, so a slow one shows; a file that needs longer says so at its top
+    // with vi.setConfig and the measurement (the TF.js parity files: use-lite, use-tokenizer, quantize).
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
   },
 });

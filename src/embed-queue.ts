@@ -2,9 +2,8 @@
  * Every embedding call the page makes to a model goes through here: one EmbedScheduler per
  * loaded model (core/jobs/scheduler.ts), so on-demand work runs before bulk work.
  *
- * - `embedNow(client, texts)`: on-demand — a search query, the Playground's sentences. Runs
- *   next, ahead of every corpus batch not yet started. (Collections search uses it; the
- *   Playground should call it instead of `client.embed` — a one-line change in Playground.svelte.)
+ * - `embedNow(client, texts)`: on-demand — a search query, a Compare query, the Playground's
+ *   sentences. Runs next, ahead of every corpus batch not yet started.
  * - `embedBulk(client, texts)`: corpus batches. Waits behind on-demand work and, when the user
  *   asks, until the page is visible and idle and the device is charging (bulkPolicy).
  */

@@ -11,14 +11,10 @@ import { folderFiles } from '../../src/core/models/node-files.ts';
 import { evaluateRetrieval, evaluateSts } from '../../src/core/eval/evaluate.ts';
 import { parseSts } from '../../src/core/eval/sts.ts';
 import { parseBeir } from '../../src/core/eval/retrieval.ts';
+import { loadGlove } from '../helpers/models.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
-async function loadGlove(page: Page) {
-  await page.getByTestId('nav-playground').click();
-  await page.getByTestId('load-model').click();
-  await expect(page.locator('[data-testid=model-card][data-status=ready]')).toHaveCount(1);
-}
 
 /**
  * Embeds texts into a new collection through the store's own job runner, with the glove-100d the
@@ -197,10 +193,8 @@ test('a variant whose model is not loaded says so and offers to load it; an empt
   await expect(page.locator('[data-testid=compare-column][data-state=ok]')).toHaveCount(4);
 
   // Two loaded models give the same model id (e.g. use-lite fp32 and int8): each variant says which embeds its queries.
-  await page.getByTestId('nav-playground').click();
-  await page.getByTestId('load-model').click();
+  await loadGlove(page, { thenOpen: 'compare' });
   await expect(page.locator('[data-testid=model-card][data-status=ready]')).toHaveCount(2);
-  await page.getByTestId('nav-compare').click();
   await expect(page.getByTestId('variant-query-model')).toHaveCount(4);
   await expect(page.getByTestId('variant-query-model').first().locator('option')).toHaveCount(2);
 });

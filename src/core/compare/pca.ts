@@ -6,6 +6,8 @@
  * over the data per step, ~90 steps to converge) by several times; see README, Compare.
  * Axes are fitted on at most `fitRows` evenly spaced rows, then every row is projected.
  */
+import { dot } from '../util/vectors.ts';
+
 export interface Projection {
   /** rows × 2, row-major: x = first component, y = second. */
   points: Float32Array;
@@ -127,12 +129,6 @@ export function pca2(rows: Float32Array, dims: number, opts: PcaOptions = {}): P
   }
   const share = (v: number) => (total > 0 ? Math.max(0, v) / total : 0);
   return { points, axes: [a, b], explained: [share(va), share(vb)], iterations, fittedRows: fitRows };
-}
-
-function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
 }
 
 /** Gram–Schmidt on two vectors; a vector that collapses to zero is replaced by a fixed one. */

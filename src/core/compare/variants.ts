@@ -77,9 +77,5 @@ export function variantCost(v: Variant, c: Pick<VariantCollection, 'dims' | 'cou
   return { bytesPerVector, indexBytes: bytesPerVector * c.count, rescoreBytes };
 }
 
-export function formatBytes(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
-  return `${n} B`;
-}
+// Re-exported for VariantColumn.svelte (#12's), which imports it from here; the one formatter is util/format.ts.
+export { formatBytes } from '../util/format.ts';

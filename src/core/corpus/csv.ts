@@ -9,6 +9,7 @@
 import Papa from 'papaparse';
 import { CorpusError, decodeText, skip, type CorpusFile, type ReadReport } from './decode.ts';
 import type { Section } from './section.ts';
+import { formatBytes } from '../util/format.ts';
 
 export const MAX_CSV_BYTES = 64 * 1024 * 1024;
 
@@ -20,7 +21,7 @@ interface Parsed {
 
 async function parse(file: CorpusFile, report: ReadReport): Promise<Parsed> {
   if (file.size > MAX_CSV_BYTES) {
-    throw new CorpusError(file.name, `CSV files over 64 MB are not read (this one is ${(file.size / 1e6).toFixed(0)} MB); split it, or save it as JSONL, which is read as a stream`);
+    throw new CorpusError(file.name, `CSV files over 64 MB are not read (this one is ${formatBytes(file.size)}); split it, or save it as JSONL, which is read as a stream`);
   }
   let text = '';
   for await (const piece of decodeText(file, report)) text += piece;

@@ -9,6 +9,7 @@
 import type * as PdfJs from 'pdfjs-dist';
 import { CorpusError, type CorpusFile, type ReadReport } from './decode.ts';
 import type { Section } from './section.ts';
+import { formatBytes } from '../util/format.ts';
 
 export type PdfJsModule = Pick<typeof PdfJs, 'getDocument'>;
 
@@ -16,7 +17,7 @@ export const MAX_PDF_BYTES = 100 * 1024 * 1024;
 
 export async function* readPdf(file: CorpusFile, report: ReadReport, pdfjs: PdfJsModule): AsyncGenerator<Section> {
   if (file.size === 0) throw new CorpusError(file.name, 'the file is empty (0 bytes); there is nothing to read');
-  if (file.size > MAX_PDF_BYTES) throw new CorpusError(file.name, `PDFs over 100 MB are not read (this one is ${(file.size / 1e6).toFixed(0)} MB)`);
+  if (file.size > MAX_PDF_BYTES) throw new CorpusError(file.name, `PDFs over 100 MB are not read (this one is ${formatBytes(file.size)})`);
   const data = new Uint8Array(await file.arrayBuffer());
   report.bytesRead = data.byteLength;
   if (String.fromCharCode(...data.subarray(0, 5)) !== '%PDF-') throw new CorpusError(file.name, 'this is not a PDF (it does not start with %PDF-); nothing was read from it');

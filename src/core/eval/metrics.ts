@@ -1,4 +1,5 @@
-/** Quality metrics shared by `npm run eval`, the model build's report and (later) the page. */
+/** Quality metrics shared by `npm run eval`, the model build's report and the page. */
+import { cosine } from '../util/vectors.ts';
 
 /** Ranks with ties averaged (the definition scipy.stats.spearmanr uses). */
 export function ranks(values: ArrayLike<number>): Float64Array {
@@ -40,17 +41,7 @@ export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return pearson(ranks(a), ranks(b));
 }
 
-/** Cosine of rows i of `a` and `b` (both rows × dims). */
+/** Cosine of row i of `a` and row j of `b` (both rows × dims); 0 when either is all zeros. */
 export function rowCosine(a: Float32Array, b: Float32Array, dims: number, i: number, j = i): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let d = 0; d < dims; d++) {
-    const x = a[i * dims + d];
-    const y = b[j * dims + d];
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+  return cosine(a, b, dims, i * dims, j * dims);
 }
