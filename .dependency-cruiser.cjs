@@ -10,6 +10,10 @@
  * the worker file itself: importing `x.worker.ts` from the page drags the worker's whole module graph
  * into the page's type graph, and once into its bundle by mistake. scripts/, models/build/ and tests/
  * are tools at the top: only the cycle rule applies to them.
+ *
+ * A gap: .svelte files are read after the Svelte compiler has dropped their `import type` lines, so
+ * a type-only import in a component is not seen (runtime imports are). svelte-check still checks the
+ * types; keep components' worker types coming from workers/api/ all the same.
  */
 
 /** Page-only packages: core must run in Node and in a worker. */
@@ -39,7 +43,6 @@ const KNOWN_VIOLATIONS = [
   cycle('workers/search.worker.ts', 'src/bench/search.ts', 'src/bench/run.ts', 'src/search-client.ts'),
   dependency('bench-not-above', 'src/bench/run.ts', 'src/search-client.ts'),
   dependency('worker-types-through-api', 'src/search-client.ts', 'workers/search.worker.ts'),
-  dependency('worker-types-through-api', 'src/ui/CollectionCard.svelte', 'workers/search.worker.ts'),
   // #13 (throughput): bench/pool.ts → model-client.ts (a layer above it); model-client.ts reads the
   // worker's type from the worker file.
   dependency('bench-not-above', 'src/bench/pool.ts', 'src/model-client.ts'),
@@ -126,6 +129,7 @@ module.exports = {
       conditionNames: ['import', 'require', 'node', 'default', 'types'],
       extensions: ['.ts', '.js', '.svelte', '.d.ts'],
     },
-    knownViolations: KNOWN_VIOLATIONS,
+    // DEPS_STRICT=1 npm run check:deps shows the known violations as the errors they are.
+    knownViolations: process.env.DEPS_STRICT ? [] : KNOWN_VIOLATIONS,
   },
 };

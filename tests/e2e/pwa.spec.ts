@@ -8,6 +8,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { storePlaygroundSentences } from '../helpers/collections.ts';
+import { loadModel as loadCatalogModel } from '../helpers/models.ts';
 import { expect, test, type Page } from '@playwright/test';
 
 const previewPort = Number(process.env.E2E_PREVIEW_PORT ?? 5218);
@@ -43,16 +44,9 @@ async function waitForOffline(page: Page) {
   await page.waitForFunction(() => navigator.serviceWorker?.controller != null, null, { timeout: 120_000 });
 }
 
+/** The only loaded model, with the Playground's similarity matrix drawn by it. */
 async function loadModel(page: Page, id: 'glove-100d' | 'use-lite', dtype?: 'fp32' | 'int8') {
-  await page.getByTestId('nav-playground').click();
-  for (const unload of await page.getByTestId('unload-model').all()) await unload.click();
-  await page.getByTestId('catalog-select').selectOption(id);
-  if (dtype) {
-    await page.getByTestId('dtype-select').selectOption(dtype);
-    await page.getByTestId('backend-select').selectOption('wasm');
-  }
-  await page.getByTestId('load-model').click();
-  await expect(page.locator('[data-testid=model-card][data-status=ready]')).toHaveCount(1, { timeout: 90_000 });
+  await loadCatalogModel(page, { id, dtype, unloadOthers: true, timeout: 90_000 });
   await expect(page.getByTestId('similarity-matrix')).toBeVisible({ timeout: 60_000 });
 }
 

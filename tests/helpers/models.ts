@@ -16,8 +16,11 @@ export interface LoadOptions {
 /** Loads a catalog model and waits until one more model card is ready than before. */
 export async function loadModel(page: Page, opts: LoadOptions = {}): Promise<void> {
   await page.getByTestId('nav-playground').click();
-  if (opts.unloadOthers) for (const unload of await page.getByTestId('unload-model').all()) await unload.click();
   const ready = page.locator('[data-testid=model-card][data-status=ready]');
+  if (opts.unloadOthers) {
+    for (const unload of await page.getByTestId('unload-model').all()) await unload.click();
+    await expect(page.getByTestId('model-card')).toHaveCount(0);
+  }
   const before = await ready.count();
   await page.getByTestId('catalog-select').selectOption(opts.id ?? 'glove-100d');
   if (opts.dtype) {

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -7,6 +7,10 @@ import { convertUseLite, useLiteDir } from '../../models/build/use-lite.ts';
 import { convertFp16, float32ToFloat16, quantizeInt8 } from '../../src/core/onnx/quantize.ts';
 import { DataType, encodeModel, rawOf } from '../../src/core/onnx/proto.ts';
 import { float16ToFloat32 } from '../../src/core/safetensors.ts';
+
+// The use-lite tests convert the real model and run it three times in onnxruntime-node: the fp16 one
+// took 48 s in a full unit run on 2 shared cores (AMD EPYC, load ~13), past the 30 s default.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 /** A small model with every weight kind the quantizer handles: Gather table, MatMul, Gemm, Conv. */
 function tinyModel(): Uint8Array {
