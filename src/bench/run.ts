@@ -14,6 +14,7 @@ import { splitSentences } from '../core/corpus/sentences.ts';
 import { AbortError, describeError } from '../core/errors.ts';
 import type { ModelSpec } from '../core/models/registry.ts';
 import { DTYPE_FILES, type TransformerDtype } from '../core/models/transformer.ts';
+import { dtypeFileIn } from '../core/models/dtypes.ts';
 import { collectEnvironment, describeGpu, webgpuInfo, type GpuInfo } from './environment.ts';
 import { defaultChoice, expandMatrix, passLength, splitParagraphs, takeTexts, type Cell, type MatrixChoice, type TextSetId } from './matrix.ts';
 import { indexBytes, measureUaMemory, memorySources, type MemorySource } from './memory.ts';
@@ -89,9 +90,8 @@ function specFor(entry: CatalogEntry, cell: Cell): ModelSpec & { threads?: numbe
 }
 
 async function fileBytes(entry: CatalogEntry, cell: Cell): Promise<number | null> {
-  // int8 on WebGPU loads the weight-only (QDQ) file where there is one (MatMulInteger has no WebGPU kernel).
-  const qdq = 'onnx/model_quantized_qdq.onnx';
-  const weights = cell.backend === 'webgpu' && cell.dtype === 'int8' && entry.files.includes(qdq) ? qdq : DTYPE_FILES[cell.dtype as TransformerDtype];
+  // The file the loader reads: int8 on WebGPU takes the weight-only (QDQ) file where there is one (dtypes.ts).
+  const weights = dtypeFileIn(cell.dtype as TransformerDtype, entry.files, cell.backend === 'webgpu' ? 'webgpu' : 'wasm') ?? DTYPE_FILES[cell.dtype as TransformerDtype];
   const files = cell.kind === 'static' ? ['model.safetensors'] : [weights];
   let total = 0;
   for (const f of files) {

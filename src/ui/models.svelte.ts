@@ -67,23 +67,26 @@ class Models {
 
   /**
    * Quantizes a loaded ONNX model the person supplied (our quantizer, in a worker) and loads the
-   * result beside it as a new model.
+   * result beside it as a new model: int8 (MatMulInteger, fastest on WASM) or q4 (MatMulNBits,
+   * runs on WASM and WebGPU). The file is stored under the dtype's transformers.js name.
    */
-  async quantize(key: string): Promise<void> {
+  async quantize(key: string, to: 'int8' | 'q4' = 'int8'): Promise<void> {
     const entry = this.list.find((m) => m.key === key);
     const source = entry?.spec.source;
     if (!entry || source?.type !== 'blobs' || !source.files['onnx/model.onnx']) return;
     entry.error = null;
     const { WorkerBridge } = await import('../bridge.ts');
+    const { dtypeEntry } = await import('../core/models/dtypes.ts');
     const bridge = new WorkerBridge<import('../../workers/tools.worker.ts').ToolsWorkerApi>({
       create: () => new Worker(new URL('../../workers/tools.worker.ts', import.meta.url), { type: 'module', name: 'quantize' }),
     });
     try {
+      const fp32 = source.files['onnx/model.onnx'];
       // Dynamic int8 runs fastest on WASM; the page's models run there unless WebGPU is chosen.
-      const { bytes, report } = await bridge.call((api) => api.quantize(source.files['onnx/model.onnx'], 'dynamic'));
-      const files = { ...source.files, 'onnx/model_quantized.onnx': new Blob([bytes as BlobPart]) };
-      const ratio = (bytes.byteLength / source.files['onnx/model.onnx'].size).toFixed(2);
-      await this.load({ ...entry.spec, id: `${entry.spec.id}-int8`, dtype: 'int8', source: { ...source, files } }, `${entry.label} · int8 (${report.weights} weights, ${ratio}× the size)`, { instances: entry.instances });
+      const { bytes, report } = await bridge.call((api) => (to === 'q4' ? api.quantizeQ4(fp32, 'symmetric') : api.quantize(fp32, 'dynamic')));
+      const files = { ...source.files, [dtypeEntry(to).file]: new Blob([bytes as BlobPart]) };
+      const ratio = (bytes.byteLength / fp32.size).toFixed(2);
+      await this.load({ ...entry.spec, id: `${entry.spec.id}-${to}`, dtype: to, source: { ...source, files } }, `${entry.label} · ${to} (${report.weights} weights, ${ratio}× the size)`, { instances: entry.instances });
     } catch (err) {
       entry.error = `Quantizing failed: ${describeError(err)}`;
     } finally {

@@ -5,6 +5,7 @@
  */
 import { expect, test } from '@playwright/test';
 import { lookupEncoderOnnx, wordPieceTokenizer } from '../helpers/tiny-model.ts';
+import { fakeHubRepo } from './fixtures/hub-repo.ts';
 
 const enc = (x: unknown) => Buffer.from(JSON.stringify(x));
 const repo: Record<string, Buffer> = {
@@ -15,16 +16,11 @@ const repo: Record<string, Buffer> = {
 };
 
 test('a mean-pooled hub model loads, says how it pools, and averages only unmasked tokens', async ({ page, context }) => {
-  const requests: string[] = [];
-  await context.route('https://huggingface.co/test-org/tiny-mean/resolve/main/**', (route) => {
-    const path = new URL(route.request().url()).pathname.split('/resolve/main/')[1];
-    requests.push(path);
-    const body = repo[path];
-    if (!body) return route.fulfill({ status: 404, headers: { 'access-control-allow-origin': '*' }, body: 'Entry not found' });
-    return route.fulfill({ status: 200, body, headers: { 'access-control-allow-origin': '*', 'content-length': String(body.length) } });
-  });
+  const hub = await fakeHubRepo(context, 'test-org/tiny-mean', repo);
+  const requests = hub.requests;
   await page.goto('/');
   await page.getByTestId('hub-id').fill('test-org/tiny-mean');
+  await page.getByTestId('hub-lookup').click();
   await page.getByTestId('hub-dtype').selectOption('fp32');
   await page.getByTestId('hub-load').click();
   await expect(page.locator('[data-testid=model-card][data-status=ready]')).toHaveCount(1, { timeout: 60_000 });
@@ -35,7 +31,9 @@ test('a mean-pooled hub model loads, says how it pools, and averages only unmask
   // The same hub source through the page's model client (its worker reads the Cache API now).
   const rows = (await page.evaluate(`(async () => {
     const { ModelClient } = await import('/src/model-client.ts');
-    const client = new ModelClient({ id: 'tiny-mean', kind: 'transformer', dtype: 'fp32', backend: 'wasm', source: { type: 'hub', modelId: 'test-org/tiny-mean' } });
+    const { listHubFiles } = await import('/src/core/models/hub.ts');
+    const files = await listHubFiles('test-org/tiny-mean');
+    const client = new ModelClient({ id: 'tiny-mean', kind: 'transformer', dtype: 'fp32', backend: 'wasm', source: { type: 'hub', modelId: 'test-org/tiny-mean', files } });
     await client.load();
     const r = await client.embed(['apple banana', 'cherry', 'dog apple banana']);
     client.unload();

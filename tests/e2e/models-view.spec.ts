@@ -7,29 +7,22 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { storePlaygroundSentences } from '../helpers/collections.ts';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { fakeHubRepo, folderRepo } from './fixtures/hub-repo.ts';
+import { formatBytes } from '../../src/core/util/format.ts';
 
 const folder = join(process.cwd(), 'public/models/use-lite');
 const HUB = 'https://huggingface.co/test-org/use-lite/resolve/main/';
 
-/** Serves the fake hub repo; `mode` can be switched to 'down' to make the hub unreachable. */
-async function fakeHub(context: BrowserContext) {
-  const state = { mode: 'up' as 'up' | 'down', requests: [] as string[] };
-  await context.route(`${HUB}**`, async (route) => {
-    const path = new URL(route.request().url()).pathname.split('/resolve/main/')[1];
-    state.requests.push(path);
-    if (state.mode === 'down') return route.abort('internetdisconnected');
-    const file = join(folder, path);
-    if (!existsSync(file)) return route.fulfill({ status: 404, headers: { 'access-control-allow-origin': '*' }, body: 'Entry not found' });
-    const body = readFileSync(file);
-    await route.fulfill({ status: 200, body, headers: { 'access-control-allow-origin': '*', 'content-length': String(body.length), 'content-type': 'application/octet-stream' } });
-  });
-  return state;
+/** Serves the fake hub repo (file list + files); `mode` can be switched to 'down' to make the hub unreachable. */
+function fakeHub(context: BrowserContext) {
+  return fakeHubRepo(context, 'test-org/use-lite', folderRepo(folder));
 }
 
 async function loadHubModel(page: Page) {
   await page.getByTestId('nav-playground').click();
   await page.getByTestId('hub-id').fill('test-org/use-lite');
-  await page.getByTestId('hub-dtype').selectOption('int8');
+  await page.getByTestId('hub-lookup').click();
+  await page.getByTestId('hub-dtype').selectOption('q8');
   await page.getByTestId('hub-load').click();
 }
 
@@ -63,10 +56,10 @@ test('the Models view lists built-in and cached hub models with sizes and last u
   await page.getByTestId('nav-models').click();
   const glove = page.locator('[data-testid=model-row][data-model="glove-100d"]');
   await expect(glove).toContainText('built in');
-  await expect(glove).toContainText(/1[12]\.\d MB/); // 10.4 MB table + 1.6 MB tokenizer
+  await expect(glove).toContainText(/1[12](\.\d)? MB/); // 10.4 MB table + 1.6 MB tokenizer
   const row = page.locator('[data-testid=model-row][data-model="test-org/use-lite"]');
   await expect(row).toBeVisible();
-  await expect(row.getByTestId('model-size')).toHaveText(`${(hubBytes / 1e6).toFixed(1)} MB`);
+  await expect(row.getByTestId('model-size')).toHaveText(formatBytes(hubBytes));
   await expect(row.getByTestId('model-stored')).toContainText('browser cache, 4 files');
   await expect(row.getByTestId('model-last-used')).not.toHaveText('never');
   await expect(page.getByTestId('models-view').getByTestId('storage-usage')).toContainText('used of');

@@ -1,7 +1,7 @@
 /**
- * Models from the Hugging Face hub in the transformers.js layout (config.json, tokenizer.json,
- * tokenizer_config.json, onnx/model{,_fp16,_quantized}.onnx). Each file is downloaded once, with
- * progress, and kept in the Cache API.
+ * Models from the Hugging Face hub. Before any weights are fetched, the repository's file list
+ * (with sizes and hashes) is read from the hub API and decides the kind (see layouts.ts); each
+ * file is then downloaded once, with progress, checked against that list, and kept in the Cache API.
  *
  * What is stored is always whole and checked:
  * - a file enters the cache only when complete, with its size and SHA-256 beside it, so a
@@ -12,7 +12,9 @@
  * - a full disk (QuotaExceededError) gets a message that says what to do, and removes nothing.
  */
 import { ModelLoadError } from '../errors.ts';
+import { formatBytes } from '../util/format.ts';
 import type { ModelFiles } from './files.ts';
+import type { HubFileEntry } from './types.ts';
 
 export const HUB_ENDPOINT = 'https://huggingface.co';
 export const HUB_CACHE = 'embedscope-hub-v1';
@@ -30,6 +32,8 @@ export interface HubOptions {
   revision?: string;
   onProgress?: (p: { file: string; loaded: number; total: number | null }) => void;
   fetch?: typeof fetch;
+  /** The repository's file list: other names are absent without a request, and each download must match its entry. */
+  listing?: HubFileEntry[];
 }
 
 export function validHubId(id: string): boolean {
@@ -40,11 +44,88 @@ export function hubBaseUrl(modelId: string, opts: Pick<HubOptions, 'endpoint' | 
   return `${opts.endpoint ?? HUB_ENDPOINT}/${modelId}/resolve/${opts.revision ?? 'main'}/`;
 }
 
-const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+const mb = formatBytes;
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Git's blob id: SHA-1 of "blob <size>\0" + content (what the hub lists for files kept in git). */
+export async function gitBlobOid(bytes: Uint8Array): Promise<string> {
+  const head = new TextEncoder().encode(`blob ${bytes.byteLength}\0`);
+  const all = new Uint8Array(head.byteLength + bytes.byteLength);
+  all.set(head);
+  all.set(bytes, head.byteLength);
+  const digest = await crypto.subtle.digest('SHA-1', all);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export function hubTreeUrl(modelId: string, opts: Pick<HubOptions, 'endpoint' | 'revision'> = {}): string {
+  return `${opts.endpoint ?? HUB_ENDPOINT}/api/models/${modelId}/tree/${encodeURIComponent(opts.revision ?? 'main')}?recursive=true`;
+}
+
+/** The next page of a paginated hub listing, from its `Link: <url>; rel="next"` header. */
+function nextPage(link: string | null): string | null {
+  if (!link) return null;
+  for (const part of link.split(',')) {
+    const m = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part);
+    if (m) return m[1];
+  }
+  return null;
+}
+
+/**
+ * Every file of a repository, with sizes and hashes: the hub's tree API
+ * (`GET /api/models/{id}/tree/{revision}?recursive=true`, paginated by Link headers, as
+ * huggingface.js's listFiles reads it). The list is kept in the Cache API, so a model downloaded
+ * once can be looked up again offline.
+ */
+export async function listHubFiles(modelId: string, opts: Pick<HubOptions, 'endpoint' | 'revision' | 'fetch'> = {}): Promise<HubFileEntry[]> {
+  if (!validHubId(modelId)) throw new ModelLoadError(modelId || 'model id', 'is not a Hugging Face model id (expected "owner/name", e.g. Xenova/all-MiniLM-L6-v2)');
+  const fetchImpl = opts.fetch ?? fetch;
+  const first = hubTreeUrl(modelId, opts);
+  const cache = typeof caches === 'undefined' ? null : await caches.open(HUB_CACHE);
+  const entries: HubFileEntry[] = [];
+  try {
+    for (let url: string | null = first; url; ) {
+      const res: Response = await fetchImpl(url, { headers: { accept: 'application/json' } });
+      if (res.status === 401 || res.status === 403) {
+        throw new ModelLoadError(modelId, `the hub refused to list this repository (HTTP ${res.status}): it is private or gated, or does not exist (the hub answers ${res.status} for all three to visitors who are not signed in). Embedscope downloads without signing in, so only public models load`);
+      }
+      if (res.status === 404) throw new ModelLoadError(modelId, `no such repository${opts.revision ? ` or revision "${opts.revision}"` : ''} on ${opts.endpoint ?? HUB_ENDPOINT} (HTTP 404)`);
+      if (!res.ok) throw new ModelLoadError(modelId, `the hub could not list this repository's files (HTTP ${res.status})`);
+      let page: unknown;
+      try {
+        page = await res.json();
+      } catch {
+        throw new ModelLoadError(modelId, "the hub's file list is not JSON");
+      }
+      if (!Array.isArray(page)) throw new ModelLoadError(modelId, "the hub's file list is not a list of files");
+      for (const item of page as { type?: string; path?: string; size?: number; oid?: string; lfs?: { oid?: string; size?: number } }[]) {
+        if (item.type !== 'file' || typeof item.path !== 'string') continue;
+        const size = Number(item.lfs?.size ?? item.size);
+        entries.push({
+          path: item.path,
+          size: Number.isFinite(size) ? size : 0,
+          ...(item.lfs?.oid ? { sha256: item.lfs.oid } : item.oid ? { gitOid: item.oid } : {}),
+        });
+      }
+      url = nextPage(res.headers.get('link'));
+    }
+  } catch (err) {
+    if (err instanceof ModelLoadError) throw err;
+    // Offline (or the hub unreachable): the list stored when the model was first looked up.
+    const stored = await cache?.match(first);
+    if (stored) return (await stored.json()) as HubFileEntry[];
+    throw new ModelLoadError(modelId, `could not list the repository's files (${(err as Error).message}); are you online?`);
+  }
+  try {
+    await cache?.put(first, new Response(JSON.stringify(entries), { headers: { 'content-type': 'application/json', [STORED_HEADER]: new Date().toISOString() } }));
+  } catch {
+    // A full disk: the list is only needed offline; the download itself says so if it cannot be stored.
+  }
+  return entries;
 }
 
 export function isQuotaError(err: unknown): boolean {
@@ -80,6 +161,18 @@ export function hubFiles(modelId: string, opts: HubOptions = {}): ModelFiles {
   if (!validHubId(modelId)) throw new ModelLoadError(modelId || 'model id', 'is not a Hugging Face model id (expected "owner/name", e.g. Xenova/all-MiniLM-L6-v2)');
   const base = hubBaseUrl(modelId, opts);
   const fetchImpl = opts.fetch ?? fetch;
+  const listed = opts.listing ? new Map(opts.listing.map((e) => [e.path, e])) : null;
+
+  /** A download must be the file the list names: same size, same hash. */
+  async function check(name: string, bytes: Uint8Array): Promise<void> {
+    const entry = listed?.get(name);
+    if (!entry) return;
+    const disagree = (what: string) =>
+      new ModelLoadError(name, `the repository's file list and the file disagree (${what}): the repository changed while loading, or something between here and the hub altered it. Nothing was stored; look the model up again`);
+    if (entry.size !== bytes.byteLength) throw disagree(`listed as ${entry.size} bytes, ${bytes.byteLength} arrived`);
+    if (entry.sha256 && (await sha256Hex(bytes)) !== entry.sha256) throw disagree('its SHA-256 is not the listed one');
+    if (!entry.sha256 && entry.gitOid && (await gitBlobOid(bytes)) !== entry.gitOid) throw disagree('its git blob id is not the listed one');
+  }
 
   /** Downloads one file whole, resuming with Range requests when the connection breaks. */
   async function download(name: string, url: string): Promise<{ bytes: Uint8Array<ArrayBuffer>; contentType: string } | null> {
@@ -95,7 +188,7 @@ export function hubFiles(modelId: string, opts: HubOptions = {}): ModelFiles {
         throw new ModelLoadError(name, `could not be downloaded from ${base} (${(err as Error).message}); are you online? Files already downloaded are kept`);
       }
       if (res.status === 404) return null;
-      if (res.status === 401 || res.status === 403) throw new ModelLoadError(name, `${modelId} is private or gated (HTTP ${res.status})`);
+      if (res.status === 401 || res.status === 403) throw new ModelLoadError(name, `${modelId} is private or gated (HTTP ${res.status}): the hub serves its files only to signed-in users who accepted its terms, and Embedscope downloads without signing in`);
       if (!res.ok || !res.body) throw new ModelLoadError(name, `download failed: HTTP ${res.status}`);
       if (loaded > 0 && res.status !== 206) {
         // The server ignored the range: start this file again from its first byte.
@@ -135,6 +228,7 @@ export function hubFiles(modelId: string, opts: HubOptions = {}): ModelFiles {
   return {
     label: `${modelId} (Hugging Face)`,
     async read(name) {
+      if (listed && !listed.has(name)) return null;
       const url = base + name;
       const cache = typeof caches === 'undefined' ? null : await caches.open(HUB_CACHE);
       const stored = cache ? await readStored(cache, url) : { bytes: null, damaged: null };
@@ -149,6 +243,7 @@ export function hubFiles(modelId: string, opts: HubOptions = {}): ModelFiles {
         throw err;
       }
       if (!got) return null;
+      await check(name, got.bytes);
       // Only a complete file enters the cache, with what is needed to check it later.
       const headers = {
         'content-type': got.contentType,
@@ -211,9 +306,11 @@ export async function deleteCachedHubModel(modelId: string, endpoint = HUB_ENDPO
   if (typeof caches === 'undefined') return 0;
   const cache = await caches.open(HUB_CACHE);
   const prefix = `${endpoint}/${modelId}/resolve/`;
+  const listing = `${endpoint}/api/models/${modelId}/tree/`;
   let removed = 0;
   for (const request of await cache.keys()) {
-    if (request.url.startsWith(prefix) && (await cache.delete(request))) removed++;
+    if (request.url.startsWith(listing)) await cache.delete(request);
+    else if (request.url.startsWith(prefix) && (await cache.delete(request))) removed++;
   }
   return removed;
 }

@@ -51,13 +51,18 @@ interface Table {
 
 export async function loadStaticModel(files: ModelFiles, opts: StaticLoadOptions): Promise<Embedder> {
   const started = performance.now();
-  const [configBytes, modulesBytes, stConfigBytes, tokenizerBytes, modelBytes] = await Promise.all(
-    ['config.json', 'modules.json', 'config_sentence_transformers.json', 'tokenizer.json', 'model.safetensors'].map((f) => files.read(f)),
+  const [configBytes, modulesBytes, stConfigBytes, readmeBytes] = await Promise.all(
+    ['config.json', 'modules.json', 'config_sentence_transformers.json', 'README.md'].map((f) => files.read(f)),
   );
   const config = parseOptionalJson(configBytes, 'config.json');
   const modules = parseOptionalJson(modulesBytes, 'modules.json');
   const stConfig = parseOptionalJson(stConfigBytes, 'config_sentence_transformers.json');
-  if (modelBytes === null) throw new ModelLoadError('model.safetensors', `is missing from ${files.label}`);
+  // sentence-transformers keeps the table in the StaticEmbedding module's folder (0_StaticEmbedding/);
+  // files dropped in the page arrive flat, so the root is read when the folder has none.
+  const folder = staticModuleFolder(modules);
+  const readIn = async (name: string) => (folder ? ((await files.read(`${folder}/${name}`)) ?? (await files.read(name))) : files.read(name));
+  const [tokenizerBytes, modelBytes] = await Promise.all([readIn('tokenizer.json'), readIn('model.safetensors')]);
+  if (modelBytes === null) throw new ModelLoadError(folder ? `${folder}/model.safetensors` : 'model.safetensors', `is missing from ${files.label}`);
 
   const tokenizer = await loadTokenizer(parseTokenizerJson(tokenizerBytes), { allowFastPath: opts.allowFastTokenizer });
   const tensors = readSafetensors(modelBytes);
@@ -81,6 +86,8 @@ export async function loadStaticModel(files: ModelFiles, opts: StaticLoadOptions
     maxTokens,
     warnings,
   };
+  const matryoshka = matryoshkaDims(config, stConfig, readmeBytes, table.dims);
+  if (matryoshka) info.matryoshkaDims = matryoshka;
   info.loadMs = performance.now() - started;
   return new StaticEmbedder(info, table, tokenizer);
 }
@@ -249,6 +256,35 @@ function normalizeSetting(
   if (typeof stConfig?.['normalize'] === 'boolean') return stConfig['normalize'] as boolean;
   if (Array.isArray(modules)) return modules.some((m) => typeof m?.type === 'string' && m.type.endsWith('.Normalize'));
   return true; // model2vec's default
+}
+
+/** The StaticEmbedding module's folder named by modules.json ('' for the root), or null when it names none. */
+export function staticModuleFolder(modules: unknown): string | null {
+  if (!Array.isArray(modules)) return null;
+  const m = modules.find((x) => typeof x?.type === 'string' && /(^|\.)StaticEmbedding$/.test(x.type));
+  if (!m) return null;
+  return typeof m.path === 'string' ? m.path.replace(/^\.\/?/, '').replace(/\/$/, '') : '';
+}
+
+/**
+ * The Matryoshka widths a model declares, largest first: a "matryoshka_dims" list in its config
+ * (config.json or config_sentence_transformers.json), else the MatryoshkaLoss parameters that
+ * sentence-transformers writes into the model card (README.md: `"matryoshka_dims": [1024, 512, …]`,
+ * as in static-retrieval-mrl-en-v1's). Widths above the table's are dropped.
+ */
+export function matryoshkaDims(config: Record<string, unknown> | null, stConfig: Record<string, unknown> | null, readme: ArrayBuffer | null, dims: number): number[] | null {
+  const clean = (list: unknown) => {
+    if (!Array.isArray(list)) return null;
+    const out = [...new Set(list.map(Number).filter((d) => Number.isInteger(d) && d > 0 && d <= dims))].sort((a, b) => b - a);
+    return out.length ? out : null;
+  };
+  for (const c of [config, stConfig]) {
+    const listed = clean(c?.['matryoshka_dims'] ?? c?.['matryoshka_dimensions']);
+    if (listed) return listed;
+  }
+  if (!readme) return null;
+  const m = /"matryoshka_dims"\s*:\s*\[([\d\s,]+)\]/.exec(new TextDecoder().decode(readme));
+  return m ? clean(m[1].split(',').map((x) => x.trim())) : null;
 }
 
 function parseOptionalJson(bytes: ArrayBuffer | null, file: string): Record<string, unknown> | null {

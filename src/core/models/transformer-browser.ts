@@ -6,7 +6,8 @@
  */
 import { ModelLoadError } from '../errors.ts';
 import { readOnce, type ModelFiles } from './files.ts';
-import type { ModelSpec } from './registry.ts';
+import type { ModelSpec } from './types.ts';
+import { dtypeEntry } from './dtypes.ts';
 import { loadTransformerModel, type OrtModule, type TransformerEmbedder } from './transformer.ts';
 
 const PROBES = ['A man is eating food.', 'The girl is carrying a baby.', 'Stocks fell sharply on Monday morning.', 'Call me Ishmael.'];
@@ -27,8 +28,9 @@ export async function loadTransformerInBrowser(source: ModelFiles, spec: ModelSp
   if (choice === 'auto' && adapter.available && adapter.fallback) warnings.push(`WebGPU here is a software adapter (${adapter.description}); using WASM, which is faster.`);
 
   const load = async (on: 'wasm' | 'webgpu') => {
-    // MatMulInteger has no WebGPU kernel: WebGPU takes the weight-only (QDQ) int8 file where there is one.
-    const qdq = on === 'webgpu' && dtype === 'int8' && (await files.read('onnx/model_quantized_qdq.onnx')) !== null;
+    // MatMulInteger has no WebGPU kernel: WebGPU takes the dtype's weight-only (QDQ) file where there is one.
+    const webgpuFile = dtypeEntry(dtype).webgpuFile;
+    const qdq = on === 'webgpu' && !!webgpuFile && (await files.read(webgpuFile)) !== null;
     // onnxruntime says (on the console) when an EP leaves nodes to the CPU; listen while the session is made.
     const cpuFallback = { seen: false };
     const warn = console.warn;
@@ -41,7 +43,7 @@ export async function loadTransformerInBrowser(source: ModelFiles, spec: ModelSp
       model = await loadTransformerModel(files, {
         id: spec.id,
         dtype,
-        file: qdq ? 'onnx/model_quantized_qdq.onnx' : undefined,
+        file: qdq ? webgpuFile : undefined,
         ort: ort as unknown as OrtModule,
         backend: on,
         batchSize: spec.batchSize,

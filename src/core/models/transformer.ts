@@ -15,16 +15,11 @@ import { loadTokenizer, parseTokenizerJson, type TextTokenizer } from '../tokeni
 import type { ModelFiles } from './files.ts';
 import type { Backend, EmbedOptions, EmbedResult, ModelInfo } from './types.ts';
 
-export type TransformerDtype = 'fp32' | 'fp16' | 'int8';
+import { dtypeFiles, missingKernelMessage, readDtypeFile, type TransformerDtype } from './dtypes.ts';
+/** The dtype table (name → file, backends, cost) lives in dtypes.ts; re-exported for existing importers. */
+export { DTYPE_FILES, type TransformerDtype } from './dtypes.ts';
 /** How token vectors become one sentence vector ('none': the graph already pooled). */
 export type Pooling = 'mean' | 'cls' | 'none';
-
-/** transformers.js file conventions: dtype → file under onnx/. */
-export const DTYPE_FILES: Record<TransformerDtype, string> = {
-  fp32: 'onnx/model.onnx',
-  fp16: 'onnx/model_fp16.onnx',
-  int8: 'onnx/model_quantized.onnx',
-};
 
 /** The slice of the onnxruntime API we use, met by onnxruntime-node and onnxruntime-web. */
 export interface OrtTensor {
@@ -70,11 +65,12 @@ export interface TransformerEmbedder {
 export async function loadTransformerModel(files: ModelFiles, opts: TransformerLoadOptions): Promise<TransformerEmbedder> {
   const started = performance.now();
   const dtype = opts.dtype ?? 'fp32';
-  const file = opts.file ?? DTYPE_FILES[dtype];
-  const [configBytes, tokenizerBytes, tokenizerConfigBytes, modelBytes] = await Promise.all(
-    ['config.json', 'tokenizer.json', 'tokenizer_config.json', file].map((f) => files.read(f)),
-  );
-  if (!modelBytes) throw new ModelLoadError(file, `is missing from ${files.label}: this model has no ${dtype} variant`);
+  const [[configBytes, tokenizerBytes, tokenizerConfigBytes], weights] = await Promise.all([
+    Promise.all(['config.json', 'tokenizer.json', 'tokenizer_config.json'].map((f) => files.read(f))),
+    opts.file ? files.read(opts.file).then((bytes) => bytes && { file: opts.file!, bytes }) : readDtypeFile(files, dtype),
+  ]);
+  if (!weights) throw new ModelLoadError(opts.file ?? dtypeFilesLabel(dtype), `is missing from ${files.label}: this model has no ${dtype} variant`);
+  const { file, bytes: modelBytes } = weights;
   const config = parseJson(configBytes, 'config.json');
   const tokenizerConfig = parseJson(tokenizerConfigBytes, 'tokenizer_config.json');
   const tokenizer = await loadTokenizer(parseTokenizerJson(tokenizerBytes));
@@ -82,7 +78,8 @@ export async function loadTransformerModel(files: ModelFiles, opts: TransformerL
   try {
     session = await opts.ort.InferenceSession.create(new Uint8Array(modelBytes), opts.sessionOptions);
   } catch (err) {
-    throw new ModelLoadError(file, `could not be loaded by onnxruntime: ${(err as Error).message.split('\n')[0].slice(0, 300)}`);
+    const message = (err as Error).message;
+    throw new ModelLoadError(file, missingKernelMessage(message, opts.backend) ?? `could not be loaded by onnxruntime: ${message.split('\n')[0].slice(0, 300)}`);
   }
   const missing = ['input_ids', 'attention_mask'].filter((n) => !session.inputNames.includes(n));
   if (missing.length) {
@@ -216,4 +213,8 @@ function parseJson(bytes: ArrayBuffer | null, file: string): Record<string, unkn
   } catch {
     throw new ModelLoadError(file, 'is not valid JSON');
   }
+}
+
+function dtypeFilesLabel(dtype: TransformerDtype): string {
+  return dtypeFiles(dtype).join(' or ');
 }

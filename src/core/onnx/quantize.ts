@@ -28,7 +28,7 @@ export interface QuantizeReport {
   skipped: string[];
 }
 
-interface Initializer {
+export interface Initializer {
   index: number;
   name: string;
   dataType: number;
@@ -36,7 +36,7 @@ interface Initializer {
   values: Float32Array | null;
 }
 
-interface Node {
+export interface Node {
   index: number;
   op: string;
   domain: string;
@@ -51,9 +51,9 @@ const ALREADY_QUANTIZED = new Set([
 /** Weight range for MatMulInteger: 7 bits, so no CPU kernel's 16-bit pair sums overflow (see quantizePerChannel). */
 const MATMUL_INTEGER_LIMIT = 63;
 /** Below this many values a weight is not worth its scale vector and extra node. */
-const MIN_ELEMENTS = 1024;
+export const MIN_ELEMENTS = 1024;
 
-function parse(model: Uint8Array) {
+export function parse(model: Uint8Array) {
   let top: Field[];
   try {
     top = readFields(model);
@@ -110,7 +110,7 @@ function attrInt(n: Node, name: string, fallback: number): number {
  * fp32 0.988 with ±127 (saturated sums), see the test for ±63; WASM has no such overflow, and
  * loses little from the dropped bit.
  */
-function quantizePerChannel(values: Float32Array, dims: number[], axis: number, limit = 127) {
+export function quantizePerChannel(values: Float32Array, dims: number[], axis: number, limit = 127) {
   const channels = dims[axis];
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const maxAbs = new Float32Array(channels);
@@ -124,7 +124,7 @@ function quantizePerChannel(values: Float32Array, dims: number[], axis: number, 
   return { q, scales };
 }
 
-function refuseIfQuantized(nodes: Node[], inits: Initializer[]) {
+export function refuseIfQuantized(nodes: Node[], inits: Initializer[]) {
   const done = nodes.find((n) => ALREADY_QUANTIZED.has(n.op));
   if (done) throw new QuantizeError(`the model is already quantized (it has a ${done.op} node); quantize its fp32 original instead`);
   if (!inits.some((i) => i.dataType === DataType.FLOAT)) {
@@ -132,7 +132,7 @@ function refuseIfQuantized(nodes: Node[], inits: Initializer[]) {
   }
 }
 
-function rebuild(p: ReturnType<typeof parse>, drop: Set<number>, addInits: TensorValue[], addNodesFirst: NodeSpec[], replace: Map<number, NodeSpec[]>): Uint8Array {
+export function rebuild(p: ReturnType<typeof parse>, drop: Set<number>, addInits: TensorValue[], addNodesFirst: NodeSpec[], replace: Map<number, NodeSpec[]>): Uint8Array {
   const graph: Field[] = [];
   let insertedFirst = false;
   p.graph.forEach((f, index) => {

@@ -1,0 +1,49 @@
+/**
+ * A model made in the page, taken away: its weights and tokenizer files in the transformers.js
+ * layout (config.json, tokenizer.json, tokenizer_config.json, onnx/model{suffix}.onnx), zipped
+ * under a folder named after the model — unzip it into transformers.js's localModelPath, or hand
+ * the .onnx to onnxruntime, as is.
+ *
+ * One .zip rather than separate files: a browser asks once per download, and 4–5 prompts for
+ * one model is worse than an archive. fflate (MIT, no dependencies, ~8 kB for zipSync) writes it;
+ * .onnx weights are stored (level 0: quantized weights barely compress, and storing keeps a
+ * 28 MB model to a CRC pass), JSON is deflated.
+ */
+import { strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
+import { ModelLoadError } from '../errors.ts';
+import { dtypeEntry, readDtypeFile, type TransformerDtype } from './dtypes.ts';
+import type { ModelFiles } from './files.ts';
+
+/** Files beside the weights that transformers.js or our loader read, when the model has them. */
+const COMPANIONS = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', '1_Pooling/config.json', 'modules.json'];
+
+export async function transformersJsArchive(id: string, files: ModelFiles, dtype: TransformerDtype): Promise<{ name: string; bytes: Uint8Array; entries: string[] }> {
+  const folder = id.replace(/[^\w.-]+/g, '_');
+  const weights = await readDtypeFile(files, dtype);
+  if (!weights) throw new ModelLoadError(dtypeEntry(dtype).file, `is missing from ${files.label}: nothing to download`);
+  const zip: Zippable = {};
+  const entries: string[] = [];
+  for (const name of COMPANIONS) {
+    const bytes = await files.read(name);
+    if (!bytes) continue;
+    zip[`${folder}/${name}`] = [new Uint8Array(bytes), { level: 6 }];
+    entries.push(name);
+  }
+  if (!entries.includes('tokenizer.json')) throw new ModelLoadError('tokenizer.json', `is missing from ${files.label}: the download would not load without it`);
+  // Under the dtype's own transformers.js name, whatever file it was read from.
+  const file = dtypeEntry(dtype).file;
+  zip[`${folder}/${file}`] = [new Uint8Array(weights.bytes), { level: 0 }];
+  entries.push(file);
+  zip[`${folder}/README.md`] = [strToU8(`# ${id}\n\nMade in Embedscope: ${dtype} weights (${dtypeEntry(dtype).cost})\n\ntransformers.js: \`pipeline('feature-extraction', '${folder}', { dtype: '${dtype}' })\` with this folder under \`env.localModelPath\`.\n`), { level: 6 }];
+  return { name: `${folder}-${dtype}.zip`, bytes: zipSync(zip), entries };
+}
+
+/** The files of such an archive by their path inside the model folder (for tests and re-loading). */
+export function readArchive(bytes: Uint8Array): Record<string, Uint8Array> {
+  const out: Record<string, Uint8Array> = {};
+  for (const [path, data] of Object.entries(unzipSync(bytes))) {
+    const inside = path.split('/').slice(1).join('/');
+    if (inside) out[inside] = data;
+  }
+  return out;
+}
