@@ -2,7 +2,7 @@
 import * as Comlink from 'comlink';
 import { WorkerBridge } from './bridge.ts';
 import type { SearchBenchOptions } from './bench/search.ts';
-import type { BenchRow } from './bench/run.ts';
+import type { BenchRow } from './bench/report.ts';
 import type { SearchRequest, SearchResponse, SearchWorkerApi } from '../workers/search.worker.ts';
 
 const bridge = new WorkerBridge<SearchWorkerApi>({

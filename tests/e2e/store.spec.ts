@@ -74,7 +74,7 @@ test('a collection persists across a reload and is searched with every precision
   await page.getByTestId('search-query').fill('the white whale');
   await page.getByTestId('search').click();
   const columns = page.getByTestId('search-column');
-  await expect(columns).toHaveCount(4); // float32, int8, binary, binary + rescore
+  await expect(columns).toHaveCount(5); // float32, int8, binary, int8 + rescore, binary + rescore (variantsOf)
   await expect(page.locator('[data-title="float32"] li')).toHaveCount(10);
   await expect(page.locator('[data-title="binary + rescore ×4 (float32)"] li')).toHaveCount(10);
   await expect(page.locator('[data-title="float32"] li').first()).toContainText(/whale/i);

@@ -2,7 +2,7 @@
  * Collections, chunks, packed vectors and ingestion jobs over IndexedDB (see db.ts for the
  * crash-safety rule). Runs in the page, in a worker, or anywhere IndexedDB exists.
  */
-import { calibrate, precisionById, truncateDims, type Packed, type PrecisionId } from '../precision/index.ts';
+import { calibrate, calibrationFromJson, calibrationToJson, precisionById, truncateDims, type Packed, type PrecisionId } from '../precision/index.ts';
 import { contentHash } from './hash.ts';
 import type { ImportedRows } from './transfer.ts';
 import { openStore, type ChunkRecord, type CollectionRecord, type JobRecord, type PendingRecord, type StoreDb } from './db.ts';
@@ -194,9 +194,9 @@ export class VectorStore {
     if (!calibration && collection.precisions.some((p) => precisionById(p).needsCalibration)) {
       // The first batch fixes the int8 ranges for the collection (values outside later clamp).
       const fresh = calibrate(rows, dims);
-      calibration = { min: Array.from(fresh.min), max: Array.from(fresh.max) };
+      calibration = calibrationToJson(fresh);
     }
-    const cal = calibration ? { min: Float32Array.from(calibration.min), max: Float32Array.from(calibration.max) } : undefined;
+    const cal = calibrationFromJson(calibration);
     const start = collection.count;
     tx.objectStore('chunkBlocks').add({ collectionId: collection.id, start, texts: batch.map((b) => b.text), sources: batch.map((b) => b.source) });
     tx.objectStore('hashBlocks').add({ collectionId: collection.id, start, hashes: batch.map((b) => b.hash) });
@@ -275,6 +275,17 @@ export class VectorStore {
 
   /** All of a collection's vectors in one precision, as one packed array (rows in order). */
   async loadVectors(collectionId: string, precision: PrecisionId): Promise<Packed> {
+    let out = new Uint8Array(0);
+    await this.loadVectorsInto(collectionId, precision, (bytes) => (out = new Uint8Array(bytes)));
+    return new (precisionById(precision).storage)(out.buffer);
+  }
+
+  /**
+   * Reads a precision's blocks and copies them, in row order, into the bytes `target` returns
+   * for their total size (the search worker passes WebAssembly memory, so rows are copied once,
+   * straight from IndexedDB's values). Returns the number of rows.
+   */
+  async loadVectorsInto(collectionId: string, precision: PrecisionId, target: (bytes: number, rows: number) => Uint8Array): Promise<number> {
     const collection = await this.collection(collectionId);
     if (!collection.precisions.includes(precision)) {
       throw new StoreError(`collection "${collection.name}" does not keep ${precision} vectors (it keeps ${collection.precisions.join(', ')})`);
@@ -292,15 +303,14 @@ export class VectorStore {
     );
     const blocks = groups.flat();
     const bytes = blocks.reduce((n, b) => n + b.data.byteLength, 0);
-    const out = new Uint8Array(bytes);
+    const rows = blocks.reduce((n, b) => n + b.count, 0);
+    const out = target(bytes, rows);
     let at = 0;
     for (const b of blocks) {
       out.set(new Uint8Array(b.data), at);
       at += b.data.byteLength;
     }
-    if (precision === 'float32') return new Float32Array(out.buffer);
-    if (precision === 'int8' || precision === 'binary') return new Int8Array(out.buffer);
-    return out;
+    return rows;
   }
 
   /** The chunks at the given rows (search results), or all of them when `rows` is omitted (export). */

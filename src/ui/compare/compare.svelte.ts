@@ -16,6 +16,7 @@ import { catalog } from '../../../models/catalog.ts';
 import { models, type LoadedModel } from '../models.svelte.ts';
 import { search } from '../../search-client.ts';
 import type { SearchHit } from '../../../workers/search.worker.ts';
+import type { ScanFacts } from '../../core/search/describe.ts';
 
 export interface ColumnResult {
   hits: SearchHit[];
@@ -26,7 +27,8 @@ export interface ColumnResult {
   embedMs: number;
   /** The loaded model that embedded the query. */
   modelLabel: string;
-  kernel: string;
+  /** How the search ran: time, bytes scanned, kernel, workers (search worker's response). */
+  scan: ScanFacts;
   overlap: number | null;
   recall: number | null;
 }
@@ -229,7 +231,7 @@ class CompareState {
               loadMs: shown.loadMs,
               embedMs: ms,
               modelLabel: model.label,
-              kernel: shown.kernel,
+              scan: shown,
               overlap: refTexts ? overlapAtK(texts, refTexts, k) : null,
               recall,
             },
