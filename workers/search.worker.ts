@@ -27,6 +27,8 @@ export interface SearchRequest {
   k: number;
   /** Rescore k × multiplier candidates with this precision's stored rows. */
   rescore?: { multiplier: number; with: PrecisionId };
+  /** Fault injection for the tests: a helper worker crashes during this scan. */
+  fault?: 'crash-helper';
 }
 
 export interface SearchHit {
@@ -50,6 +52,8 @@ export type SearchKernel = ScanFacts['kernel'];
 export interface SearchSetup {
   /** Workers per scan: 1…16; default the cores available. */
   workers?: number;
+  /** The most WebAssembly memory one precision's rows may take (default 4 GiB, wasm32's limit). */
+  maxMemoryBytes?: number;
 }
 
 let store: Promise<VectorStore> | null = null;
@@ -61,6 +65,7 @@ const NOT_ISOLATED = 'one search worker: the page is not cross-origin isolated, 
 const spawnHelper = () => new Worker(new URL('./scan.worker.ts', import.meta.url), { type: 'module', name: 'search-helper' }) as unknown as HelperPort;
 /** Workers per scan: the cores available by default (at most the 16 scratch slots). */
 let poolSize = Math.min(MAX_SLOTS, availableCores());
+let maxMemoryBytes: number | undefined;
 let pool: ScanPool | null = null;
 function scanPool(): ScanPool {
   pool ??= new ScanPool(spawnHelper, shared ? poolSize : 1);
@@ -86,7 +91,7 @@ async function vectors(collection: CollectionRecord, precision: PrecisionId): Pr
   let index: ScanIndex | null = null;
   let data: Uint8Array = new Uint8Array(0);
   const count = await (await store!).loadVectorsInto(collection.id, precision, (bytes, rows) => {
-    index = ScanIndex.allocate({ kernel: p.kernel, dims: collection.dims, rows }, { shared });
+    index = ScanIndex.allocate({ kernel: p.kernel, dims: collection.dims, rows }, { shared, maxBytes: maxMemoryBytes });
     data = index ? index.rowBytesView() : new Uint8Array(bytes);
     return data;
   });
@@ -105,10 +110,11 @@ const api = {
     pool?.dispose();
     pool = null;
     if (opts.workers !== undefined) poolSize = opts.workers;
+    if ('maxMemoryBytes' in opts) maxMemoryBytes = opts.maxMemoryBytes;
     return { workers: scanPool().size, shared };
   },
 
-  async search(req: SearchRequest & { crashHelper?: boolean }): Promise<SearchResponse> {
+  async search(req: SearchRequest): Promise<SearchResponse> {
     store ??= VectorStore.open();
     const s = await store;
     const collection = await s.collection(req.collectionId);
@@ -127,7 +133,7 @@ const api = {
     const started = performance.now();
     const kq = p.kernelQuery(query, dims, cal);
     const workers = first.index ? scanPool() : null;
-    if (req.crashHelper && workers) workers.crashNext = true;
+    if (req.fault === 'crash-helper' && workers) workers.crashNext = true;
     let hits: Hit[];
     if (first.index && workers) {
       hits = await workers.topK(first.index, `${collection.id}:${req.precision}:${first.count}`, kq, req.k * multiplier);

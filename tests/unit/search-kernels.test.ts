@@ -178,7 +178,10 @@ describe('the read-ceiling kernel and the limits', () => {
 
   it('a collection over 4 GiB is refused with its size named', () => {
     expect(() => ScanIndex.allocate({ kernel: 'dot_f32', dims: 1024, rows: 2_000_000 })).toThrow(ScanError);
-    expect(() => ScanIndex.allocate({ kernel: 'dot_f32', dims: 1024, rows: 2_000_000 })).toThrow('2,000,000 vectors need 7.63 GiB in memory to search; a tab can hold at most 4 GiB');
+    expect(() => ScanIndex.allocate({ kernel: 'dot_f32', dims: 1024, rows: 2_000_000 })).toThrow(
+      '2,000,000 1024-dim vectors need 8.1 GB of memory to search; a tab can give a search at most 4.2 GB (WebAssembly\'s 4 GiB)',
+    );
+    expect(() => ScanIndex.allocate({ kernel: 'hamming', dims: 512, rows: 100_000 }, { maxBytes: 2e6 })).toThrow('searches are limited to 2 MB here');
   });
 
   it('a query of another kernel is refused', () => {

@@ -17,6 +17,7 @@ import { KERNELS_RELAXED_BASE64, KERNELS_RELAXED_SHARED_BASE64, KERNELS_SIMD128_
 import { scanJs } from './kernels.ts';
 import { TopK, type Hit } from './topk.ts';
 import type { KernelName, KernelQuery } from '../precision/types.ts';
+import { formatBytes } from '../util/format.ts';
 
 export type Flavor = 'simd128' | 'relaxed';
 
@@ -110,22 +111,25 @@ export class ScanIndex {
    * not validate. Throws a ScanError naming the size when it cannot exist (over 4 GiB, or the
    * tab refuses the allocation).
    */
-  static allocate(layout: ScanLayout, opts: { shared?: boolean; flavor?: Flavor } = {}): ScanIndex | null {
+  static allocate(layout: ScanLayout, opts: { shared?: boolean; flavor?: Flavor; maxBytes?: number } = {}): ScanIndex | null {
     const shared = opts.shared ?? false;
     const flavor = opts.flavor ?? bestFlavor(shared);
     if (!flavor || !kernelModule(flavor, shared)) return null;
     // Hamming sums popcounts in u16 lanes: at most 4,095 16-byte chunks (524,160 bits) a row.
     if (layout.kernel === 'hamming' && widthOf('hamming', layout.dims) > 16 * 4095) throw new ScanError(`${layout.dims}-bit rows are too wide for the Hamming kernel`);
     const bytes = ScanIndex.bytesFor(layout);
-    if (bytes > MAX_MEMORY_BYTES) {
-      throw new ScanError(`${layout.rows.toLocaleString('en')} vectors need ${(bytes / 2 ** 30).toFixed(2)} GiB in memory to search; a tab can hold at most 4 GiB of WebAssembly memory`);
+    const limit = Math.min(MAX_MEMORY_BYTES, opts.maxBytes ?? MAX_MEMORY_BYTES);
+    const need = `${layout.rows.toLocaleString('en')} ${layout.dims}-dim vectors need ${formatBytes(bytes)} of memory to search`;
+    if (bytes > limit) {
+      const most = limit === MAX_MEMORY_BYTES ? `a tab can give a search at most ${formatBytes(MAX_MEMORY_BYTES)} (WebAssembly's 4 GiB)` : `searches are limited to ${formatBytes(limit)} here`;
+      throw new ScanError(`${need}; ${most}. Keep fewer or narrower vectors (Matryoshka dims, int8 or binary) for this collection.`);
     }
     const pages = Math.ceil(bytes / 65536);
     let memory: WebAssembly.Memory;
     try {
       memory = new WebAssembly.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages });
     } catch (err) {
-      throw new ScanError(`${layout.rows.toLocaleString('en')} vectors need ${(bytes / 2 ** 30).toFixed(2)} GiB in memory to search, more than this tab could get (${(err as Error).message})`);
+      throw new ScanError(`${need}, more than this tab could get (${(err as Error).message}). Close other tabs, or keep fewer or narrower vectors for this collection.`);
     }
     return new ScanIndex(memory, layout, flavor);
   }
