@@ -166,6 +166,21 @@ describe('the JS kernels (fallback without SIMD) and the WASM ones agree', () =>
   }
 });
 
+describe('precisions through the kernels, edge cases', () => {
+  it('a query of zeros scores every row the same under cosine: the first k rows (float32, int8, uint8)', async () => {
+    const { calibrate, precisions } = await import('../../src/core/precision/index.ts');
+    const dims = 20;
+    const n = BLOCK_ROWS + 50;
+    const rand = random(3);
+    const rows = Float32Array.from({ length: n * dims }, () => rand() - 0.5);
+    const cal = calibrate(rows, dims);
+    for (const p of Object.values(precisions).filter((p) => p.scoring === 'cosine')) {
+      const hits = p.topK(new Float32Array(dims), p.encode(rows, dims, cal), dims, 5, cal);
+      expect(hits.map((h) => h.index), p.id).toEqual([0, 1, 2, 3, 4]);
+    }
+  });
+});
+
 describe('the read-ceiling kernel and the limits', () => {
   it('sum reads every byte (its checksum equals a JS sum of the same lanes)', () => {
     const c = makeCase('hamming', 512, 1000, 3);

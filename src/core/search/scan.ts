@@ -8,10 +8,12 @@
  * query, then BLOCK_ROWS raw scores), then the rows from ROWS_AT on.
  *
  * Relaxed SIMD (f32x4.relaxed_madd: one FMA) is used where WebAssembly.validate accepts it, else
- * SIMD128; tests run both. For int8/uint8 two kernels were measured (Node 20, AMD EPYC AVX2,
- * 100k × 512, median of 7 — tests/unit/search-kernels.test.ts prints the numbers again):
- * i32x4.dot_i16x8_s on codes widened to i16 with int16 query weights (dot_i8) vs widening the
- * codes to f32 and multiply-adding float weights (dot_i8f). See INT8_KERNEL_MEASUREMENT.
+ * SIMD128; tests run both. For int8/uint8 two kernels were measured (Node 20, AMD EPYC,
+ * 100k × 512 codes, the same run, min of 21 while the machine was shared): i32x4.dot_i16x8_s on
+ * codes widened to i16 with int16 query weights, 2.7–2.9 ms, against widening the codes to f32
+ * and multiply-adding float weights, 7.0–7.7 ms (f32 dot over the same rows as float32:
+ * 8.3–10 ms). The int16 kernel is kept; bucket middles (precision/int8.ts) add two i8 ops per
+ * 16 codes.
  */
 import { KERNELS_RELAXED_BASE64, KERNELS_RELAXED_SHARED_BASE64, KERNELS_SIMD128_BASE64, KERNELS_SIMD128_SHARED_BASE64 } from './kernels-wasm.ts';
 import { scanJs } from './kernels.ts';
@@ -24,19 +26,42 @@ export type Flavor = 'simd128' | 'relaxed';
 export const SLOT_BYTES = 64 * 1024;
 export const MAX_SLOTS = 16;
 export const ROWS_AT = SLOT_BYTES * MAX_SLOTS;
-/** Raw scores per kernel call: 16 KB, so they stay in L1/L2 while the top-k loop reads them. */
+/** Rows per kernel call; its candidates, 8 bytes each at most, fill the second half of a slot. */
 export const BLOCK_ROWS = 4096;
-const QUERY_BYTES = SLOT_BYTES - BLOCK_ROWS * 4;
+const QUERY_BYTES = SLOT_BYTES - BLOCK_ROWS * 8;
 /** WebAssembly memory is at most 4 GiB (65,536 pages of 64 KiB) in wasm32. */
 export const MAX_MEMORY_BYTES = 65536 * 65536;
 
+/** Each scan kernel writes (row, raw) pairs of the rows that pass `thr` and returns how many. */
+type Kernel = (q: number, rows: number, n: number, width: number, out: number, thr: number) => number;
 export interface KernelExports {
-  dot_f32(q: number, rows: number, n: number, dims: number, out: number): void;
-  dot_i8(q: number, rows: number, n: number, dims: number, out: number): void;
-  dot_u8(q: number, rows: number, n: number, dims: number, out: number): void;
-  dot_i8f(q: number, rows: number, n: number, dims: number, out: number): void;
-  hamming(q: number, rows: number, n: number, bytes: number, out: number): void;
+  dot_f32: Kernel;
+  dot_i8: Kernel;
+  dot_u8: Kernel;
+  hamming: Kernel;
   sum(p: number, bytes: number): number;
+}
+
+const I32_MIN = -(2 ** 31);
+const I32_MAX = 2 ** 31 - 1;
+
+/**
+ * The kernel's threshold for a heap whose worst score is `worst`: a raw value every row that
+ * could still enter passes (a little looser than exact; TopK decides). Dot kernels pass raw ≥ thr,
+ * Hamming raw ≤ thr.
+ */
+export function rawThreshold(q: KernelQuery, worst: number): number {
+  if (q.kernel === 'hamming') {
+    // score = −dist·1 + bias > worst ⇔ dist < (worst − bias)/scale (scale < 0)
+    if (worst === -Infinity) return I32_MAX;
+    return Math.min(I32_MAX, Math.ceil((worst - q.bias) / q.scale) + 1);
+  }
+  // A query of zeros has no weights (scale 0): every row scores the same, all pass.
+  if (worst === -Infinity || !(q.scale > 0)) return q.raw === 'f32' ? -Infinity : I32_MIN;
+  const x = (worst - q.bias) / q.scale;
+  // f32 rounds the kernel's sum and the threshold: stay 1e-5 (relative) below.
+  if (q.raw === 'f32') return x - Math.abs(x) * 1e-5 - 1e-30;
+  return Math.max(I32_MIN, Math.floor(x) - 1);
 }
 
 const SOURCES: Record<Flavor, Record<'plain' | 'shared', string>> = {
@@ -167,13 +192,14 @@ export class ScanIndex {
     const outAt = qAt + QUERY_BYTES;
     const width = widthOf(kernel, dims);
     const { scale, bias } = q;
+    const pairs = new Int32Array(this.memory.buffer, outAt, BLOCK_ROWS * 2);
+    const raws = q.raw === 'f32' ? new Float32Array(this.memory.buffer, outAt, BLOCK_ROWS * 2) : pairs;
     for (let start = from; start < to; start += BLOCK_ROWS) {
       const count = Math.min(BLOCK_ROWS, to - start);
-      run(qAt, ROWS_AT + start * this.rowBytes, count, width, outAt);
-      const raw = q.raw === 'f32' ? new Float32Array(this.memory.buffer, outAt, count) : new Int32Array(this.memory.buffer, outAt, count);
-      for (let i = 0; i < count; i++) {
-        const score = raw[i] * scale + bias;
-        if (score > top.threshold) top.push(start + i, score);
+      const found = run(qAt, ROWS_AT + start * this.rowBytes, count, width, outAt, rawThreshold(q, top.threshold));
+      for (let i = 0; i < found; i++) {
+        const score = raws[2 * i + 1] * scale + bias;
+        if (score > top.threshold) top.push(start + pairs[2 * i], score);
       }
     }
   }
@@ -185,9 +211,10 @@ export class ScanIndex {
     const qAt = this.writeQuery(q, slot);
     const outAt = qAt + QUERY_BYTES;
     const run = this.exports[kernel];
+    const all = rawThreshold(q, -Infinity);
     return rows.map((row) => {
-      run(qAt, ROWS_AT + row * this.rowBytes, 1, widthOf(kernel, dims), outAt);
-      const raw = q.raw === 'f32' ? new Float32Array(this.memory.buffer, outAt, 1)[0] : new Int32Array(this.memory.buffer, outAt, 1)[0];
+      run(qAt, ROWS_AT + row * this.rowBytes, 1, widthOf(kernel, dims), outAt, all);
+      const raw = q.raw === 'f32' ? new Float32Array(this.memory.buffer, outAt + 4, 1)[0] : new Int32Array(this.memory.buffer, outAt + 4, 1)[0];
       return raw * q.scale + q.bias;
     });
   }
