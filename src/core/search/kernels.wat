@@ -73,7 +73,8 @@
   ;; int8 codes against int16 query weights (the per-dimension scale and offset folded into the
   ;; query, precision/int8.ts): Σ w_d·m(code_d) exactly in i32, m(c) = c − 1 for c < 0 (saturating
   ;; at −128), else c — so m(c) + 128.5 is the code's bucket middle (int8 truncates toward zero).
-  ;; 16 codes a step: m in i8 lanes (shr_s 7 is −1 for negatives, add_sat_s), sign-extend to two
+  ;; 16 codes a step: m in i8 lanes (lt_s 0 is −1 for negatives — pcmpgtb, where shr_s has no x86
+  ;; byte form — then add_sat_s), sign-extend to two
   ;; i16x8 halves, i32x4.dot_i16x8_s each with its 8 weights (pmaddwd on x86).
   (func (export "dot_i8") (param $q i32) (param $rows i32) (param $n i32) (param $dims i32) (param $out i32) (param $thr i32) (result i32)
     (local $out0 i32) (local $r i32) (local $i i32) (local $p i32) (local $v v128) (local $a0 v128) (local $a1 v128) (local $s i32) (local $c i32)
@@ -87,7 +88,7 @@
       (block $vdone (loop $v
         (br_if $vdone (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $dims)))
         (local.set $v (v128.load (i32.add (local.get $p) (local.get $i))))
-        (local.set $v (i8x16.add_sat_s (local.get $v) (i8x16.shr_s (local.get $v) (i32.const 7))))
+        (local.set $v (i8x16.add_sat_s (local.get $v) (i8x16.lt_s (local.get $v) (v128.const i64x2 0 0))))
         (local.set $a0 (i32x4.add (local.get $a0)
           (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $v))
                              (v128.load (i32.add (local.get $q) (i32.shl (local.get $i) (i32.const 1)))))))
