@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibrate, precisions, precisionById, truncateDims, type PrecisionId } from '../../src/core/precision/index.ts';
+import { calibrate, calibrationFromJson, calibrationToJson, isHamming, precisions, precisionById, scoringOf, truncateDims, type PrecisionId } from '../../src/core/precision/index.ts';
 import { TopK } from '../../src/core/search/topk.ts';
 import { popcount32 } from '../../src/core/search/kernels.ts';
 import { searchWithRescore } from '../../src/core/search/rescore.ts';
@@ -70,6 +70,29 @@ describe('precisions, hand-computed (sentence-transformers definitions)', () => 
 
   it('unknown precision names are refused with the list of known ones', () => {
     expect(() => precisionById('int4')).toThrow('unknown precision "int4": use one of float32, int8, uint8, binary, ubinary');
+  });
+
+  it('each precision describes itself: storage, NumPy dtype, scoring kind, kernel, bytes per vector', () => {
+    const described = Object.values(precisions).map((p) => [p.id, p.storage.name, p.numpyDtype, p.scoring, p.kernel, p.bytesPerVector(100)]);
+    expect(described).toEqual([
+      ['float32', 'Float32Array', '<f4', 'cosine', 'dot_f32', 400],
+      ['int8', 'Int8Array', '|i1', 'cosine', 'dot_i8', 100],
+      ['uint8', 'Uint8Array', '|u1', 'cosine', 'dot_u8', 100],
+      ['binary', 'Int8Array', '|i1', 'hamming', 'hamming', 13],
+      ['ubinary', 'Uint8Array', '|u1', 'hamming', 'hamming', 13],
+    ]);
+    expect(['float32', 'int8', 'uint8', 'binary', 'ubinary'].map(isHamming)).toEqual([false, false, false, true, true]);
+    expect(scoringOf('ubinary')).toBe('hamming');
+    // encode gives the storage type, so a block read back as `storage` is what was written
+    for (const p of Object.values(precisions)) expect(p.encode(f32([1, -1, 0.5, 0]), 2, cal)).toBeInstanceOf(p.storage);
+  });
+
+  it('calibration goes to JSON (IndexedDB, export manifests) and back unchanged', () => {
+    const json = calibrationToJson(cal);
+    expect(json).toEqual({ min: [0, -1], max: [255, 1] });
+    expect(JSON.parse(JSON.stringify(json))).toEqual(json);
+    expect(calibrationFromJson(json)).toEqual(cal);
+    expect(calibrationFromJson(null)).toBeUndefined();
   });
 
   it('popcount32', () => {
