@@ -74,12 +74,15 @@ function scanPool(): ScanPool {
 
 interface Loaded {
   count: number;
+  /** Names this load's memory for the helpers (they cache an instance per key). */
+  key: string;
   /** Rows in WebAssembly memory, or null where SIMD does not validate (then `data` is scanned in JS). */
   index: ScanIndex | null;
   data: Uint8Array;
   bytes: number;
 }
 const loaded = new Map<string, Loaded>();
+let loads = 0;
 
 async function vectors(collection: CollectionRecord, precision: PrecisionId): Promise<Loaded & { loadMs: number }> {
   const key = `${collection.id}:${precision}`;
@@ -95,7 +98,7 @@ async function vectors(collection: CollectionRecord, precision: PrecisionId): Pr
     data = index ? index.rowBytesView() : new Uint8Array(bytes);
     return data;
   });
-  const entry: Loaded = { count, index, data, bytes: data.byteLength };
+  const entry: Loaded = { count, key: `${key}:${++loads}`, index, data, bytes: data.byteLength };
   loaded.set(key, entry);
   return { ...entry, loadMs: performance.now() - started };
 }
@@ -136,7 +139,7 @@ const api = {
     if (req.fault === 'crash-helper' && workers) workers.crashNext = true;
     let hits: Hit[];
     if (first.index && workers) {
-      hits = await workers.topK(first.index, `${collection.id}:${req.precision}:${first.count}`, kq, req.k * multiplier);
+      hits = await workers.topK(first.index, first.key, kq, req.k * multiplier);
     } else {
       const top = new TopK(req.k * multiplier);
       scanJs(kq, first.data, dims, top);
