@@ -207,7 +207,8 @@ export class VectorStore {
         precision: p,
         start,
         count: batch.length,
-        data: packed.buffer.slice(packed.byteOffset, packed.byteOffset + packed.byteLength) as ArrayBuffer,
+        // encode returns a fresh array of its own; copy only when it is a view into a larger buffer.
+        data: (packed.byteOffset === 0 && packed.byteLength === packed.buffer.byteLength ? packed.buffer : packed.buffer.slice(packed.byteOffset, packed.byteOffset + packed.byteLength)) as ArrayBuffer,
       });
     }
     // nextBatch returns pending entries in key order, so one range covers the batch.
