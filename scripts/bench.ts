@@ -9,6 +9,7 @@
  * the page's own benchmark code (src/bench/run.ts) through the same workers a person uses.
  * Prints a table and writes `{env, results: [{suite, metric, value, …}]}` as JSON.
  */
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execSync } from 'node:child_process';
@@ -95,12 +96,23 @@ try {
     node: process.version,
     platform: `${os.platform()} ${os.arch()}`,
     cpu: os.cpus()[0]?.model,
+    cpuSimd: cpuSimdFlags(),
     cores: os.cpus().length,
     commit: gitCommit(),
   };
 } finally {
   await browser.close();
   await server.close();
+}
+
+/** The CPU's SIMD features from /proc/cpuinfo (Linux; absent elsewhere), e.g. "sse4_2 avx avx2 fma avx512f". */
+function cpuSimdFlags(): string | undefined {
+  try {
+    const flags = new Set(readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1].trim().split(/\s+/));
+    return ['sse4_2', 'avx', 'avx2', 'fma', 'avx512f', 'avx512bw', 'avx512_vnni', 'avx_vnni', 'neon', 'asimd'].filter((f) => flags.has(f)).join(' ') || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 if (suite === 'transformer' || suite === 'all') report.results.push(...(await nativeRows(report.results)));

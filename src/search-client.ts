@@ -1,9 +1,12 @@
-/** The page's handle on the search worker: one worker for all collections, behind the bridge. */
+/**
+ * The page's handle on the search worker: one worker for all collections, behind the bridge (it
+ * starts its own scan helpers where the page is cross-origin isolated).
+ */
 import * as Comlink from 'comlink';
 import { WorkerBridge } from './bridge.ts';
 import type { SearchBenchOptions } from './bench/search.ts';
-import type { BenchRow } from './bench/run.ts';
-import type { SearchRequest, SearchResponse, SearchWorkerApi } from '../workers/search.worker.ts';
+import type { BenchRow } from './bench/report.ts';
+import type { SearchRequest, SearchResponse, SearchSetup, SearchWorkerApi } from '../workers/search.worker.ts';
 
 const bridge = new WorkerBridge<SearchWorkerApi>({
   create: () => new Worker(new URL('../workers/search.worker.ts', import.meta.url), { type: 'module', name: 'search' }),
@@ -13,6 +16,11 @@ const bridge = new WorkerBridge<SearchWorkerApi>({
 
 export function search(req: SearchRequest, signal?: AbortSignal): Promise<SearchResponse> {
   return bridge.call((api) => api.search(req), signal);
+}
+
+/** Workers per scan (the bench axis) and the memory limit; answers what took effect. */
+export function setupSearch(opts: SearchSetup): Promise<{ workers: number; shared: boolean }> {
+  return bridge.call((api) => api.setup(opts));
 }
 
 export function benchSearch(opts: SearchBenchOptions, log: (line: string) => void): Promise<BenchRow[]> {

@@ -1,15 +1,23 @@
 /**
- * Search off the main thread: loads a collection's packed vectors from IndexedDB once (per
- * precision, reloaded when the collection grows) and answers exact top-k, with rescoring.
+ * Search off the main thread: loads a collection's packed vectors from IndexedDB once per
+ * precision (reloaded when the collection grows), straight into WebAssembly memory, and answers
+ * exact top-k with the SIMD kernels (src/core/search/scan.ts), rescoring through the same kernels.
+ * Where the page is cross-origin isolated the rows live in a shared memory and each scan is
+ * split over N workers (this one and N − 1 helpers, search/pool.ts); otherwise one worker scans.
  */
 import * as Comlink from 'comlink';
 import { VectorStore } from '../src/core/store/store.ts';
-import { precisionById, type Packed, type PrecisionId } from '../src/core/precision/index.ts';
+import { calibrationFromJson, precisionById, type PrecisionId } from '../src/core/precision/index.ts';
 import { rescore } from '../src/core/search/rescore.ts';
-import { HammingIndex } from '../src/core/search/hamming-index.ts';
+import { MAX_SLOTS, ScanIndex, sharedMemoryAvailable } from '../src/core/search/scan.ts';
+import { ScanPool, type HelperPort } from '../src/core/search/pool.ts';
+import { scanJs } from '../src/core/search/kernels.ts';
+import { TopK, type Hit } from '../src/core/search/topk.ts';
+import { availableCores } from '../src/core/util/threads.ts';
 import type { CollectionRecord } from '../src/core/store/db.ts';
+import type { ScanFacts } from '../src/core/search/describe.ts';
 import type { SearchBenchOptions } from '../src/bench/search.ts';
-import type { BenchRow } from '../src/bench/run.ts';
+import type { BenchRow } from '../src/bench/report.ts';
 
 export interface SearchRequest {
   collectionId: string;
@@ -19,6 +27,8 @@ export interface SearchRequest {
   k: number;
   /** Rescore k × multiplier candidates with this precision's stored rows. */
   rescore?: { multiplier: number; with: PrecisionId };
+  /** Fault injection for the tests: a helper worker crashes during this scan. */
+  fault?: 'crash-helper';
 }
 
 export interface SearchHit {
@@ -28,40 +38,85 @@ export interface SearchHit {
   source: string;
 }
 
-export interface SearchResponse {
+/**
+ * searchMs: scoring time only (vectors already in memory); loadMs: reading the vectors from
+ * IndexedDB when they were not loaded yet, else 0; bytes: what the first stage scanned; kernel:
+ * WASM relaxed SIMD or SIMD128, or the JS fallback; workers: how many split the scan;
+ * workersNote: why one worker where several were possible (no SharedArrayBuffer).
+ */
+export interface SearchResponse extends ScanFacts {
   hits: SearchHit[];
-  /** Scoring time only (vectors already in memory). */
-  searchMs: number;
-  /** Time to read the vectors from IndexedDB when they were not loaded yet, else 0. */
-  loadMs: number;
-  bytes: number;
-  /** Which scan ran the first stage: the WASM SIMD Hamming kernel or plain JS. */
-  kernel: 'wasm-simd' | 'js';
+}
+export type SearchKernel = ScanFacts['kernel'];
+
+export interface SearchSetup {
+  /** Workers per scan: 1…16; default the cores available. */
+  workers?: number;
+  /** The most WebAssembly memory one precision's rows may take (default 4 GiB, wasm32's limit). */
+  maxMemoryBytes?: number;
 }
 
 let store: Promise<VectorStore> | null = null;
+
+/** Whether this worker can share rows with helpers (needs a cross-origin isolated page). */
+const shared = sharedMemoryAvailable();
+const NOT_ISOLATED = 'one search worker: the page is not cross-origin isolated, so there is no SharedArrayBuffer to share rows with more';
+
+const spawnHelper = () => new Worker(new URL('./scan.worker.ts', import.meta.url), { type: 'module', name: 'search-helper' }) as unknown as HelperPort;
+/** Workers per scan: the cores available by default (at most the 16 scratch slots). */
+let poolSize = Math.min(MAX_SLOTS, availableCores());
+let maxMemoryBytes: number | undefined;
+let pool: ScanPool | null = null;
+function scanPool(): ScanPool {
+  pool ??= new ScanPool(spawnHelper, shared ? poolSize : 1);
+  return pool;
+}
+
 interface Loaded {
   count: number;
-  data: Packed;
-  /** Binary rows also live in WASM memory for the SIMD kernel, where it can run. */
-  index: HammingIndex | null;
+  /** Names this load's memory for the helpers (they cache an instance per key). */
+  key: string;
+  /** Rows in WebAssembly memory, or null where SIMD does not validate (then `data` is scanned in JS). */
+  index: ScanIndex | null;
+  data: Uint8Array;
+  bytes: number;
 }
 const loaded = new Map<string, Loaded>();
+let loads = 0;
 
 async function vectors(collection: CollectionRecord, precision: PrecisionId): Promise<Loaded & { loadMs: number }> {
   const key = `${collection.id}:${precision}`;
   const hit = loaded.get(key);
   if (hit && hit.count === collection.count) return { ...hit, loadMs: 0 };
+  loaded.delete(key); // give the old memory back before asking for the new
   const started = performance.now();
-  const data = await (await store!).loadVectors(collection.id, precision);
-  const bytesPerRow = precisionById(precision).bytesPerVector(collection.dims);
-  const index = precision.endsWith('binary') ? HammingIndex.create(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), bytesPerRow) : null;
-  const entry = { count: collection.count, data, index };
+  const p = precisionById(precision);
+  let index: ScanIndex | null = null;
+  let data: Uint8Array = new Uint8Array(0);
+  const count = await (await store!).loadVectorsInto(collection.id, precision, (bytes, rows) => {
+    index = ScanIndex.allocate({ kernel: p.kernel, dims: collection.dims, rows }, { shared, maxBytes: maxMemoryBytes });
+    data = index ? index.rowBytesView() : new Uint8Array(bytes);
+    return data;
+  });
+  const entry: Loaded = { count, key: `${key}:${++loads}`, index, data, bytes: data.byteLength };
   loaded.set(key, entry);
   return { ...entry, loadMs: performance.now() - started };
 }
 
+function kernelOf(index: ScanIndex | null): SearchKernel {
+  return index ? (index.flavor === 'relaxed' ? 'wasm-relaxed' : 'wasm-simd128') : 'js';
+}
+
 const api = {
+  /** Sets the number of workers per scan (the bench axis; 1 = no helpers). */
+  setup(opts: SearchSetup) {
+    pool?.dispose();
+    pool = null;
+    if (opts.workers !== undefined) poolSize = opts.workers;
+    if ('maxMemoryBytes' in opts) maxMemoryBytes = opts.maxMemoryBytes;
+    return { workers: scanPool().size, shared };
+  },
+
   async search(req: SearchRequest): Promise<SearchResponse> {
     store ??= VectorStore.open();
     const s = await store;
@@ -69,10 +124,9 @@ const api = {
     if (req.query.length !== collection.modelDims) {
       throw new Error(`the query has ${req.query.length} dims but collection "${collection.name}" holds ${collection.modelDims}-dim vectors from ${collection.modelId}`);
     }
-    const query = req.query.subarray(0, collection.dims);
-    const cal = collection.calibration
-      ? { min: Float32Array.from(collection.calibration.min), max: Float32Array.from(collection.calibration.max) }
-      : undefined;
+    const dims = collection.dims;
+    const query = req.query.subarray(0, dims);
+    const cal = calibrationFromJson(collection.calibration);
     const first = await vectors(collection, req.precision);
     let loadMs = first.loadMs;
     const p = precisionById(req.precision);
@@ -80,28 +134,52 @@ const api = {
     const second = multiplier > 1 ? await vectors(collection, req.rescore!.with) : null;
     loadMs += second?.loadMs ?? 0;
     const started = performance.now();
-    let hits = first.index
-      ? first.index.topK(new Uint8Array(p.encode(query, collection.dims).buffer), req.k * multiplier)
-      : p.topK(query, first.data, collection.dims, req.k * multiplier, cal);
+    const kq = p.kernelQuery(query, dims, cal);
+    const workers = first.index ? scanPool() : null;
+    if (req.fault === 'crash-helper' && workers) workers.crashNext = true;
+    let hits: Hit[];
+    if (first.index && workers) {
+      hits = await workers.topK(first.index, first.key, kq, req.k * multiplier);
+    } else {
+      const top = new TopK(req.k * multiplier);
+      scanJs(kq, first.data, dims, top);
+      hits = top.result();
+    }
     if (second) {
-      hits = rescore(hits, query, collection.dims, req.k, { precision: precisionById(req.rescore!.with), stored: second.data, calibration: cal });
+      const withP = precisionById(req.rescore!.with);
+      if (second.index && withP.scoring === 'cosine') {
+        // Rescoring through the same kernel: only the candidate rows are scored.
+        const scores = second.index.scoreRows(withP.kernelQuery(query, dims, cal), hits.map((h) => h.index));
+        const top = new TopK(req.k);
+        hits.forEach((h, i) => top.push(h.index, scores[i]));
+        hits = top.result();
+      } else {
+        const stored = new withP.storage(second.data.buffer as ArrayBuffer, second.data.byteOffset, second.data.byteLength / withP.storage.BYTES_PER_ELEMENT);
+        hits = rescore(hits, query, dims, req.k, { precision: withP, stored, calibration: cal });
+      }
     }
     const searchMs = performance.now() - started;
     const chunks = await s.chunks(collection.id, hits.map((h) => h.index));
     const byRow = new Map(chunks.map((c) => [c.row, c]));
+    const n = workers && first.index ? Math.max(1, Math.min(workers.size, first.count)) : 1;
     return {
       hits: hits.map((h) => ({ row: h.index, score: h.score, text: byRow.get(h.index)?.text ?? '', source: byRow.get(h.index)?.source ?? '' })),
       searchMs,
       loadMs,
-      bytes: first.data.byteLength,
-      kernel: first.index ? 'wasm-simd' : 'js',
+      bytes: first.bytes,
+      kernel: kernelOf(first.index),
+      workers: n,
+      ...(shared ? {} : { workersNote: NOT_ISOLATED }),
     };
   },
 
   /** The search benchmark suite runs here, where searches run (src/bench/search.ts). */
   async bench(opts: SearchBenchOptions, log?: (line: string) => void): Promise<BenchRow[]> {
     const { runSearchBench } = await import('../src/bench/search.ts');
-    return runSearchBench(opts, log ?? (() => {}));
+    return runSearchBench(opts, log ?? (() => {}), {
+      spawnHelper,
+      shared,
+    });
   },
 
   /** Forget loaded vectors (after a collection is deleted or replaced). */

@@ -1,121 +1,205 @@
 /**
- * The search suite, run inside the search worker (where searches really run): exact top-10
- * over synthetic unit vectors for float32, int8 and binary at each n, the binary scan's
- * throughput against a plain pass over the same bytes, IndexedDB ingest rate, and cold load.
+ * The search suite, run inside the search worker (where searches really run), over synthetic
+ * 512-d vectors at each n:
+ * - top10_ms per precision × kernel (WASM relaxed SIMD or SIMD128, and the plain JS kernels at
+ *   one worker for comparison) × workers (1…cores; several only where rows can be shared);
+ * - binary + rescore ×4 with float32 through the same kernels;
+ * - scan_gbps per precision and the read ceiling of the same bytes with the same workers
+ *   (read_ceiling_gbps: the SIMD sum pass, kernels.wat `sum`), and pct_of_ceiling;
+ * - IndexedDB ingest rate through the real commit path and cold load into WebAssembly memory,
+ *   each with where the time went.
+ * Each precision's rows are written straight into its WebAssembly memory a block at a time, so
+ * the largest allocation is the one the search itself needs (1M × 512 float32: 2 GiB).
  */
-import { calibrate, precisions, type Packed, type PrecisionId } from '../core/precision/index.ts';
-import { topKHamming } from '../core/search/kernels.ts';
+import { calibrate, precisions, type Calibration, type PrecisionId } from '../core/precision/index.ts';
+import { scanJs } from '../core/search/kernels.ts';
+import { ScanPool, type HelperPort } from '../core/search/pool.ts';
+import { ScanIndex } from '../core/search/scan.ts';
 import { TopK } from '../core/search/topk.ts';
-import { HammingIndex } from '../core/search/hamming-index.ts';
 import { VectorStore } from '../core/store/store.ts';
-import type { BenchRow } from './run.ts';
+import { availableCores } from '../core/util/threads.ts';
+import type { BenchRow } from './report.ts';
 
 export interface SearchBenchOptions {
   sizes: number[];
   dims: number;
   repeats: number;
   ingest: number;
+  /** Workers per scan (default 1…the cores available, at most 4). */
+  workers?: number[];
+  precisions?: PrecisionId[];
 }
+
+export interface SearchBenchEnv {
+  spawnHelper: () => HelperPort;
+  /** Whether rows can live in shared memory (cross-origin isolated); else only 1 worker runs. */
+  shared: boolean;
+}
+
+const BLOCK = 8192;
+const DEFAULT_PRECISIONS: PrecisionId[] = ['float32', 'int8', 'uint8', 'binary', 'ubinary'];
 
 function median(xs: number[]) {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** Deterministic pseudo-random unit-ish vectors; fast enough to make a million rows. */
-function synthetic(n: number, dims: number, seed = 7): Float32Array {
-  const out = new Float32Array(n * dims);
+/** Deterministic pseudo-random values, a block of rows at a time (the same rows for every precision). */
+function synthetic(n: number, dims: number, seed: number, each: (rows: Float32Array, start: number) => void) {
   let s = seed >>> 0;
-  for (let i = 0; i < out.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 4294967296 - 0.5) * 0.1;
+  const block = new Float32Array(BLOCK * dims);
+  for (let start = 0; start < n; start += BLOCK) {
+    const count = Math.min(BLOCK, n - start);
+    const rows = block.subarray(0, count * dims);
+    for (let i = 0; i < rows.length; i++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      rows[i] = (s / 4294967296 - 0.5) * 0.1;
+    }
+    each(rows, start);
   }
-  return out;
 }
 
-function time(fn: () => void, repeats: number): { value: number; min: number; max: number } {
-  fn(); // warm-up
+async function time(fn: () => unknown, repeats: number): Promise<{ value: number; min: number; max: number }> {
+  await fn(); // warm-up
   const ms: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const t = performance.now();
-    fn();
+    await fn();
     ms.push(performance.now() - t);
   }
   return { value: median(ms), min: Math.min(...ms), max: Math.max(...ms) };
 }
 
-export async function runSearchBench(opts: SearchBenchOptions, log: (line: string) => void): Promise<BenchRow[]> {
+export async function runSearchBench(opts: SearchBenchOptions, log: (line: string) => void, env: SearchBenchEnv): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const { dims, repeats } = opts;
-  const query = synthetic(1, dims, 99);
-  for (const n of opts.sizes) {
-    // Build each precision from a block of rows at a time so a million float32 rows are the only big array.
-    const vectors = synthetic(n, dims);
-    const cal = calibrate(vectors.subarray(0, Math.min(n, 10_000) * dims), dims);
-    const stored: Partial<Record<PrecisionId, Packed>> = {};
-    for (const p of ['float32', 'int8', 'binary'] as const) stored[p] = precisions[p].encode(vectors, dims, cal);
-    for (const p of ['float32', 'int8', 'binary'] as const) {
-      const t = time(() => precisions[p].topK(query, stored[p]!, dims, 10, cal), repeats);
-      rows.push({ suite: 'search', metric: 'top10_ms', precision: p, kernel: 'js', n, dims, ...t, repeats });
-      log(`search: ${p} n=${n} top-10 ${t.value.toFixed(1)} ms`);
-    }
-    // What the search worker runs for binary where it can: the WASM SIMD kernel.
-    const bin = stored.binary!;
-    const binBytes = new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength);
-    const qBits = new Uint8Array(precisions.binary.encode(query, dims).buffer);
-    const index = HammingIndex.create(binBytes, dims / 8);
-    const simd = index ? time(() => index.topK(qBits, 10), repeats) : null;
-    if (simd) {
-      rows.push({ suite: 'search', metric: 'top10_ms', precision: 'binary', kernel: 'wasm-simd', n, dims, ...simd, repeats });
-      log(`search: binary (wasm-simd) n=${n} top-10 ${simd.value.toFixed(1)} ms`);
-    }
-    if (n === Math.max(...opts.sizes)) {
-      const bytes = binBytes;
-      const scan = time(() => topKHamming(qBits, bytes, dims / 8, new TopK(10)), repeats);
-      // Int32 words: Uint32 values above 2^31 are heap numbers in V8 and would slow the reference down.
-      const words = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-      let sink = 0;
-      const pass = time(() => {
-        let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-        for (let i = 0; i < words.length; i += 4) {
-          a0 = (a0 + words[i]) | 0;
-          a1 = (a1 + words[i + 1]) | 0;
-          a2 = (a2 + words[i + 2]) | 0;
-          a3 = (a3 + words[i + 3]) | 0;
+  const workerAxis = (opts.workers ?? Array.from({ length: Math.min(4, availableCores()) }, (_, i) => i + 1)).filter((w) => env.shared || w === 1);
+  const ids = opts.precisions ?? DEFAULT_PRECISIONS;
+  let queryRow = new Float32Array(0);
+  synthetic(1, dims, 99, (r) => (queryRow = r.slice()));
+  const query = queryRow;
+  const pools = new Map(workerAxis.map((w) => [w, new ScanPool(env.spawnHelper, w)]));
+  try {
+    for (const n of opts.sizes) {
+      let cal: Calibration | undefined;
+      synthetic(Math.min(n, 10_000), dims, 7, (r, start) => {
+        if (start === 0) cal = calibrate(r, dims);
+      });
+      let float32Index: ScanIndex | null = null;
+      for (const id of ids) {
+        const p = precisions[id];
+        const index = ScanIndex.allocate({ kernel: p.kernel, dims, rows: n }, { shared: env.shared });
+        if (!index) {
+          log(`search: no WebAssembly SIMD here; ${id} skipped`);
+          continue;
         }
-        sink ^= a0 ^ a1 ^ a2 ^ a3;
-      }, repeats);
-      const gbps = (ms: number) => bytes.byteLength / 1e9 / (ms / 1000);
-      rows.push({ suite: 'search', metric: 'scan_gbps', precision: 'binary', kernel: 'js', n, dims, value: gbps(scan.value), repeats });
-      if (simd) rows.push({ suite: 'search', metric: 'scan_gbps', precision: 'binary', kernel: 'wasm-simd', n, dims, value: gbps(simd.value), repeats });
-      rows.push({ suite: 'search', metric: 'bandwidth_gbps', n, dims, value: gbps(pass.value), repeats, note: `plain pass summing the same ${bytes.byteLength} bytes (${sink & 1})` });
+        const width = p.bytesPerVector(dims);
+        synthetic(n, dims, 7, (r, start) => {
+          const packed = p.encode(r, dims, cal);
+          index.rowBytesView(start, start + r.length / dims).set(new Uint8Array(packed.buffer, packed.byteOffset, packed.byteLength));
+        });
+        const bytes = n * width;
+        const gbps = (ms: number) => bytes / 1e9 / (ms / 1000);
+        const kq = p.kernelQuery(query, dims, cal);
+        const key = `bench:${id}:${n}`;
+        // backend: wasm or js; kernel: which (the Benchmark view labels search rows by it).
+        const kernel = index.flavor === 'relaxed' ? 'wasm-relaxed' : 'wasm-simd128';
+        const backend = 'wasm';
+        for (const [w, pool] of pools) {
+          const t = await time(() => pool.topK(index, key, kq, 10), repeats);
+          const ceiling = await time(() => pool.sum(index, key, kq), repeats);
+          const base = { suite: 'search', precision: id, backend, kernel, workers: w, n, dims, repeats };
+          rows.push({ ...base, metric: 'top10_ms', ...t });
+          rows.push({ ...base, metric: 'scan_gbps', value: gbps(t.value), bytes, pct_of_ceiling: Math.round((100 * ceiling.value) / t.value) });
+          rows.push({ ...base, metric: 'read_ceiling_gbps', value: gbps(ceiling.value), min: gbps(ceiling.max), max: gbps(ceiling.min), bytes });
+          log(`search: ${id} n=${n} workers=${w} top-10 ${t.value.toFixed(1)} ms, ${gbps(t.value).toFixed(2)} GB/s (${Math.round((100 * ceiling.value) / t.value)} % of ${gbps(ceiling.value).toFixed(2)} GB/s)`);
+        }
+        if (id === 'float32' || id === 'int8' || id === 'binary') {
+          // The plain JS kernel (the fallback; what searches ran on before the SIMD kernels), one worker.
+          const stored = index.rowBytesView();
+          const js = await time(() => scanJs(kq, stored, dims, new TopK(10)), Math.min(repeats, 3));
+          rows.push({ suite: 'search', metric: 'top10_ms', precision: id, backend: 'js', kernel: 'js', workers: 1, n, dims, ...js, repeats: Math.min(repeats, 3) });
+          log(`search: ${id} n=${n} js top-10 ${js.value.toFixed(1)} ms`);
+        }
+        if (id === 'float32') float32Index = index;
+        if (id === 'binary' && float32Index) {
+          const f32 = float32Index;
+          const fq = precisions.float32.kernelQuery(query, dims);
+          for (const [w, pool] of pools) {
+            const t = await time(async () => {
+              const candidates = await pool.topK(index, key, kq, 40);
+              const scores = f32.scoreRows(fq, candidates.map((h) => h.index));
+              const top = new TopK(10);
+              candidates.forEach((h, i) => top.push(h.index, scores[i]));
+              return top.result();
+            }, repeats);
+            rows.push({ suite: 'search', metric: 'top10_ms', precision: 'binary', rescore: 'float32 ×4', backend, kernel, workers: w, n, dims, ...t, repeats });
+            log(`search: binary + rescore ×4 n=${n} workers=${w} ${t.value.toFixed(1)} ms`);
+          }
+        }
+      }
+      float32Index = null;
     }
+  } finally {
+    for (const pool of pools.values()) pool.dispose();
   }
+  rows.push(...(await ingestAndLoad(opts, log)));
+  return rows;
+}
 
-  // IndexedDB: persist synthetic vectors through the store's own commit path, then load cold.
+/** IndexedDB: persist synthetic vectors through the store's own commit path, then load cold into WASM memory. */
+async function ingestAndLoad(opts: SearchBenchOptions, log: (line: string) => void): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const { dims } = opts;
+  const n = opts.ingest;
+  if (n <= 0) return rows;
   const store = await VectorStore.open(`embedscope-bench-${Date.now()}`);
   try {
-    const n = opts.ingest;
-    const c = await store.createCollection({ name: 'bench', modelId: 'synthetic', modelDims: dims, precisions: ['float32', 'int8', 'binary'] });
+    const kept: PrecisionId[] = ['float32', 'int8', 'binary'];
+    const c = await store.createCollection({ name: 'bench', modelId: 'synthetic', modelDims: dims, precisions: kept });
     const job = await store.enqueue(c.id, Array.from({ length: n }, (_, i) => ({ text: `synthetic row ${i}`, source: 'bench' })));
-    const vectors = synthetic(n, dims, 3);
+    const vectors = new Float32Array(n * dims);
+    synthetic(n, dims, 3, (r, start) => vectors.set(r, start * dims));
     const started = performance.now();
+    const profile = { nextBatchMs: 0, commitMs: 0 };
     for (;;) {
+      let t = performance.now();
       const batch = await store.nextBatch(job.id, 2048);
+      profile.nextBatchMs += performance.now() - t;
       if (batch.length === 0) break;
+      t = performance.now();
       await store.commitBatch(job.id, batch, vectors.subarray(batch[0].seq * dims, (batch[0].seq + batch.length) * dims), dims);
+      profile.commitMs += performance.now() - t;
     }
-    const perS = n / ((performance.now() - started) / 1000);
-    rows.push({ suite: 'search', metric: 'ingest_per_s', n, dims, precisions: 'float32+int8+binary', value: perS, repeats: 1 });
-    log(`search: ingest ${Math.round(perS)} vectors/s`);
+    const totalMs = performance.now() - started;
+    // Where a commit's time goes: encoding every kept precision (the rest is IndexedDB).
+    const cal = calibrate(vectors.subarray(0, 2048 * dims), dims);
+    let encodeMs = performance.now();
+    for (let at = 0; at < n; at += 2048) for (const p of kept) precisions[p].encode(vectors.subarray(at * dims, Math.min(n, at + 2048) * dims), dims, cal);
+    encodeMs = performance.now() - encodeMs;
+    const perS = n / (totalMs / 1000);
+    rows.push({
+      suite: 'search', metric: 'ingest_per_s', n, dims, precisions: kept.join('+'), value: perS, repeats: 1,
+      note: `of ${Math.round(totalMs)} ms: encoding ${Math.round(encodeMs)} ms, IndexedDB commits ${Math.round(profile.commitMs - encodeMs)} ms, reading pending ${Math.round(profile.nextBatchMs)} ms`,
+    });
+    log(`search: ingest ${Math.round(perS)} vectors/s (encode ${Math.round(encodeMs)} of ${Math.round(totalMs)} ms)`);
     for (const p of ['binary', 'int8', 'float32'] as const) {
       const loads: number[] = [];
+      let readMs = 0;
       for (let i = 0; i < 3; i++) {
         const t = performance.now();
-        await store.loadVectors(c.id, p);
+        await store.loadVectorsInto(c.id, p, (bytes, count) => {
+          readMs = performance.now() - t;
+          return ScanIndex.allocate({ kernel: precisions[p].kernel, dims, rows: count })?.rowBytesView() ?? new Uint8Array(bytes);
+        });
         loads.push(performance.now() - t);
       }
-      rows.push({ suite: 'search', metric: 'cold_load_ms', precision: p, n, dims, value: median(loads), min: Math.min(...loads), max: Math.max(...loads), repeats: 3 });
+      const value = median(loads);
+      rows.push({
+        suite: 'search', metric: 'cold_load_ms', precision: p, n, dims, value, min: Math.min(...loads), max: Math.max(...loads), repeats: 3,
+        note: `last load: IndexedDB reads ${Math.round(readMs)} ms, allocating and copying into WebAssembly memory ${Math.round(loads[2] - readMs)} ms`,
+      });
+      log(`search: cold load ${p} ${value.toFixed(0)} ms`);
     }
   } finally {
     const name = store.db.name;

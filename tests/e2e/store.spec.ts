@@ -74,7 +74,7 @@ test('a collection persists across a reload and is searched with every precision
   await page.getByTestId('search-query').fill('the white whale');
   await page.getByTestId('search').click();
   const columns = page.getByTestId('search-column');
-  await expect(columns).toHaveCount(4); // float32, int8, binary, binary + rescore
+  await expect(columns).toHaveCount(5); // float32, int8, binary, int8 + rescore, binary + rescore (variantsOf)
   await expect(page.locator('[data-title="float32"] li')).toHaveCount(10);
   await expect(page.locator('[data-title="binary + rescore ×4 (float32)"] li')).toHaveCount(10);
   await expect(page.locator('[data-title="float32"] li').first()).toContainText(/whale/i);
@@ -133,7 +133,7 @@ test('a full disk pauses the job with a clear message and leaves the store consi
 test('search over stored random vectors equals a brute-force scan, for every precision', async ({ page }) => {
   const mismatches = await page.evaluate(`(async () => {
     const { VectorStore } = await import('/src/core/store/store.ts');
-    const { precisions } = await import('/src/core/precision/index.ts');
+    const { precisions, calibrationFromJson } = await import('/src/core/precision/index.ts');
     const { search } = await import('/src/search-client.ts');
     const store = await VectorStore.open();
     const dims = 64, n = 3000;
@@ -148,7 +148,7 @@ test('search over stored random vectors equals a brute-force scan, for every pre
       await store.commitBatch(job.id, batch, vectors.subarray(batch[0].seq * dims, (batch[0].seq + batch.length) * dims), dims);
     }
     const stored = await store.collection(c.id);
-    const cal = { min: Float32Array.from(stored.calibration.min), max: Float32Array.from(stored.calibration.max) };
+    const cal = calibrationFromJson(stored.calibration);
     const mismatches = [];
     for (const p of Object.keys(precisions)) {
       const packed = precisions[p].encode(vectors, dims, cal);

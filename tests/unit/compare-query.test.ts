@@ -41,7 +41,7 @@ function setup(opts: { loaded?: string[]; failSearch?: string } = {}) {
         .map((text) => ({ text, score: cosine(ask.query, Float32Array.from(vecOf(text))) * (ask.precision === 'binary' && text === 'sea' ? -1 : 1) }))
         .sort((a, b) => b.score - a.score)
         .slice(0, ask.k);
-      return { hits: ranked, searchMs: 1, loadMs: 0, kernel: 'js' };
+      return { hits: ranked, searchMs: 1, loadMs: 0, kernel: 'js', bytes: 0, workers: 1 };
     },
     loadable: (id) => id === 'glove-100d',
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibrate, precisions, precisionById, truncateDims, type PrecisionId } from '../../src/core/precision/index.ts';
+import { calibrate, calibrationFromJson, calibrationToJson, isHamming, precisions, precisionById, scoringOf, truncateDims, type PrecisionId } from '../../src/core/precision/index.ts';
 import { TopK } from '../../src/core/search/topk.ts';
 import { popcount32 } from '../../src/core/search/kernels.ts';
 import { searchWithRescore } from '../../src/core/search/rescore.ts';
@@ -51,11 +51,16 @@ describe('precisions, hand-computed (sentence-transformers definitions)', () => 
     const out = new Float32Array(9);
     binary.rescoreRow(binary.encode(f32([0.5, -1, 0, 2, 0.1, -0.1, 3, 0, 1]), 9), 9, 0, out);
     expect(Array.from(out)).toEqual([1, 0, 0, 1, 1, 0, 1, 0, 1]);
-    // int8 rows come back dequantized: code −27 → 0 + (−27 + 128)·1 = 101 (100.7 went in); code 0 → −1 + 128·2/255 = 1/255
+    // int8 rows come back as their bucket's middle: 100.7 − 128 = −27.3 truncates to −27, whose
+    // bucket is (100, 101] → 100.5; 0 maps to code 0 (bucket (−1, 1) around 128 steps) → read as
+    // −1 + 128.5·2/255 = 2/255, half a step above its middle (int8.ts says why)
     const two = new Float32Array(2);
     int8.rescoreRow(int8.encode(f32([100.7, 0]), 2, cal), 2, 0, two, cal);
-    expect(two[0]).toBeCloseTo(101, 4);
-    expect(two[1]).toBeCloseTo(1 / 255, 5);
+    expect(two[0]).toBeCloseTo(100.5, 4);
+    expect(two[1]).toBeCloseTo(2 / 255, 5);
+    // uint8: 100.7 → code 100, bucket [100, 101) → 100.5
+    uint8.rescoreRow(uint8.encode(f32([100.7, 0]), 2, cal), 2, 0, two, cal);
+    expect(two[0]).toBeCloseTo(100.5, 4);
   });
 
   it('Matryoshka truncation keeps a prefix and renormalises', () => {
@@ -65,6 +70,29 @@ describe('precisions, hand-computed (sentence-transformers definitions)', () => 
 
   it('unknown precision names are refused with the list of known ones', () => {
     expect(() => precisionById('int4')).toThrow('unknown precision "int4": use one of float32, int8, uint8, binary, ubinary');
+  });
+
+  it('each precision describes itself: storage, NumPy dtype, scoring kind, kernel, bytes per vector', () => {
+    const described = Object.values(precisions).map((p) => [p.id, p.storage.name, p.numpyDtype, p.scoring, p.kernel, p.bytesPerVector(100)]);
+    expect(described).toEqual([
+      ['float32', 'Float32Array', '<f4', 'cosine', 'dot_f32', 400],
+      ['int8', 'Int8Array', '|i1', 'cosine', 'dot_i8', 100],
+      ['uint8', 'Uint8Array', '|u1', 'cosine', 'dot_u8', 100],
+      ['binary', 'Int8Array', '|i1', 'hamming', 'hamming', 13],
+      ['ubinary', 'Uint8Array', '|u1', 'hamming', 'hamming', 13],
+    ]);
+    expect(['float32', 'int8', 'uint8', 'binary', 'ubinary'].map(isHamming)).toEqual([false, false, false, true, true]);
+    expect(scoringOf('ubinary')).toBe('hamming');
+    // encode gives the storage type, so a block read back as `storage` is what was written
+    for (const p of Object.values(precisions)) expect(p.encode(f32([1, -1, 0.5, 0]), 2, cal)).toBeInstanceOf(p.storage);
+  });
+
+  it('calibration goes to JSON (IndexedDB, export manifests) and back unchanged', () => {
+    const json = calibrationToJson(cal);
+    expect(json).toEqual({ min: [0, -1], max: [255, 1] });
+    expect(JSON.parse(JSON.stringify(json))).toEqual(json);
+    expect(calibrationFromJson(json)).toEqual(cal);
+    expect(calibrationFromJson(null)).toBeUndefined();
   });
 
   it('popcount32', () => {
@@ -107,20 +135,38 @@ describe('exact search equals a brute-force reference on random data', () => {
           } else if (id === 'float32') {
             for (let d = 0; d < dims; d++) score += (qEnc[d] as number) * (stored[r * dims + d] as number);
           } else {
-            // int8 family: the unit query against each row dequantized to its bucket's middle
-            const center = id === 'int8' ? 128 : 0.5;
+            // int8 family, in float64 from the definition: the unit query against each row
+            // dequantized to its bucket's middle (uint8 code c: [c, c+1) steps above min → c + ½;
+            // int8 c ≥ 0: c + 128.5, c < 0: c + 127.5, and −128, the minimum itself, +0.5 like 0).
             const norm = Math.hypot(...query);
             for (let d = 0; d < dims; d++) {
               const step = (cal.max[d] - cal.min[d]) / 255;
-              score += (query[d] / norm) * (cal.min[d] + ((stored[r * dims + d] as number) + center) * step);
+              const c = stored[r * dims + d] as number;
+              const middle = id === 'uint8' ? c + 0.5 : c >= 0 ? c + 128.5 : Math.max(c + 127.5, 0.5);
+              score += (query[d] / norm) * (cal.min[d] + middle * step);
             }
           }
           scores.push({ index: r, score });
         }
         scores.sort((a, b) => b.score - a.score || a.index - b.index);
         const got = p.topK(query, stored, dims, 10, cal);
-        expect(got.map((h) => h.index)).toEqual(scores.slice(0, 10).map((h) => h.index));
-        got.forEach((h, i) => expect(h.score).toBeCloseTo(scores[i].score, 3));
+        if (p.needsCalibration) {
+          // The kernel rounds the folded query weights to int16: each score may be off by at most
+          // ½ unit of the largest weight per dimension × the largest code; within that the ranking must hold.
+          const byIndex = new Map(scores.map((s) => [s.index, s.score]));
+          const norm = Math.hypot(...query);
+          const largest = Math.max(...Array.from(query, (x, d) => (Math.abs(x) / norm) * ((cal.max[d] - cal.min[d]) / 255)));
+          const maxCode = id === 'int8' ? 128 : 255;
+          const tol = dims * maxCode * 0.5 * (largest / Math.min(32767, Math.floor((2 ** 31 - 1) / (maxCode * dims))));
+          got.forEach((h, i) => {
+            expect(Math.abs(h.score - byIndex.get(h.index)!)).toBeLessThanOrEqual(tol);
+            expect(byIndex.get(h.index)!).toBeGreaterThanOrEqual(scores[i].score - 2 * tol);
+          });
+          expect(got.map((h) => h.index)).toEqual(scores.slice(0, 10).map((h) => h.index)); // no near-ties in this data
+        } else {
+          expect(got.map((h) => h.index)).toEqual(scores.slice(0, 10).map((h) => h.index));
+          got.forEach((h, i) => expect(h.score).toBeCloseTo(scores[i].score, 3));
+        }
       }
     });
   }

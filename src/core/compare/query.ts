@@ -12,6 +12,7 @@ import type { BeirData } from '../eval/retrieval.ts';
 import type { StsPair } from '../eval/sts.ts';
 import type { Embed, PrecisionOptions } from '../eval/evaluate.ts';
 import type { LabelledData } from '../eval/labelled-files.ts';
+import type { ScanFacts } from '../search/describe.ts';
 import { differsFromReference, overlapAtK, recallAtDepth } from './agreement.ts';
 import { variantKey, type Variant } from './variants.ts';
 
@@ -21,11 +22,9 @@ export interface QueryHit {
   text: string;
 }
 
-export interface SearchAnswer<H extends QueryHit> {
+/** A search worker's answer: its hits and how the scan ran (time, bytes, kernel, workers). */
+export interface SearchAnswer<H extends QueryHit> extends ScanFacts {
   hits: H[];
-  searchMs: number;
-  loadMs: number;
-  kernel: string;
 }
 
 export interface SearchAsk {
@@ -58,7 +57,8 @@ export interface ColumnResult<H extends QueryHit = QueryHit> {
   embedMs: number;
   /** The loaded model that embedded the query. */
   modelLabel: string;
-  kernel: string;
+  /** How the search ran: time, bytes scanned, kernel, workers (the search worker's answer). */
+  scan: ScanFacts;
   overlap: number | null;
   recall: number | null;
 }
@@ -160,7 +160,7 @@ export async function runQuery<M extends { key: string; label: string }, H exten
           loadMs: shown.loadMs,
           embedMs: ms,
           modelLabel: model.label,
-          kernel: shown.kernel,
+          scan: { searchMs: shown.searchMs, loadMs: shown.loadMs, bytes: shown.bytes, kernel: shown.kernel, workers: shown.workers, workersNote: shown.workersNote },
           overlap: refTexts ? overlapAtK(texts, refTexts, k) : null,
           recall,
         },

@@ -5,9 +5,8 @@
  * flips the top bit of both sides, so XOR and popcount are the same for either form).
  * Rows whose dims are not a multiple of 8 are padded with zero bits per row.
  */
-import { topKHamming } from '../search/kernels.ts';
-import { TopK } from '../search/topk.ts';
-import type { Packed, Precision } from './types.ts';
+import { scanTopK } from '../search/scan.ts';
+import { bytesOf, type Precision } from './types.ts';
 
 export const bytesPerRow = (dims: number) => Math.ceil(dims / 8);
 
@@ -26,31 +25,30 @@ function pack(rows: Float32Array, dims: number, signed: boolean): Uint8Array | I
   return signedOut;
 }
 
-function asBytes(p: Packed): Uint8Array {
-  return new Uint8Array(p.buffer, p.byteOffset, p.byteLength);
-}
-
 function makeBinaryPrecision(id: 'binary' | 'ubinary'): Precision {
   const signed = id === 'binary';
-  return {
+  const self: Precision = {
     id,
     label: `${id} (1 bit a dimension, Hamming)`,
+    scoring: 'hamming',
+    storage: signed ? Int8Array : Uint8Array,
+    numpyDtype: signed ? '|i1' : '|u1',
+    kernel: 'hamming',
     needsCalibration: false,
     bytesPerVector: bytesPerRow,
     encode: (rows, dims) => pack(rows, dims, signed),
-    topK(query, stored, dims, k) {
-      const top = new TopK(k);
-      topKHamming(asBytes(pack(query, dims, signed)), asBytes(stored), bytesPerRow(dims), top);
-      return top.result();
-    },
+    // Scored −distance, so "higher is better" holds for every precision.
+    kernelQuery: (query, dims) => ({ kernel: 'hamming', bytes: bytesOf(pack(query.subarray(0, dims), dims, signed)), raw: 'i32', scale: -1, bias: 0 }),
+    topK: (query, stored, dims, k) => scanTopK(self.kernelQuery(query, dims), bytesOf(stored), dims, k),
     rescoreRow(stored, dims, row, out) {
       // The unpacked bits, as numpy.unpackbits gives them for sentence-transformers' rescoring.
-      const bytes = asBytes(stored);
+      const bytes = bytesOf(stored);
       const at = row * bytesPerRow(dims);
       const flip = signed ? 0x80 : 0;
       for (let d = 0; d < dims; d++) out[d] = ((bytes[at + (d >> 3)] ^ flip) & (0x80 >> (d & 7))) !== 0 ? 1 : 0;
     },
   };
+  return self;
 }
 
 export const binary = makeBinaryPrecision('binary');

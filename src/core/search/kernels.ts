@@ -1,49 +1,15 @@
 /**
- * Exact scoring loops over packed vectors. Each writes into a TopK; callers pick the kernel
- * matching the precision. Plain JS, unrolled by 4: V8 turns these into tight scalar loops.
+ * The search kernels in plain JS: the fallback where WebAssembly SIMD does not validate, and a
+ * second implementation the WASM kernels are tested against. Each takes a KernelQuery (the query
+ * as the precision prepared it, precision/types.ts) and pushes score = raw·scale + bias per row
+ * into a TopK. dot_i8/dot_u8 and hamming compute the same integers as kernels.wat; dot_f32 sums
+ * in float64 (the WASM kernel in float32), so its scores differ from the WASM ones in the last bits.
  */
+import type { KernelQuery } from '../precision/types.ts';
 import { TopK } from './topk.ts';
 
-/** Dot products of a float32 query with every row (rows are L2-normalised, so this is cosine). */
-export function topKDotFloat32(query: Float32Array, stored: Float32Array, dims: number, top: TopK): void {
-  const n = stored.length / dims;
-  for (let r = 0, at = 0; r < n; r++, at += dims) {
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    let d = 0;
-    for (; d + 4 <= dims; d += 4) {
-      s0 += query[d] * stored[at + d];
-      s1 += query[d + 1] * stored[at + d + 1];
-      s2 += query[d + 2] * stored[at + d + 2];
-      s3 += query[d + 3] * stored[at + d + 3];
-    }
-    for (; d < dims; d++) s0 += query[d] * stored[at + d];
-    const score = s0 + s1 + s2 + s3;
-    if (score > top.threshold) top.push(r, score);
-  }
-}
-
-/**
- * Dot products of float weights with int8/uint8 codes, plus a constant: the int8 precisions
- * score Σ w_d·code_d + bias, a dequantized dot product (see precision/int8.ts). The same loop as
- * topKDotFloat32 on purpose: one search worker runs both, and a shared function would see
- * Float32Array and Int8Array rows and lose V8's single-type fast path in its hottest loop.
- */
-export function topKDotCodes(weights: Float32Array, bias: number, stored: Int8Array | Uint8Array, dims: number, top: TopK): void {
-  const n = stored.length / dims;
-  for (let r = 0, at = 0; r < n; r++, at += dims) {
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    let d = 0;
-    for (; d + 4 <= dims; d += 4) {
-      s0 += weights[d] * stored[at + d];
-      s1 += weights[d + 1] * stored[at + d + 1];
-      s2 += weights[d + 2] * stored[at + d + 2];
-      s3 += weights[d + 3] * stored[at + d + 3];
-    }
-    for (; d < dims; d++) s0 += weights[d] * stored[at + d];
-    const score = s0 + s1 + s2 + s3 + bias;
-    if (score > top.threshold) top.push(r, score);
-  }
-}
+/** m(c): what dot_i8 reads an int8 code as (c − 1 below zero, saturating at −128; precision/int8.ts says why). */
+export const int8Offset = (code: number) => (code < 0 ? Math.max(-128, code - 1) : code);
 
 export function popcount32(x: number): number {
   x -= (x >>> 1) & 0x55555555;
@@ -52,30 +18,41 @@ export function popcount32(x: number): number {
   return Math.imul(x, 0x01010101) >>> 24;
 }
 
-/**
- * Hamming distance of packed bit rows, scored as −distance so "higher is better" holds for
- * every precision. Reads 32-bit words when a row is a whole number of words (any dims that is
- * a multiple of 32), else bytes.
- */
-export function topKHamming(query: Uint8Array, stored: Uint8Array, bytesPerRow: number, top: TopK): void {
-  const n = stored.length / bytesPerRow;
-  if (bytesPerRow % 4 === 0 && stored.byteOffset % 4 === 0 && query.byteOffset % 4 === 0) {
-    const words = bytesPerRow / 4;
-    // Int32 views: XOR and popcount only need the bits, and V8 keeps int32 values unboxed.
-    const q = new Int32Array(query.buffer, query.byteOffset, words);
-    const s = new Int32Array(stored.buffer, stored.byteOffset, stored.length / 4);
-    for (let r = 0, at = 0; r < n; r++, at += words) {
-      let dist = 0;
-      for (let w = 0; w < words; w++) dist += popcount32(q[w] ^ s[at + w]);
-      const score = -dist;
+/** Scores rows [from, to) of `stored` (packed bytes, `dims` values a row) into `top` with row indices. */
+export function scanJs(q: KernelQuery, stored: Uint8Array, dims: number, top: TopK, from = 0, to?: number): void {
+  const { scale, bias } = q;
+  if (q.kernel === 'dot_f32') {
+    const query = new Float32Array(q.bytes.slice().buffer);
+    // Copy when unaligned: a Float32Array view needs a 4-byte offset.
+    const rows = stored.byteOffset % 4 === 0 ? new Float32Array(stored.buffer, stored.byteOffset, stored.byteLength / 4) : new Float32Array(stored.slice().buffer);
+    const end = to ?? rows.length / dims;
+    for (let r = from, at = from * dims; r < end; r++, at += dims) {
+      let s = 0;
+      for (let d = 0; d < dims; d++) s += query[d] * rows[at + d];
+      const score = s * scale + bias;
       if (score > top.threshold) top.push(r, score);
     }
-    return;
-  }
-  for (let r = 0, at = 0; r < n; r++, at += bytesPerRow) {
-    let dist = 0;
-    for (let b = 0; b < bytesPerRow; b++) dist += popcount32(query[b] ^ stored[at + b]);
-    const score = -dist;
-    if (score > top.threshold) top.push(r, score);
+  } else if (q.kernel === 'dot_i8' || q.kernel === 'dot_u8') {
+    const weights = new Int16Array(q.bytes.slice().buffer);
+    const signed = q.kernel === 'dot_i8';
+    const codes = signed ? new Int8Array(stored.buffer, stored.byteOffset, stored.byteLength) : stored;
+    const end = to ?? codes.length / dims;
+    for (let r = from, at = from * dims; r < end; r++, at += dims) {
+      let s = 0;
+      // int8: m(code), so m + 128.5 is the code's bucket middle (precision/int8.ts).
+      if (signed) for (let d = 0; d < dims; d++) s += weights[d] * int8Offset(codes[at + d]);
+      else for (let d = 0; d < dims; d++) s += weights[d] * codes[at + d];
+      const score = s * scale + bias;
+      if (score > top.threshold) top.push(r, score);
+    }
+  } else {
+    const width = q.bytes.length;
+    const end = to ?? stored.length / width;
+    for (let r = from, at = from * width; r < end; r++, at += width) {
+      let dist = 0;
+      for (let b = 0; b < width; b++) dist += popcount32(q.bytes[b] ^ stored[at + b]);
+      const score = dist * scale + bias;
+      if (score > top.threshold) top.push(r, score);
+    }
   }
 }

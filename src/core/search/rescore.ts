@@ -5,6 +5,7 @@
  * unpacked bits as the quantization blog does — and keep the best k.
  */
 import type { Calibration, Packed, Precision } from '../precision/types.ts';
+import { dot, normalizeRows } from '../util/vectors.ts';
 import { TopK, type Hit } from './topk.ts';
 
 export interface RescoreSearch {
@@ -25,16 +26,12 @@ export function searchWithRescore(s: RescoreSearch): Hit[] {
 
 /** Scores candidates with the float32 query against `rescoreWith`'s rows; keeps the best k. */
 export function rescore(candidates: Hit[], query: Float32Array, dims: number, k: number, rescoreWith: RescoreSearch['rescoreWith']): Hit[] {
-  let norm = 0;
-  for (let d = 0; d < dims; d++) norm += query[d] * query[d];
-  const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+  const unit = normalizeRows(query.subarray(0, dims), dims);
   const row = new Float32Array(dims);
   const top = new TopK(k);
   for (const hit of candidates) {
     rescoreWith.precision.rescoreRow(rescoreWith.stored, dims, hit.index, row, rescoreWith.calibration);
-    let dot = 0;
-    for (let d = 0; d < dims; d++) dot += query[d] * row[d];
-    top.push(hit.index, dot * inv);
+    top.push(hit.index, dot(unit, row, dims));
   }
   return top.result();
 }

@@ -67,3 +67,10 @@ export class TopK {
 function worse(aScore: number, aIndex: number, bScore: number, bIndex: number): boolean {
   return aScore < bScore || (aScore === bScore && aIndex > bIndex);
 }
+
+/** The best k of several top-k lists (each worker's part of a scan), ties to the lower index. */
+export function mergeHits(parts: Hit[][], k: number): Hit[] {
+  const top = new TopK(k);
+  for (const part of parts) for (const h of part) top.push(h.index, h.score);
+  return top.result();
+}

@@ -8,7 +8,7 @@
  * whole, and what was not is still pending, so resuming neither skips nor duplicates.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { PrecisionId } from '../precision/types.ts';
+import type { CalibrationJson, PrecisionId } from '../precision/types.ts';
 
 export const DB_NAME = 'embedscope';
 export const DB_VERSION = 1;
@@ -22,7 +22,7 @@ export interface CollectionRecord {
   modelDims: number;
   precisions: PrecisionId[];
   /** Per-dimension ranges for int8/uint8, fixed by the first committed batch (or an import). */
-  calibration: { min: number[]; max: number[] } | null;
+  calibration: CalibrationJson | null;
   /** Vectors committed = chunks stored; also the next row number. */
   count: number;
   createdAt: number;

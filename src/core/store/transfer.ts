@@ -3,14 +3,12 @@
  * manifest, and JSONL (one {"text", "source", "vector"} object a line). Imports are validated
  * before anything is stored, and refuse what does not fit with a message that says why.
  */
-import { precisionById, type Packed, type PrecisionId } from '../precision/index.ts';
+import { precisionById, type NpyDtype, type Packed, type PrecisionId } from '../precision/index.ts';
 
 export class ImportError extends Error {
   override name = 'ImportError';
 }
 
-type NpyDtype = '<f4' | '|i1' | '|u1';
-const DTYPE_OF: Record<PrecisionId, NpyDtype> = { float32: '<f4', int8: '|i1', uint8: '|u1', binary: '|i1', ubinary: '|u1' };
 const BYTES: Record<NpyDtype, number> = { '<f4': 4, '|i1': 1, '|u1': 1 };
 
 /** NumPy format 1.0: magic, version, little-endian header length, a Python-dict header padded to 64 bytes. */
@@ -81,10 +79,11 @@ export function exportNpy(opts: {
   const files: Record<string, Uint8Array | string> = {};
   const precisions: Manifest['precisions'] = [];
   for (const [precision, data] of Object.entries(opts.vectors) as [PrecisionId, Packed][]) {
-    const width = precisionById(precision).bytesPerVector(opts.dims) / (precision === 'float32' ? 4 : 1);
+    const p = precisionById(precision);
+    const width = p.bytesPerVector(opts.dims) / p.storage.BYTES_PER_ELEMENT;
     const file = `${precision}.npy`;
     files[file] = writeNpy(data, [count, width]);
-    precisions.push({ precision, file, shape: [count, width], dtype: DTYPE_OF[precision] });
+    precisions.push({ precision, file, shape: [count, width], dtype: p.numpyDtype });
   }
   files['texts.jsonl'] = opts.chunks.map((c) => JSON.stringify({ text: c.text, source: c.source })).join('\n') + '\n';
   const manifest: Manifest = {

@@ -1,0 +1,114 @@
+/**
+ * One query's scan split over N workers: the calling worker scans the first share of the rows
+ * itself and N − 1 helpers (workers/scan.worker.ts) scan the others in the same shared
+ * WebAssembly.Memory, each with its own scratch slot; their top-k lists are merged (ties to the
+ * lower row, so the result is the one-worker result exactly). A helper that dies mid-scan fails
+ * that search with a message and is replaced on the next one.
+ *
+ * Framework-free: `spawn` makes the helper (a Worker in the browser).
+ */
+import type { KernelQuery } from '../precision/types.ts';
+import type { ScanReply, ScanRequest } from './pool-protocol.ts';
+import { MAX_SLOTS, type ScanIndex } from './scan.ts';
+import { mergeHits, type Hit } from './topk.ts';
+
+export interface HelperPort {
+  postMessage(message: ScanRequest): void;
+  terminate(): void;
+  onmessage: ((event: MessageEvent<ScanReply>) => void) | null;
+  onerror: ((event: ErrorEvent) => void) | null;
+}
+
+export class ScanPoolError extends Error {
+  override name = 'ScanPoolError';
+}
+
+/** Where rows [0, rows) are cut for `parts` workers: equal shares, whole rows. */
+export function shares(rows: number, parts: number): number[] {
+  return Array.from({ length: parts + 1 }, (_, i) => Math.round((rows * i) / parts));
+}
+
+export class ScanPool {
+  private helpers: (HelperPort | null)[] = [];
+  private pending = new Map<number, { resolve: (reply: ScanReply) => void; reject: (err: Error) => void; helper: number }>();
+  private nextId = 1;
+  /** Set by a test to make helper 1 crash in the next scan. */
+  crashNext = false;
+
+  constructor(
+    private readonly spawn: () => HelperPort,
+    readonly size: number,
+  ) {
+    if (!(size >= 1 && size <= MAX_SLOTS)) throw new ScanPoolError(`search workers must be 1…${MAX_SLOTS}, not ${size}`);
+  }
+
+  /** Top-k over every row of `index` (which must live in a shared memory when size > 1). */
+  async topK(index: ScanIndex, key: string, query: KernelQuery, k: number): Promise<Hit[]> {
+    const rows = index.layout.rows;
+    const parts = Math.max(1, Math.min(this.size, rows));
+    if (parts === 1) return index.scan(query, k);
+    const cuts = shares(rows, parts);
+    const crash = this.crashNext;
+    this.crashNext = false;
+    const remote = Array.from({ length: parts - 1 }, (_, h) =>
+      this.request(h, { op: 'scan', key, memory: index.memory, layout: index.layout, flavor: index.flavor, query, k, from: cuts[h + 1], to: cuts[h + 2], slot: h + 1, crash: crash && h === 0 }),
+    );
+    // Scan our own share while the helpers scan theirs.
+    const own = index.scan(query, k, cuts[0], cuts[1], 0);
+    return mergeHits([own, ...(await Promise.all(remote)).map((r) => r.hits)], k);
+  }
+
+  /** The read ceiling: the SIMD sum pass over every row, split like a scan. Returns a checksum. */
+  async sum(index: ScanIndex, key: string, query: KernelQuery): Promise<number> {
+    const rows = index.layout.rows;
+    const parts = Math.max(1, Math.min(this.size, rows));
+    const cuts = shares(rows, parts);
+    const remote = Array.from({ length: parts - 1 }, (_, h) =>
+      this.request(h, { op: 'sum', key, memory: index.memory, layout: index.layout, flavor: index.flavor, query, k: 0, from: cuts[h + 1], to: cuts[h + 2], slot: h + 1 }),
+    );
+    let checksum = index.sum(cuts[0], cuts[1]);
+    for (const r of await Promise.all(remote)) checksum ^= r.checksum ?? 0;
+    return checksum;
+  }
+
+  dispose(): void {
+    this.helpers.forEach((h) => h?.terminate());
+    this.helpers = [];
+    for (const p of this.pending.values()) p.reject(new ScanPoolError('the search workers were stopped'));
+    this.pending.clear();
+  }
+
+  private request(h: number, msg: Omit<ScanRequest, 'id'>): Promise<ScanReply> {
+    const helper = this.helper(h);
+    const id = this.nextId++;
+    return new Promise<ScanReply>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, helper: h });
+      helper.postMessage({ ...msg, id });
+    });
+  }
+
+  private helper(h: number): HelperPort {
+    const existing = this.helpers[h];
+    if (existing) return existing;
+    const port = this.spawn();
+    port.onmessage = (event) => {
+      const p = this.pending.get(event.data.id);
+      if (!p) return;
+      this.pending.delete(event.data.id);
+      p.resolve(event.data);
+    };
+    port.onerror = (event) => {
+      event.preventDefault?.();
+      // A dead helper fails its scans; the next search starts a fresh one.
+      port.terminate();
+      if (this.helpers[h] === port) this.helpers[h] = null;
+      for (const [id, p] of this.pending) {
+        if (p.helper !== h) continue;
+        this.pending.delete(id);
+        p.reject(new ScanPoolError(`search worker ${h + 2} of ${this.size} stopped mid-scan (${event.message || 'it crashed'}); search again to retry`));
+      }
+    };
+    this.helpers[h] = port;
+    return port;
+  }
+}

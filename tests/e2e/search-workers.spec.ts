@@ -1,0 +1,157 @@
+/**
+ * Search across workers and its faults, in Chromium with real IndexedDB and real workers: N scan
+ * workers over shared WebAssembly memory give exactly the one-worker results; a helper that dies
+ * mid-scan fails that search with a message and the next one works; a query of other dims, a
+ * collection too large for the memory a search may take, and a page without cross-origin
+ * isolation (one worker, said in the column) each get a clear answer and lose nothing.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { storePlaygroundSentences } from '../helpers/collections.ts';
+
+/** Stores n random dims-d vectors through the store's commit path; returns the collection id. */
+async function storeRandom(page: Page, name: string, n: number, dims: number, seed = 1): Promise<string> {
+  return page.evaluate(
+    async ({ name, n, dims, seed }) => {
+      const { VectorStore } = await import('/src/core/store/store.ts' as string);
+      const store = await VectorStore.open();
+      let s = seed;
+      const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+      const c = await store.createCollection({ name, modelId: 'random', modelDims: dims, precisions: ['float32', 'int8', 'uint8', 'binary', 'ubinary'] });
+      const job = await store.enqueue(c.id, Array.from({ length: n }, (_, i) => ({ text: `row ${i}`, source: 'synthetic' })));
+      const vectors = new Float32Array(n * dims).map(rand);
+      for (;;) {
+        const batch = await store.nextBatch(job.id, 1000);
+        if (batch.length === 0) break;
+        await store.commitBatch(job.id, batch, vectors.subarray(batch[0].seq * dims, (batch[0].seq + batch.length) * dims), dims);
+      }
+      (globalThis as Record<string, unknown>)[`vectors:${name}`] = vectors;
+      store.close();
+      return c.id as string;
+    },
+    { name, n, dims, seed },
+  );
+}
+
+test.beforeEach(async ({ page }) => {
+  await page.goto('/');
+});
+
+test('two search workers give exactly the one-worker results for every precision, and float32 equals a float64 brute force', async ({ page }) => {
+  const id = await storeRandom(page, 'random', 5003, 37); // 37 dims: no multiple of 4, 8 or 16
+  const out = await page.evaluate(async (id) => {
+    const { search, setupSearch } = await import('/src/search-client.ts' as string);
+    const vectors = (globalThis as Record<string, unknown>)['vectors:random'] as Float32Array;
+    const dims = 37;
+    const queries = Array.from({ length: 4 }, (_, q) => vectors.slice((q * 997) * dims, (q * 997 + 1) * dims).map((x, d) => x + Math.sin(q + d) * 0.3));
+    const variants = [
+      ...['float32', 'int8', 'uint8', 'binary', 'ubinary'].map((precision) => ({ precision })),
+      { precision: 'binary', rescore: { multiplier: 4, with: 'float32' } },
+      { precision: 'int8', rescore: { multiplier: 4, with: 'float32' } },
+    ];
+    const runAll = async () => {
+      const got: { rows: number[]; scores: number[]; workers: number; kernel: string }[] = [];
+      for (const v of variants) for (const query of queries) {
+        const r = await search({ collectionId: id, query, k: 10, ...v });
+        got.push({ rows: r.hits.map((h: { row: number }) => h.row), scores: r.hits.map((h: { score: number }) => h.score), workers: r.workers, kernel: r.kernel });
+      }
+      return got;
+    };
+    const one = await setupSearch({ workers: 1 });
+    const single = await runAll();
+    const two = await setupSearch({ workers: 2 });
+    const split = await runAll();
+    // Independent reference for float32: cosine in float64 over the float vectors, sorted.
+    const brute = queries.map((q) => {
+      const qn = Math.hypot(...q);
+      const scores = Array.from({ length: vectors.length / dims }, (_, r) => {
+        let dot = 0, nn = 0;
+        for (let d = 0; d < dims; d++) { dot += q[d] * vectors[r * dims + d]; nn += vectors[r * dims + d] ** 2; }
+        return { r, s: dot / (qn * Math.sqrt(nn)) };
+      });
+      return scores.sort((a, b) => b.s - a.s || a.r - b.r).slice(0, 10).map((x) => x.r);
+    });
+    return { one, two, single, split, brute };
+  }, id);
+  expect(out.one.workers).toBe(1);
+  expect(out.two).toEqual({ workers: 2, shared: true }); // the dev server is cross-origin isolated
+  expect(out.single.every((r) => r.workers === 1)).toBe(true);
+  expect(out.split.every((r) => r.workers === 2 && r.kernel.startsWith('wasm-'))).toBe(true);
+  expect(out.split.map((r) => [r.rows, r.scores])).toEqual(out.single.map((r) => [r.rows, r.scores]));
+  expect(out.single.slice(0, 4).map((r) => r.rows)).toEqual(out.brute);
+});
+
+test('a search worker that crashes mid-scan fails that search with a message; the next search works', async ({ page }) => {
+  const id = await storeRandom(page, 'crash', 3000, 64);
+  const out = await page.evaluate(async (id) => {
+    const { search, setupSearch } = await import('/src/search-client.ts' as string);
+    await setupSearch({ workers: 2 });
+    const query = new Float32Array(64).fill(0.1);
+    const before = await search({ collectionId: id, precision: 'float32', query, k: 5 });
+    let message = '';
+    try {
+      await search({ collectionId: id, precision: 'float32', query, k: 5, fault: 'crash-helper' });
+    } catch (err) {
+      message = String((err as Error).message);
+    }
+    const after = await search({ collectionId: id, precision: 'float32', query, k: 5 });
+    return { message, before: before.hits.map((h: { row: number }) => h.row), after: after.hits.map((h: { row: number }) => h.row), workers: after.workers };
+  }, id);
+  expect(out.message).toMatch(/search worker 2 of 2 stopped mid-scan .*search again to retry/);
+  expect(out.after).toEqual(out.before);
+  expect(out.workers).toBe(2);
+});
+
+test('a query of other dims, and a collection too large for the memory a search may take, are refused by size; nothing is lost', async ({ page }) => {
+  const small = await storeRandom(page, 'small', 200, 16);
+  const big = await storeRandom(page, 'big', 5000, 128, 3);
+  const out = await page.evaluate(async ({ small, big }) => {
+    const { search, setupSearch } = await import('/src/search-client.ts' as string);
+    const { VectorStore } = await import('/src/core/store/store.ts' as string);
+    const errorOf = (p: Promise<unknown>) => p.then(() => '', (e: Error) => String(e.message));
+    const dims = await errorOf(search({ collectionId: small, precision: 'float32', query: new Float32Array(17), k: 3 }));
+    // 2 MB for one precision's rows: the small collection's fit (and its others), the big float32 (2.6 MB) does not.
+    await setupSearch({ maxMemoryBytes: 2_000_000 });
+    const tooLarge = await errorOf(search({ collectionId: big, precision: 'float32', query: new Float32Array(128).fill(0.5), k: 3 }));
+    const bigBinary = await search({ collectionId: big, precision: 'binary', query: new Float32Array(128).fill(0.5), k: 3 });
+    const smallOk = await search({ collectionId: small, precision: 'float32', query: new Float32Array(16).fill(0.5), k: 3 });
+    await setupSearch({ maxMemoryBytes: undefined });
+    const bigAfter = await search({ collectionId: big, precision: 'float32', query: new Float32Array(128).fill(0.5), k: 3 });
+    const store = await VectorStore.open();
+    const count = (await store.collection(big)).count;
+    store.close();
+    return { dims, tooLarge, bigBinary: bigBinary.hits.length, smallOk: smallOk.hits.length, bigAfter: bigAfter.hits.length, count };
+  }, { small, big });
+  expect(out.dims).toBe('the query has 17 dims but collection "small" holds 16-dim vectors from random');
+  expect(out.tooLarge).toContain('5,000 128-dim vectors need 3.6 MB of memory to search; searches are limited to 2 MB here');
+  expect(out.bigBinary).toBe(3); // the same collection's binary vectors still fit
+  expect(out.smallOk).toBe(3);
+  expect(out.bigAfter).toBe(3);
+  expect(out.count).toBe(5000);
+});
+
+test('without cross-origin isolation (no SharedArrayBuffer) one worker scans, and the column says so', async ({ page }) => {
+  // Serve every response without COOP/COEP: the page is no longer cross-origin isolated.
+  await page.route('**/*', async (route) => {
+    const response = await route.fetch();
+    const headers = { ...response.headers() };
+    delete headers['cross-origin-opener-policy'];
+    delete headers['cross-origin-embedder-policy'];
+    await route.fulfill({ response, headers });
+  });
+  await page.goto('/');
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+  await page.getByTestId('load-model').click();
+  await expect(page.locator('[data-testid=model-card][data-status=ready]')).toHaveCount(1);
+  await storePlaygroundSentences(page, 'isolated', ['The whale breached.', 'A ship sailed.', 'Rain fell on the deck.']);
+  const card = page.locator('[data-name="isolated"]');
+  await card.getByTestId('search-query').fill('whale');
+  await card.getByTestId('search').click();
+  const timing = card.locator('[data-title="float32"] [data-testid=search-timing]');
+  await expect(timing).toHaveAttribute('data-workers', '1');
+  await expect(timing).toContainText('scanned');
+  await expect(timing).toContainText('1 worker');
+  await expect(card.locator('[data-title="float32"] [data-testid=search-workers-note]')).toHaveText(
+    'one search worker: the page is not cross-origin isolated, so there is no SharedArrayBuffer to share rows with more',
+  );
+  await expect(card.locator('[data-title="float32"] li').first()).toContainText('whale');
+});
