@@ -2,8 +2,10 @@
  * `npm run bench -- --suite static|transformer|search|all [--json FILE] [--repeats N] …`
  *
  * Matrix options (comma lists; each overrides the suite's default): --models, --dtypes,
- * --backends wasm,webgpu, --threads 1,2, --batches 1,8,32, --text-set sentences|paragraphs,
- * --pools 1,2,4 (memory rows per pool size), --ua-memory (also measureUserAgentSpecificMemory).
+ * --backends wasm,webgpu, --pools 1,2 (workers holding the model) × --threads 1,2 (WASM threads
+ * per worker: every combination that fits the cores, 1×1 always), --batches 1,8,32,
+ * --text-set sentences|paragraphs, --no-memory (no memory rows per configuration),
+ * --ua-memory (also measureUserAgentSpecificMemory).
  *
  * Serves the app with Vite, opens it in headless Chromium (Debian's, or CHROMIUM_PATH) and runs
  * the page's own benchmark code (src/bench/run.ts) through the same workers a person uses.
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     'text-set': { type: 'string' },
     pools: { type: 'string' },
     'ua-memory': { type: 'boolean', default: false },
+    'no-memory': { type: 'boolean', default: false },
     'cached-loads': { type: 'string' },
   },
 });
@@ -82,6 +85,7 @@ try {
     batches: list(values.batches)?.map(Number),
     textSet: values['text-set'],
     pools: list(values.pools)?.map(Number),
+    memory: !values['no-memory'],
     uaMemory: values['ua-memory'],
     cachedLoads: values['cached-loads'] ? Number(values['cached-loads']) : undefined,
   };
@@ -125,8 +129,10 @@ async function nativeRows(pageRows: BenchRow[]): Promise<BenchRow[]> {
   const ort = await import('onnxruntime-node');
   const corpus = splitSentences(await readFile('public/corpora/moby-dick.txt', 'utf8')).filter((t) => t.length < 400);
   const rows: BenchRow[] = [];
-  // One native run per page WASM throughput row: same model file, thread count, batch and sentences.
-  const wasmRows = pageRows.filter((r) => r.suite === 'transformer' && r.backend === 'wasm' && r.metric === 'sentences_per_s');
+  // One native load per model × dtype × thread count the page ran (one instance: onnxruntime-node's
+  // own intra-op threads are the native way to use the cores); the ratio row pairs it with the page's
+  // one-worker row of the same thread count.
+  const wasmRows = pageRows.filter((r) => r.suite === 'transformer' && r.backend === 'wasm' && r.metric === 'sentences_per_s' && Number(r.pool ?? 1) === 1);
   const loads = new Map<string, BenchRow[]>();
   for (const r of wasmRows) {
     const key = `${r.model}|${r.dtype}|${r.threads}`;
@@ -150,7 +156,7 @@ async function nativeRows(pageRows: BenchRow[]): Promise<BenchRow[]> {
       await pass(); // warm-up, not counted
       const rate: number[] = [];
       for (let r = 0; r < Number(values.repeats); r++) rate.push((texts.length / (await pass())) * 1000);
-      const base = { suite: 'transformer', model: id, dtype, backend: 'native', threads, batch, sentences: texts.length };
+      const base = { suite: 'transformer', model: id, dtype, backend: 'native', pool: 1, threads, batch, sentences: texts.length };
       const native = summarize(rate);
       rows.push({ ...base, metric: 'sentences_per_s', ...native });
       rows.push({ ...base, metric: 'wasm_to_native_ratio', value: wasm.value / native.value, repeats: 1 });
@@ -174,7 +180,7 @@ function gitCommit(): string | null {
 
 function printTable(rows: BenchRow[]) {
   const fmt = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
-  const backend = (r: BenchRow) => (r.backend !== undefined && Number(r.threads) > 0 ? `${r.backend}×${r.threads}` : r.backend);
+  const backend = (r: BenchRow) => (r.backend !== undefined && Number(r.threads) > 0 ? `${r.backend} ${r.pool ?? 1}×${r.threads}` : r.backend);
   const variant = (r: BenchRow) => [r.model, r.dtype, backend(r), r.source, r.precision, r.kernel].filter((x) => x !== undefined && x !== '').join(' ');
   const size = (r: BenchRow) =>
     r.n !== undefined ? `n=${r.n}` : r.batch !== undefined ? `batch=${r.batch}` : r.pool !== undefined ? `pool=${r.pool}` : r.load !== undefined ? String(r.load) : '';

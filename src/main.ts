@@ -11,5 +11,8 @@ if (import.meta.env.PROD) void pwa.register();
 
 // The CLI (`npm run bench`) drives the page's own benchmark code through this handle.
 (globalThis as unknown as { embedscope: unknown }).embedscope = {
-  runBench: async (opts: BenchOptions) => (await import('./bench/run.ts')).runBench(opts),
+  runBench: async (opts: BenchOptions) => {
+    const [{ runBench }, { loadModelPool }, { benchSearch }] = await Promise.all([import('./bench/run.ts'), import('./model-client.ts'), import('./search-client.ts')]);
+    return runBench(opts, { loadPool: loadModelPool, benchSearch });
+  },
 };

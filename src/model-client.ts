@@ -6,11 +6,11 @@
  * what the Benchmark view measures; memory grows with N, and `memory()` says by how much.
  */
 import * as Comlink from 'comlink';
-import { availableCores, MAX_WASM_THREADS } from './core/util/threads.ts';
+import { defaultWasmThreads } from './core/util/threads.ts';
 import { WorkerBridge } from './bridge.ts';
+import type { InstanceMemory, LoadedPool } from './bench/pool.ts';
 import type { LoadProgress, ModelSpec } from './core/models/registry.ts';
 import type { EmbedResult, ModelInfo } from './core/models/types.ts';
-import type { WorkerMemory } from './core/memory-probe.ts';
 import type { ModelWorkerApi } from '../workers/model.worker.ts';
 
 export interface ModelClientOptions {
@@ -23,18 +23,9 @@ export interface ModelClientOptions {
   onInfoChange?: (info: ModelInfo) => void;
 }
 
-export interface InstanceMemory extends WorkerMemory {
-  instance: number;
-  /** Weights as loaded in that instance (the file's bytes for ONNX, the table for static models). */
-  modelBytes: number;
-}
+export type { InstanceMemory } from './bench/pool.ts';
 
 export const MAX_INSTANCES = 8;
-
-/** A pool shares the cores: each instance gets its part, at least one thread. */
-export function threadsPerInstance(instances: number, cores = availableCores()): number {
-  return Math.max(1, Math.min(MAX_WASM_THREADS, Math.floor(cores / instances)));
-}
 
 export class ModelClient {
   info: ModelInfo | null = null;
@@ -48,7 +39,7 @@ export class ModelClient {
   constructor(spec: ModelSpec, opts: ModelClientOptions = {}) {
     this.onInfoChange = opts.onInfoChange;
     this.instances = Math.max(1, Math.min(MAX_INSTANCES, Math.floor(opts.instances ?? 1)));
-    this.spec = this.instances > 1 && spec.threads === undefined ? { ...spec, threads: threadsPerInstance(this.instances) } : spec;
+    this.spec = this.instances > 1 && spec.threads === undefined ? { ...spec, threads: defaultWasmThreads(this.instances) } : spec;
     const progress = opts.onProgress ? Comlink.proxy(opts.onProgress) : undefined;
     this.busy = new Array(this.instances).fill(0);
     this.bridges = Array.from({ length: this.instances }, (_, i) => {
@@ -128,5 +119,24 @@ export class ModelClient {
     } finally {
       this.busy[i]--;
     }
+  }
+}
+
+/** The benchmark's pool (src/bench/pool.ts names the shape): a ModelClient of `instances` workers, loaded. */
+export async function loadModelPool(spec: ModelSpec, instances: number): Promise<LoadedPool> {
+  const client = new ModelClient(spec, { instances });
+  try {
+    const info = await client.load();
+    return {
+      instances: client.instances,
+      info,
+      how: client.instances === 1 ? 'one worker' : `pool of ${client.instances} workers`,
+      embed: (texts, signal) => client.embed(texts, signal),
+      memory: () => client.memory(),
+      unload: () => client.unload(),
+    };
+  } catch (err) {
+    client.unload();
+    throw err;
   }
 }

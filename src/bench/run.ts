@@ -1,8 +1,10 @@
 /**
  * Benchmarks that run in the page, through the same bridge and workers a person uses. The
- * Benchmark view runs a matrix of cells (model × dtype × backend × threads, each at several
- * batch sizes) with `runMatrix`; the CLI (`npm run bench`) calls `runBench`, which turns a suite
- * name into the same matrix and runs it with the same function in headless Chromium.
+ * Benchmark view runs a matrix of cells (model × dtype × backend × workers × threads, each at
+ * several batch sizes) with `runMatrix`; the CLI (`npm run bench`) calls `runBench`, which turns a
+ * suite name into the same matrix and runs it with the same function in headless Chromium.
+ * The workers come in through `loadPool` (the model client's, passed by the page): bench sits
+ * below the clients and never imports them.
  *
  * Protocol per cell and batch size: one uncounted warm-up pass, then `repeats` timed passes.
  * Throughput is the median pass with min and max beside it; latency is per worker call (one call
@@ -15,14 +17,21 @@ import { AbortError, describeError } from '../core/errors.ts';
 import type { ModelSpec } from '../core/models/registry.ts';
 import { DTYPE_FILES, type TransformerDtype } from '../core/models/transformer.ts';
 import { collectEnvironment, describeGpu, webgpuInfo, type GpuInfo } from './environment.ts';
-import { defaultChoice, expandMatrix, passLength, splitParagraphs, takeTexts, type Cell, type MatrixChoice, type TextSetId } from './matrix.ts';
+import { defaultChoice, passLength, planMatrix, splitParagraphs, takeTexts, type Cell, type MatrixChoice, type TextSetId } from './matrix.ts';
 import { indexBytes, measureUaMemory, memorySources, type MemorySource } from './memory.ts';
-import { loadPool, type LoadedPool } from './pool.ts';
+import type { LoadedPool, PoolLoader } from './pool.ts';
+import { defaultWasmThreads } from '../core/util/threads.ts';
 import type { BenchReport, BenchRow, CellOutcome } from './report.ts';
 import { median, percentile, summarize } from './stats.ts';
 
 export type { BenchReport, BenchRow, CellOutcome } from './report.ts';
 export { median } from './stats.ts';
+
+/** What the CLI's run needs from the layers above bench: the model pool and the search bench. */
+export interface BenchDeps {
+  loadPool: PoolLoader;
+  benchSearch: (opts: { sizes: number[]; dims: number; repeats: number; ingest: number }, onLog: (line: string) => void) => Promise<BenchRow[]>;
+}
 
 export interface BenchOptions extends Partial<MatrixChoice> {
   suite: 'static' | 'search' | 'transformer' | 'all';
@@ -44,6 +53,8 @@ export interface BenchOptions extends Partial<MatrixChoice> {
 }
 
 export interface MatrixHooks {
+  /** Loads N workers of a model (the page passes the model client's `loadModelPool`). */
+  loadPool: PoolLoader;
   signal?: AbortSignal;
   onLog?: (line: string) => void;
   /** Called as rows are measured, so a view can draw them while the run goes on. */
@@ -121,21 +132,25 @@ async function timedPass(pool: LoadedPool, texts: string[], batch: number, signa
   return { ms: performance.now() - started, tokens, calls };
 }
 
-async function measureMemory(entry: CatalogEntry, cell: Cell, spec: ModelSpec, base: Record<string, string | number | boolean>, choice: MatrixChoice, hooks: MatrixHooks, notes: string[]): Promise<BenchRow[]> {
+/**
+ * Memory rows for the cell's own pool. Without the browser's measurement the pool that was just
+ * timed is measured in place; measureUserAgentSpecificMemory needs a before/after, so it reloads.
+ */
+async function measureMemory(entry: CatalogEntry, cell: Cell, spec: ModelSpec, base: Record<string, string | number | boolean>, choice: MatrixChoice, hooks: MatrixHooks, notes: string[], loaded: LoadedPool | null): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const row = (source: MemorySource, value: number, extra: Record<string, string | number | boolean> = {}): BenchRow => ({
     suite: 'memory', metric: 'memory_bytes', source, ...base, ...extra, value, covers: memorySources[source].covers,
   });
   if (choice.uaMemory) await new Promise((resolve) => setTimeout(resolve, 1000)); // the cell's own workers are still shutting down
   const file = await fileBytes(entry, cell);
-  if (file !== null) rows.push(row('model_file', file, { pool: 1 }));
+  if (file !== null) rows.push(row('model_file', file, { pool: cell.pool }));
   // A software WebGPU adapter compiles every shader on the CPU (~1 min a load here): one load is enough to prove the cell.
   const software = cell.backend === 'webgpu' && base.software === true;
-  if (software && choice.pools.length) notes.push('software WebGPU adapter: pool memory not measured (each load takes about a minute)');
-  for (const instances of software ? [] : choice.pools) {
+  if (software) notes.push('software WebGPU adapter: pool memory not measured (each load takes about a minute)');
+  for (const instances of software ? [] : [cell.pool]) {
     checkAborted(hooks.signal);
     const before = choice.uaMemory ? await measureUaMemory() : null;
-    const pool = await loadPool(spec, instances);
+    const pool = !choice.uaMemory && loaded ? loaded : await hooks.loadPool(spec, instances);
     try {
       const per = await pool.memory();
       rows.push(row('model_weights', per.reduce((s, m) => s + m.modelBytes, 0), { pool: instances, how: pool.how }));
@@ -152,7 +167,7 @@ async function measureMemory(entry: CatalogEntry, cell: Cell, spec: ModelSpec, b
         }
       }
     } finally {
-      pool.unload();
+      if (pool !== loaded) pool.unload();
       // Chromium's measurement waits on workers that are still shutting down: let them go first.
       if (choice.uaMemory) await new Promise((resolve) => setTimeout(resolve, 1000));
     }
@@ -171,13 +186,13 @@ async function runCell(cell: Cell, texts: string[], choice: MatrixChoice, gpu: G
   const spec = specFor(entry, cell);
   const suite = cell.kind;
   const software = cell.backend === 'webgpu' && gpu.available && gpu.fallback;
-  const base: Record<string, string | number | boolean> = { model: cell.model, dtype: cell.dtype, backend: cell.backend, threads: cell.threads };
+  const base: Record<string, string | number | boolean> = { model: cell.model, dtype: cell.dtype, backend: cell.backend, pool: cell.pool, threads: cell.threads };
   if (cell.backend === 'webgpu') base.device = software ? `software (${describeGpu(gpu)})` : describeGpu(gpu);
   const log = hooks.onLog ?? (() => {});
 
   // Load time: the first load in this run, then loads whose files the browser has cached.
   let started = performance.now();
-  let pool = await loadPool(spec, 1);
+  let pool = await hooks.loadPool(spec, cell.pool);
   const firstLoad = performance.now() - started;
   if (cell.kind === 'static') base.dtype = pool.info.dtype;
   if (cell.backend === 'wasm') {
@@ -195,7 +210,7 @@ async function runCell(cell: Cell, texts: string[], choice: MatrixChoice, gpu: G
       checkAborted(hooks.signal);
       pool.unload();
       started = performance.now();
-      pool = await loadPool(spec, 1);
+      pool = await hooks.loadPool(spec, cell.pool);
       cached.push(performance.now() - started);
     }
     emit([
@@ -221,17 +236,21 @@ async function runCell(cell: Cell, texts: string[], choice: MatrixChoice, gpu: G
       ]);
       log(`${cell.id} batch ${batch}: ${median(rate).toFixed(0)} sentences/s, latency ${median(calls).toFixed(1)} ms (p95 ${percentile(calls, 95).toFixed(1)})`);
     }
+    if (choice.memory) {
+      const memoryBase = { model: base.model, dtype: base.dtype, backend: base.backend, threads: base.threads, ...(software ? { software } : {}) };
+      if (choice.uaMemory) pool.unload(); // the browser's measurement compares before and after a fresh load
+      emit(await measureMemory(entry, cell, spec, memoryBase, choice, hooks, notes, choice.uaMemory ? null : pool));
+    }
   } finally {
     pool.unload();
   }
-  if (choice.pools.length) emit(await measureMemory(entry, cell, spec, { model: base.model, dtype: base.dtype, backend: base.backend, threads: base.threads, ...(software ? { software } : {}) }, choice, hooks, notes));
 }
 
 /**
  * Runs every cell in turn; never throws for one cell's failure. Rows measured before a failure
  * or a cancel are kept; cells after a cancel are reported as cancelled.
  */
-export async function runMatrix(cells: Cell[], texts: string[], choice: MatrixChoice, hooks: MatrixHooks = {}): Promise<{ rows: BenchRow[]; cells: CellOutcome[] }> {
+export async function runMatrix(cells: Cell[], texts: string[], choice: MatrixChoice, hooks: MatrixHooks): Promise<{ rows: BenchRow[]; cells: CellOutcome[] }> {
   const rows: BenchRow[] = [];
   const outcomes: CellOutcome[] = [];
   const gpu = await webgpuInfo();
@@ -268,7 +287,8 @@ export function suiteChoice(suite: 'static' | 'transformer', opts: BenchOptions,
   const ids = (kind: string) => catalog.filter((m) => m.kind === kind).map((m) => m.id);
   const common = {
     repeats: opts.repeats ?? 5,
-    pools: (opts.pools ?? [1]).filter((p) => p > 0), // --pools 0: no memory rows
+    pools: (opts.pools ?? [1]).filter((p) => p > 0),
+    memory: opts.memory ?? true,
     uaMemory: opts.uaMemory ?? false,
     textSet: opts.textSet ?? ('sentences' as const),
   };
@@ -289,7 +309,7 @@ export function suiteChoice(suite: 'static' | 'transformer', opts: BenchOptions,
     models: opts.models?.filter((m) => ids('transformer').includes(m)) ?? ids('transformer'),
     dtypes: opts.dtypes ?? ['fp32', 'fp16', 'int8'],
     backends: opts.backends ?? (opts.webgpu ? ['wasm', 'webgpu'] : ['wasm']),
-    threads: opts.threads ?? [Math.max(1, Math.min(4, navigator.hardwareConcurrency ?? 1))],
+    threads: opts.threads ?? [defaultWasmThreads(1)],
     batches: opts.batches ?? [1, 8, 32],
     sentences: opts.sentences ?? opts.transformerSentences ?? 256,
     maxCallsPerPass: opts.maxCallsPerPass ?? 256,
@@ -297,23 +317,24 @@ export function suiteChoice(suite: 'static' | 'transformer', opts: BenchOptions,
   };
 }
 
-export async function runBench(opts: BenchOptions & { signal?: AbortSignal }): Promise<BenchReport> {
+export async function runBench(opts: BenchOptions & { signal?: AbortSignal }, deps: BenchDeps): Promise<BenchReport> {
   const results: BenchRow[] = [];
   const cells: CellOutcome[] = [];
-  const hooks: MatrixHooks = { onLog: opts.onLog, signal: opts.signal };
+  const hooks: MatrixHooks = { loadPool: deps.loadPool, onLog: opts.onLog, signal: opts.signal };
   for (const suite of ['static', 'transformer'] as const) {
     if (opts.suite !== suite && opts.suite !== 'all') continue;
     let texts = await textSet(opts.textSet ?? 'sentences');
     if (suite === 'static' && opts.maxSentences) texts = texts.slice(0, opts.maxSentences);
     const choice = suiteChoice(suite, opts, texts.length);
-    const run = await runMatrix(expandMatrix(choice, catalog), texts, choice, hooks);
+    const plan = planMatrix(choice, catalog);
+    for (const s of plan.skipped) opts.onLog?.(`${s.id}: skipped (${s.reason})`);
+    const run = await runMatrix(plan.cells, texts, choice, hooks);
     results.push(...run.rows);
-    cells.push(...run.cells);
+    cells.push(...run.cells, ...plan.skipped.map((s) => ({ id: s.id, status: 'skipped' as const, reason: s.reason })));
   }
   if (opts.suite === 'search' || opts.suite === 'all') {
-    const { benchSearch } = await import('../search-client.ts');
     results.push(
-      ...(await benchSearch(
+      ...(await deps.benchSearch(
         { sizes: opts.searchSizes ?? [100_000, 1_000_000], dims: opts.searchDims ?? 512, repeats: opts.repeats ?? 5, ingest: opts.ingest ?? 100_000 },
         opts.onLog ?? (() => {}),
       )),
