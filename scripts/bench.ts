@@ -4,7 +4,8 @@
  * Matrix options (comma lists; each overrides the suite's default): --models, --dtypes,
  * --backends wasm,webgpu, --pools 1,2 (workers holding the model) × --threads 1,2 (WASM threads
  * per worker: every combination that fits the cores, 1×1 always), --batches 1,8,32,
- * --text-set sentences|paragraphs, --no-memory (no memory rows per configuration),
+ * --text-set sentences|paragraphs, --no-memory (no memory rows per configuration), --no-anchor
+ * (skip transformers.js with its defaults on the same files, the vs_transformersjs rows),
  * --ua-memory (also measureUserAgentSpecificMemory).
  *
  * Serves the app with Vite, opens it in headless Chromium (Debian's, or CHROMIUM_PATH) and runs
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     pools: { type: 'string' },
     'ua-memory': { type: 'boolean', default: false },
     'no-memory': { type: 'boolean', default: false },
+    'no-anchor': { type: 'boolean', default: false },
     'cached-loads': { type: 'string' },
   },
 });
@@ -86,6 +88,7 @@ try {
     textSet: values['text-set'],
     pools: list(values.pools)?.map(Number),
     memory: !values['no-memory'],
+    anchor: !values['no-anchor'],
     uaMemory: values['ua-memory'],
     cachedLoads: values['cached-loads'] ? Number(values['cached-loads']) : undefined,
   };

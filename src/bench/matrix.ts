@@ -9,7 +9,7 @@
 import type { CatalogEntry } from '../../models/catalog.ts';
 import { availableCores } from '../core/util/threads.ts';
 
-export type BenchBackend = 'js' | 'wasm' | 'webgpu';
+export type BenchBackend = 'js' | 'wasm' | 'webgpu' | 'transformersjs';
 export type TextSetId = 'sentences' | 'paragraphs' | 'custom';
 export const TRANSFORMER_DTYPES = ['fp32', 'fp16', 'int8'] as const;
 
@@ -36,6 +36,8 @@ export interface MatrixChoice {
   memory: boolean;
   /** Also ask performance.measureUserAgentSpecificMemory() (slow without Chromium's eager flag). */
   uaMemory: boolean;
+  /** Also run transformers.js with its defaults on the same files (the anchor, one cell per model × dtype). */
+  anchor?: boolean;
 }
 
 export interface Cell {
@@ -81,7 +83,7 @@ export function configLabel(pool: number, threads: number): string {
 
 export function cellId(c: Pick<Cell, 'model' | 'dtype' | 'backend' | 'threads'> & { pool?: number }): string {
   const pool = c.pool ?? 1;
-  const backend = c.backend === 'wasm' ? `wasm ${configLabel(pool, c.threads)}` : pool > 1 ? `${c.backend} pool ${pool}` : c.backend;
+  const backend = c.backend === 'wasm' ? `wasm ${configLabel(pool, c.threads)}` : c.backend === 'transformersjs' ? 'transformers.js default' : pool > 1 ? `${c.backend} pool ${pool}` : c.backend;
   return [c.model, c.dtype, backend].filter(Boolean).join(' ');
 }
 
@@ -122,6 +124,7 @@ export function planMatrix(choice: MatrixChoice, catalog: CatalogEntry[], cores 
           cells.push({ id: cellId({ model: id, dtype, backend, threads: 0 }), model: id, kind: 'transformer', dtype, backend, threads: 0, pool: 1, batches });
           continue;
         }
+        if (backend !== 'wasm') continue;
         for (const pool of pools) {
           for (const threads of sortedUnique(choice.threads)) {
             const cell: Cell = { id: cellId({ model: id, dtype, backend, threads, pool }), model: id, kind: 'transformer', dtype, backend, threads, pool, batches };
@@ -129,6 +132,12 @@ export function planMatrix(choice: MatrixChoice, catalog: CatalogEntry[], cores 
             else skipped.push({ id: cell.id, reason: `${pool} worker${pool === 1 ? '' : 's'} × ${threads} thread${threads === 1 ? '' : 's'} needs ${pool * threads} cores; this device has ${cores}` });
           }
         }
+      }
+    }
+    if (choice.anchor) {
+      // transformers.js picks its own threads (onnxruntime-web's default): one cell per dtype.
+      for (const dtype of choice.dtypes.filter((d) => (TRANSFORMER_DTYPES as readonly string[]).includes(d))) {
+        cells.push({ id: cellId({ model: id, dtype, backend: 'transformersjs', threads: 0 }), model: id, kind: 'transformer', dtype, backend: 'transformersjs', threads: 0, pool: 1, batches });
       }
     }
   }

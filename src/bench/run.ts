@@ -23,6 +23,8 @@ import type { LoadedPool, PoolLoader } from './pool.ts';
 import { defaultWasmThreads } from '../core/util/threads.ts';
 import type { BenchReport, BenchRow, CellOutcome } from './report.ts';
 import { median, percentile, summarize } from './stats.ts';
+import { bestOf, derivedRows } from './derived.ts';
+import type { AutoDecision } from './auto.ts';
 
 export type { BenchReport, BenchRow, CellOutcome } from './report.ts';
 export { median } from './stats.ts';
@@ -31,6 +33,8 @@ export { median } from './stats.ts';
 export interface BenchDeps {
   loadPool: PoolLoader;
   benchSearch: (opts: { sizes: number[]; dims: number; repeats: number; ingest: number }, onLog: (line: string) => void) => Promise<BenchRow[]>;
+  /** Auto's calibration as the page runs it (src/auto-client.ts), to check its choice against the matrix. */
+  calibrate?: (spec: ModelSpec, batch: number) => Promise<AutoDecision>;
 }
 
 export interface BenchOptions extends Partial<MatrixChoice> {
@@ -179,9 +183,54 @@ async function measureMemory(entry: CatalogEntry, cell: Cell, spec: ModelSpec, b
   return rows;
 }
 
+/**
+ * transformers.js with its defaults on the same files and texts, timed with the same protocol
+ * (warm-up pass, `repeats` timed passes, median and min–max). It runs in this page, as its README
+ * shows; its tokenizer is its own, so tokens/s is not reported.
+ */
+async function runAnchorCell(entry: CatalogEntry, cell: Cell, texts: string[], choice: MatrixChoice, hooks: MatrixHooks, emit: (rows: BenchRow[]) => void): Promise<void> {
+  const { loadTransformersJs } = await import('./transformersjs.ts');
+  const folder = entry.path.replace(/^models\//, '').replace(/\/$/, '');
+  const started = performance.now();
+  const model = await loadTransformersJs(folder, cell.dtype as TransformerDtype);
+  const base = { model: cell.model, dtype: cell.dtype, backend: 'transformersjs', pool: 1, threads: model.threads };
+  try {
+    emit([{ suite: 'transformer', metric: 'load_ms', ...base, load: 'first', value: performance.now() - started, repeats: 1 }]);
+    for (const batch of cell.batches) {
+      const sample = takeTexts(texts, passLength(choice, batch));
+      const pass = async () => {
+        const calls: number[] = [];
+        const t0 = performance.now();
+        for (let i = 0; i < sample.length; i += batch) {
+          checkAborted(hooks.signal);
+          const t = performance.now();
+          await model.embed(sample.slice(i, i + batch));
+          calls.push(performance.now() - t);
+        }
+        return { ms: performance.now() - t0, calls };
+      };
+      const warm = sample.slice(0, Math.max(batch, Math.min(sample.length, 32)));
+      for (let i = 0; i < warm.length; i += batch) await model.embed(warm.slice(i, i + batch)); // warm-up, not counted
+      const passes = [];
+      for (let r = 0; r < choice.repeats; r++) passes.push(await pass());
+      const rates = passes.map((p) => (sample.length / p.ms) * 1000);
+      const calls = passes.flatMap((p) => p.calls);
+      const fields = { ...base, batch, sentences: sample.length };
+      emit([
+        { suite: 'transformer', metric: 'sentences_per_s', ...fields, ...summarize(rates) },
+        { suite: 'transformer', metric: 'latency_ms', ...fields, value: median(calls), p95: percentile(calls, 95), min: Math.min(...calls), max: Math.max(...calls), repeats: calls.length },
+      ]);
+      hooks.onLog?.(`${cell.id} batch ${batch}: ${median(rates).toFixed(0)} sentences/s (${model.threads} thread${model.threads === 1 ? '' : 's'})`);
+    }
+  } finally {
+    await model.dispose();
+  }
+}
+
 async function runCell(cell: Cell, texts: string[], choice: MatrixChoice, gpu: GpuInfo, hooks: MatrixHooks, emit: (rows: BenchRow[]) => void, notes: string[]): Promise<void> {
   const entry = catalog.find((m) => m.id === cell.model);
   if (!entry) throw new Error(`${cell.model} is not in the catalog`);
+  if (cell.backend === 'transformersjs') return runAnchorCell(entry, cell, texts, choice, hooks, emit);
   if (cell.backend === 'webgpu' && !gpu.available) throw new Error(`WebGPU is not available here: ${gpu.reason}`);
   const spec = specFor(entry, cell);
   const suite = cell.kind;
@@ -279,6 +328,8 @@ export async function runMatrix(cells: Cell[], texts: string[], choice: MatrixCh
     outcomes.push(outcome);
     hooks.onCell?.(outcome, i, cells.length);
   }
+  // The ratios the targets are read from, from this run's rows only.
+  emit(derivedRows(rows));
   return { rows, cells: outcomes };
 }
 
@@ -314,7 +365,45 @@ export function suiteChoice(suite: 'static' | 'transformer', opts: BenchOptions,
     sentences: opts.sentences ?? opts.transformerSentences ?? 256,
     maxCallsPerPass: opts.maxCallsPerPass ?? 256,
     cachedLoads: opts.cachedLoads ?? 1,
+    anchor: opts.anchor ?? true,
   };
+}
+
+/**
+ * Auto's choice against the full matrix: the calibration runs as on a person's first load (batch
+ * 32, its 3 s budget), and its chosen configuration's matrix figure is divided by the matrix's best
+ * at that batch — the target is ≥ 0.9. Rows `auto_vs_best` (and what it chose, what won).
+ */
+async function checkAuto(choice: MatrixChoice, rows: BenchRow[], calibrate: NonNullable<BenchDeps['calibrate']>, hooks: MatrixHooks): Promise<BenchRow[]> {
+  const out: BenchRow[] = [];
+  const batch = 32;
+  for (const model of choice.models) {
+    const entry = catalog.find((m) => m.id === model);
+    if (!entry || entry.kind !== 'transformer') continue;
+    for (const dtype of choice.dtypes) {
+      checkAborted(hooks.signal);
+      const best = bestOf(rows, model, dtype, batch);
+      if (!best) continue;
+      try {
+        const spec = { ...specFor(entry, { model, dtype, backend: 'wasm', kind: 'transformer', threads: 1, pool: 1, batches: [], id: '' }), backend: 'auto' as const, threads: undefined };
+        const d = await calibrate(spec, batch);
+        const c = d.chosen;
+        const chosen = rows.find((r) => r.metric === 'sentences_per_s' && r.model === model && r.dtype === dtype && r.batch === batch && r.backend === c.backend && (c.backend !== 'wasm' || (Number(r.pool ?? 1) === c.pool && r.threads === c.threads)));
+        const label = c.backend === 'wasm' ? `wasm ${c.pool}×${c.threads}` : c.backend;
+        const bestLabel = best.backend === 'wasm' ? `wasm ${best.pool ?? 1}×${best.threads}` : String(best.backend);
+        if (chosen) {
+          out.push({ suite: 'transformer', metric: 'auto_vs_best', model, dtype, batch, value: chosen.value / best.value, auto: label, best: bestLabel, calibration_ms: Math.round(d.ms), repeats: 1 });
+        } else {
+          hooks.onLog?.(`Auto chose ${label} for ${model} ${dtype}, which the matrix did not measure`);
+        }
+        for (const f of d.figures) out.push({ suite: 'transformer', metric: 'auto_calibration_sentences_per_s', model, dtype, batch: d.batch, backend: f.candidate.backend, pool: f.candidate.pool, threads: f.candidate.threads, value: f.sentencesPerS ?? 0, ...(f.reason ? { note: f.reason } : {}), repeats: 1 });
+        hooks.onLog?.(`Auto for ${model} ${dtype}: ${label} in ${Math.round(d.ms)} ms; matrix best ${bestLabel}`);
+      } catch (err) {
+        hooks.onLog?.(`Auto for ${model} ${dtype}: ${describeError(err)}`);
+      }
+    }
+  }
+  return out;
 }
 
 export async function runBench(opts: BenchOptions & { signal?: AbortSignal }, deps: BenchDeps): Promise<BenchReport> {
@@ -330,6 +419,7 @@ export async function runBench(opts: BenchOptions & { signal?: AbortSignal }, de
     for (const s of plan.skipped) opts.onLog?.(`${s.id}: skipped (${s.reason})`);
     const run = await runMatrix(plan.cells, texts, choice, hooks);
     results.push(...run.rows);
+    if (suite === 'transformer' && deps.calibrate && choice.backends.includes('wasm')) results.push(...(await checkAuto(choice, run.rows, deps.calibrate, hooks)));
     cells.push(...run.cells, ...plan.skipped.map((s) => ({ id: s.id, status: 'skipped' as const, reason: s.reason })));
   }
   if (opts.suite === 'search' || opts.suite === 'all') {

@@ -275,3 +275,25 @@ test('the search benchmark runs from the view too, beside (or without) the model
   }
   expect(report.results.find((x) => x.metric === 'ingest_per_s')!.value).toBeGreaterThan(0);
 });
+
+test('transformers.js with its defaults on the same files: its rows and our best configuration divided by it', async ({ page }) => {
+  test.setTimeout(180_000);
+  await choose(page, { models: ['use-lite'], dtypes: ['int8'], batches: [8], pools: [1, 2], threads: [1], sentences: 16, memory: false });
+  await page.getByTestId('bench-anchor').check();
+  await runAndWait(page, 170_000);
+  await expect(page.locator('[data-testid=bench-cell][data-cell="use-lite int8 transformers.js default"]')).toHaveAttribute('data-status', 'done');
+  const report = JSON.parse((await exported(page, 'bench-export-json')).text) as Report;
+  const rate = (backend: string, pool = 1) => report.results.find((r) => r.metric === 'sentences_per_s' && r.backend === backend && r.pool === pool && r.batch === 8)!;
+  const tjs = rate('transformersjs');
+  expect(tjs.value).toBeGreaterThan(0);
+  expect(tjs.min as number).toBeLessThanOrEqual(tjs.value);
+  expect(tjs.threads as number).toBeGreaterThanOrEqual(1);
+  expect(report.results.find((r) => r.metric === 'load_ms' && r.backend === 'transformersjs')!.value).toBeGreaterThan(0);
+  const best = Math.max(rate('wasm', 1).value, rate('wasm', 2).value);
+  const vs = report.results.find((r) => r.metric === 'vs_transformersjs')!;
+  expect(vs).toMatchObject({ model: 'use-lite', dtype: 'int8', batch: 8 });
+  expect(vs.value).toBeCloseTo(best / tjs.value, 6);
+  expect(vs.best).toBe(rate('wasm', 1).value >= rate('wasm', 2).value ? 'wasm 1×1' : 'wasm 2×1');
+  const pool = report.results.find((r) => r.metric === 'pool_speedup')!;
+  expect(pool.value).toBeCloseTo(rate('wasm', 2).value / rate('wasm', 1).value, 6);
+});

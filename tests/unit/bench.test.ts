@@ -171,3 +171,30 @@ describe('chart data', () => {
     ]);
   });
 });
+
+describe('the transformers.js anchor and the target ratios', () => {
+  it('transformers.js dtypes by file: our int8 (model_quantized.onnx) is its q8', async () => {
+    const { transformersJsDtype } = await import('../../src/bench/transformersjs-dtypes.ts');
+    expect(['fp32', 'fp16', 'int8'].map((d) => transformersJsDtype(d as 'fp32'))).toEqual(['fp32', 'fp16', 'q8']);
+  });
+  it('one anchor cell per model × dtype, after ours', () => {
+    const cells = planMatrix({ ...defaultChoice, models: ['use-lite'], dtypes: ['fp32', 'int8'], backends: ['wasm'], threads: [1], pools: [1], anchor: true }, catalog, 2).cells;
+    expect(cells.map((c) => c.id)).toEqual(['use-lite fp32 wasm 1×1', 'use-lite int8 wasm 1×1', 'use-lite fp32 transformers.js default', 'use-lite int8 transformers.js default']);
+  });
+  it('vs_transformersjs is our best configuration ÷ its default; int8 ÷ fp32 at each one’s best; pools ÷ 1×1', async () => {
+    const { derivedRows } = await import('../../src/bench/derived.ts');
+    const r = (dtype: string, backend: string, pool: number, threads: number, batch: number, value: number, extra: Partial<BenchRow> = {}): BenchRow =>
+      ({ suite: 'transformer', metric: 'sentences_per_s', model: 'use-lite', dtype, backend, pool, threads, batch, value, ...extra });
+    const rows = [
+      r('int8', 'wasm', 1, 1, 32, 60), r('int8', 'wasm', 1, 2, 32, 80), r('int8', 'wasm', 2, 1, 32, 110),
+      r('fp32', 'wasm', 1, 1, 32, 50), r('fp32', 'wasm', 1, 2, 32, 88), r('fp32', 'wasm', 2, 1, 32, 70),
+      r('int8', 'webgpu', 1, 0, 32, 500, { software: true }), // a software adapter never counts as ours
+      r('int8', 'transformersjs', 1, 1, 32, 40),
+      r('int8', 'native', 1, 2, 32, 600),
+    ];
+    const d = derivedRows(rows);
+    expect(d.find((x) => x.metric === 'vs_transformersjs')).toMatchObject({ model: 'use-lite', dtype: 'int8', batch: 32, value: 110 / 40, best: 'wasm 2×1' });
+    expect(d.find((x) => x.metric === 'int8_vs_fp32')).toMatchObject({ batch: 32, value: 110 / 88, int8_best: 'wasm 2×1', fp32_best: 'wasm 1×2' });
+    expect(d.filter((x) => x.metric === 'pool_speedup').map((x) => [x.dtype, x.value])).toEqual([['int8', 110 / 60], ['fp32', 70 / 50]]);
+  });
+});
