@@ -129,7 +129,8 @@ async function nativeRows(pageRows: BenchRow[]): Promise<BenchRow[]> {
   const { takeTexts } = await import('../src/bench/matrix.ts');
   const { summarize } = await import('../src/bench/stats.ts');
   const { catalog } = await import('../models/catalog.ts');
-  const ort = await import('onnxruntime-node');
+  const { loadOrt, nodeSessionOptions } = await import('../src/core/models/ort-runtime.ts');
+  const { ort } = await loadOrt();
   const corpus = splitSentences(await readFile('public/corpora/moby-dick.txt', 'utf8')).filter((t) => t.length < 400);
   const rows: BenchRow[] = [];
   // One native load per model × dtype × thread count the page ran (one instance: onnxruntime-node's
@@ -146,7 +147,7 @@ async function nativeRows(pageRows: BenchRow[]): Promise<BenchRow[]> {
     const entry = catalog.find((m) => m.id === id);
     if (!entry) continue;
     const model = await loadTransformerModel(folderFiles(join('public', entry.path)), {
-      id, dtype, ort: ort as never, backend: 'node', sessionOptions: { intraOpNumThreads: threads || 1, interOpNumThreads: 1 },
+      id, dtype, ort, backend: 'node', sessionOptions: nodeSessionOptions(threads || 1),
     });
     for (const wasm of group) {
       const batch = Number(wasm.batch);
