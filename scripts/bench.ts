@@ -12,6 +12,7 @@
  * the page's own benchmark code (src/bench/run.ts) through the same workers a person uses.
  * Prints a table and writes `{env, results: [{suite, metric, value, …}]}` as JSON.
  */
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execSync } from 'node:child_process';
@@ -52,6 +53,8 @@ if (!['static', 'search', 'transformer', 'all'].includes(suite)) {
   process.exit(2);
 }
 
+// The machine may be shared: the load average beside the figures says how quiet it was.
+const loadBefore = os.loadavg().map((x) => Number(x.toFixed(2)));
 const server = await createServer({ logLevel: 'warn', server: { port: 0, strictPort: false } });
 await server.listen();
 const address = server.httpServer!.address();
@@ -103,6 +106,9 @@ try {
     platform: `${os.platform()} ${os.arch()}`,
     cpu: os.cpus()[0]?.model,
     cores: os.cpus().length,
+    ...cpuSimd(),
+    load_average_before: loadBefore,
+    load_average_after: os.loadavg().map((x) => Number(x.toFixed(2))),
     commit: gitCommit(),
   };
 } finally {
@@ -110,7 +116,37 @@ try {
   await server.close();
 }
 
-if (suite === 'transformer' || suite === 'all') report.results.push(...(await nativeRows(report.results)));
+if (suite === 'transformer' || suite === 'all') {
+  report.results.push(...(await nativeRows(report.results)));
+  const { nativeRows: nativeRatios } = await import('../src/bench/derived.ts');
+  report.results.push(...nativeRatios(report.results));
+  report.results.push(...(await paddingRows()));
+}
+
+/**
+ * Padded positions at batch 32 on Moby-Dick's sentences and paragraphs (use-lite's tokenizer,
+ * 128-token cap), by how many texts one call holds: 32 (a call is one batch: the benchmark, the
+ * Playground), 256 (a Collections ingest call, sorted by length in the worker), 2048.
+ */
+async function paddingRows(): Promise<BenchRow[]> {
+  const { readFile } = await import('node:fs/promises');
+  const { splitSentences } = await import('../src/core/corpus/sentences.ts');
+  const { splitParagraphs } = await import('../src/bench/matrix.ts');
+  const { paddedFraction } = await import('../src/bench/padding.ts');
+  const { loadTokenizer, parseTokenizerJson } = await import('../src/core/tokenizer.ts');
+  const book = await readFile('public/corpora/moby-dick.txt', 'utf8');
+  const bytes = await readFile('public/models/use-lite/tokenizer.json');
+  const tokenizer = await loadTokenizer(parseTokenizerJson(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
+  const rows: BenchRow[] = [];
+  const sets = { sentences: splitSentences(book).filter((t) => t.length < 400), paragraphs: splitParagraphs(book) };
+  for (const [textSet, texts] of Object.entries(sets)) {
+    const lengths = texts.map((t) => Math.min(128, tokenizer.encode(t.slice(0, 128 * 32)).length));
+    for (const window of [32, 256, 2048]) {
+      rows.push({ suite: 'transformer', metric: 'padded_fraction', model: 'use-lite', text_set: textSet, batch: 32, window, texts: texts.length, value: paddedFraction(lengths, 32, window), repeats: 1 });
+    }
+  }
+  return rows;
+}
 printTable(report.results);
 if (values.json) {
   await writeFile(values.json, JSON.stringify(report, null, 2));
@@ -168,6 +204,26 @@ async function nativeRows(pageRows: BenchRow[]): Promise<BenchRow[]> {
     await model.dispose();
   }
   return rows;
+}
+
+/**
+ * The CPU's SIMD features that decide native speed (onnxruntime-node's MLAS picks AVX2, AVX-512,
+ * VNNI or AMX kernels; onnxruntime-web's WASM build has SIMD128 only, whatever the CPU), from
+ * /proc/cpuinfo on Linux; elsewhere only the model name is known.
+ */
+function cpuSimd(): { simd?: string; simd_missing?: string } {
+  let flags: Set<string>;
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    flags = new Set((/^flags\s*:\s*(.*)$/m.exec(info)?.[1] ?? '').split(/\s+/));
+  } catch {
+    return {};
+  }
+  const named: [string, string][] = [['avx2', 'AVX2'], ['fma', 'FMA'], ['avx512f', 'AVX-512'], ['avx512_vnni', 'AVX512-VNNI'], ['avx_vnni', 'AVX-VNNI'], ['avx512_bf16', 'AVX512-BF16'], ['amx_tile', 'AMX'], ['amx_int8', 'AMX-INT8']];
+  return {
+    simd: named.filter(([f]) => flags.has(f)).map(([, n]) => n).join(' ') || 'none of AVX2/AVX-512/VNNI/AMX',
+    simd_missing: named.filter(([f]) => !flags.has(f)).map(([, n]) => n).join(' '),
+  };
 }
 
 function list(v: string | undefined): string[] | undefined {

@@ -45,6 +45,26 @@ function whenForegroundIdle(): Promise<void> {
   return foreground === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
 }
 
+/**
+ * Which texts each of `parts` workers gets: longest first to the worker with the least work so
+ * far (characters as the cost: attention grows with length), so the workers finish together. A
+ * cut into contiguous parts can hand one worker the long texts while the other idles; then a pool
+ * of two is little faster than one. Each worker then sorts its share by length into batches.
+ */
+export function shareByLength(texts: string[], parts: number): number[][] {
+  const shares: number[][] = Array.from({ length: parts }, () => []);
+  const load = new Array(parts).fill(0);
+  const order = texts.map((_, i) => i).sort((a, b) => texts[b].length - texts[a].length || a - b);
+  for (const i of order) {
+    let p = 0;
+    for (let q = 1; q < parts; q++) if (load[q] < load[p] || (load[q] === load[p] && shares[q].length < shares[p].length)) p = q;
+    shares[p].push(i);
+    load[p] += texts[i].length + 1;
+  }
+  for (const s of shares) s.sort((a, b) => a - b);
+  return shares.filter((s) => s.length > 0);
+}
+
 /** Whether Auto applies: a Transformer with nothing about how it runs chosen by hand. */
 export function autoApplies(spec: ModelSpec, instances: number | undefined): boolean {
   return spec.kind === 'transformer' && (spec.backend ?? 'auto') === 'auto' && spec.threads === undefined && (instances ?? 1) <= 1;
@@ -266,17 +286,12 @@ export class ModelClient {
     const busy = this.busy;
     const parts = Math.min(bridges.length, texts.length);
     if (parts <= 1) return this.onInstance(bridges, busy, busy.indexOf(Math.min(...busy)), texts, signal);
-    const size = Math.ceil(texts.length / parts);
-    const results = await Promise.all(
-      Array.from({ length: parts }, (_, i) => this.onInstance(bridges, busy, i, texts.slice(i * size, (i + 1) * size), signal)),
-    );
+    const shares = shareByLength(texts, parts);
+    const results = await Promise.all(shares.map((rows, i) => this.onInstance(bridges, busy, i, rows.map((r) => texts[r]), signal)));
     const dims = results.find((r) => r.dims)?.dims ?? 0;
     const vectors = new Float32Array(texts.length * dims);
-    let row = 0;
-    for (const r of results) {
-      vectors.set(r.vectors, row * dims);
-      row += r.rows;
-    }
+    // Each row back to the place its text had in the call.
+    results.forEach((r, i) => shares[i].forEach((row, k) => vectors.set(r.vectors.subarray(k * dims, (k + 1) * dims), row * dims)));
     return {
       vectors,
       rows: texts.length,

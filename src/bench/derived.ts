@@ -43,3 +43,22 @@ export function derivedRows(rows: BenchRow[]): BenchRow[] {
   }
   return out;
 }
+
+/**
+ * Our best configuration ÷ onnxruntime-node's best (over the thread counts it ran), per model,
+ * dtype and batch: how far the browser is from native on this CPU (the environment rows name its
+ * SIMD features — MLAS in WASM has SIMD128 only, native uses AVX2/AVX-512/VNNI/AMX where present).
+ */
+export function nativeRows(rows: BenchRow[]): BenchRow[] {
+  const out: BenchRow[] = [];
+  const native = rows.filter((r) => rate(r) && r.backend === 'native');
+  const keys = new Set(native.map((r) => `${r.model}|${r.dtype}|${r.batch}`));
+  for (const key of keys) {
+    const [model, dtype, b] = key.split('|');
+    const batch = Number(b);
+    const nat = native.filter((r) => r.model === model && r.dtype === dtype && r.batch === batch).sort((a, c) => c.value - a.value)[0];
+    const best = bestOf(rows, model, dtype, batch);
+    if (best && nat) out.push({ suite: 'transformer', metric: 'best_vs_native_best', model, dtype, batch, value: best.value / nat.value, best: config(best), native_best: `native ×${nat.threads}`, repeats: 1 });
+  }
+  return out;
+}

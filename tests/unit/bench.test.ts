@@ -198,3 +198,12 @@ describe('the transformers.js anchor and the target ratios', () => {
     expect(d.filter((x) => x.metric === 'pool_speedup').map((x) => [x.dtype, x.value])).toEqual([['int8', 110 / 60], ['fp32', 70 / 50]]);
   });
 });
+
+describe('native reference at its best', () => {
+  it('our best ÷ native best over the thread counts it ran', async () => {
+    const { nativeRows } = await import('../../src/bench/derived.ts');
+    const r = (backend: string, threads: number, value: number, pool = 1): BenchRow => ({ suite: 'transformer', metric: 'sentences_per_s', model: 'use-lite', dtype: 'int8', backend, pool, threads, batch: 32, value });
+    const rows = [r('wasm', 1, 60), r('wasm', 1, 100, 2), r('native', 1, 300), r('native', 2, 500)];
+    expect(nativeRows(rows)).toEqual([{ suite: 'transformer', metric: 'best_vs_native_best', model: 'use-lite', dtype: 'int8', batch: 32, value: 0.2, best: 'wasm 2×1', native_best: 'native ×2', repeats: 1 }]);
+  });
+});
