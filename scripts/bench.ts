@@ -2,8 +2,11 @@
  * `npm run bench -- --suite static|transformer|search|all [--json FILE] [--repeats N] …`
  *
  * Matrix options (comma lists; each overrides the suite's default): --models, --dtypes,
- * --backends wasm,webgpu, --threads 1,2, --batches 1,8,32, --text-set sentences|paragraphs,
- * --pools 1,2,4 (memory rows per pool size), --ua-memory (also measureUserAgentSpecificMemory).
+ * --backends wasm,webgpu, --pools 1,2 (workers holding the model) × --threads 1,2 (WASM threads
+ * per worker: every combination that fits the cores, 1×1 always), --batches 1,8,32,
+ * --text-set sentences|paragraphs, --no-memory (no memory rows per configuration), --no-anchor
+ * (skip transformers.js with its defaults on the same files, the vs_transformersjs rows),
+ * --ua-memory (also measureUserAgentSpecificMemory).
  *
  * Serves the app with Vite, opens it in headless Chromium (Debian's, or CHROMIUM_PATH) and runs
  * the page's own benchmark code (src/bench/run.ts) through the same workers a person uses.
@@ -39,6 +42,8 @@ const { values } = parseArgs({
     'text-set': { type: 'string' },
     pools: { type: 'string' },
     'ua-memory': { type: 'boolean', default: false },
+    'no-memory': { type: 'boolean', default: false },
+    'no-anchor': { type: 'boolean', default: false },
     'cached-loads': { type: 'string' },
   },
 });
@@ -48,6 +53,8 @@ if (!['static', 'search', 'transformer', 'all'].includes(suite)) {
   process.exit(2);
 }
 
+// The machine may be shared: the load average beside the figures says how quiet it was.
+const loadBefore = os.loadavg().map((x) => Number(x.toFixed(2)));
 const server = await createServer({ logLevel: 'warn', server: { port: 0, strictPort: false } });
 await server.listen();
 const address = server.httpServer!.address();
@@ -83,6 +90,8 @@ try {
     batches: list(values.batches)?.map(Number),
     textSet: values['text-set'],
     pools: list(values.pools)?.map(Number),
+    memory: !values['no-memory'],
+    anchor: !values['no-anchor'],
     uaMemory: values['ua-memory'],
     cachedLoads: values['cached-loads'] ? Number(values['cached-loads']) : undefined,
   };
@@ -96,8 +105,10 @@ try {
     node: process.version,
     platform: `${os.platform()} ${os.arch()}`,
     cpu: os.cpus()[0]?.model,
-    cpuSimd: cpuSimdFlags(),
     cores: os.cpus().length,
+    ...cpuSimd(),
+    load_average_before: loadBefore,
+    load_average_after: os.loadavg().map((x) => Number(x.toFixed(2))),
     commit: gitCommit(),
   };
 } finally {
@@ -105,17 +116,37 @@ try {
   await server.close();
 }
 
-/** The CPU's SIMD features from /proc/cpuinfo (Linux; absent elsewhere), e.g. "sse4_2 avx avx2 fma avx512f". */
-function cpuSimdFlags(): string | undefined {
-  try {
-    const flags = new Set(readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1].trim().split(/\s+/));
-    return ['sse4_2', 'avx', 'avx2', 'fma', 'avx512f', 'avx512bw', 'avx512_vnni', 'avx_vnni', 'neon', 'asimd'].filter((f) => flags.has(f)).join(' ') || undefined;
-  } catch {
-    return undefined;
-  }
+if (suite === 'transformer' || suite === 'all') {
+  report.results.push(...(await nativeRows(report.results)));
+  const { nativeRows: nativeRatios } = await import('../src/bench/derived.ts');
+  report.results.push(...nativeRatios(report.results));
+  report.results.push(...(await paddingRows()));
 }
 
-if (suite === 'transformer' || suite === 'all') report.results.push(...(await nativeRows(report.results)));
+/**
+ * Padded positions at batch 32 on Moby-Dick's sentences and paragraphs (use-lite's tokenizer,
+ * 128-token cap), by how many texts one call holds: 32 (a call is one batch: the benchmark, the
+ * Playground), 256 (a Collections ingest call, sorted by length in the worker), 2048.
+ */
+async function paddingRows(): Promise<BenchRow[]> {
+  const { readFile } = await import('node:fs/promises');
+  const { splitSentences } = await import('../src/core/corpus/sentences.ts');
+  const { splitParagraphs } = await import('../src/bench/matrix.ts');
+  const { paddedFraction } = await import('../src/bench/padding.ts');
+  const { loadTokenizer, parseTokenizerJson } = await import('../src/core/tokenizer.ts');
+  const book = await readFile('public/corpora/moby-dick.txt', 'utf8');
+  const bytes = await readFile('public/models/use-lite/tokenizer.json');
+  const tokenizer = await loadTokenizer(parseTokenizerJson(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
+  const rows: BenchRow[] = [];
+  const sets = { sentences: splitSentences(book).filter((t) => t.length < 400), paragraphs: splitParagraphs(book) };
+  for (const [textSet, texts] of Object.entries(sets)) {
+    const lengths = texts.map((t) => Math.min(128, tokenizer.encode(t.slice(0, 128 * 32)).length));
+    for (const window of [32, 256, 2048]) {
+      rows.push({ suite: 'transformer', metric: 'padded_fraction', model: 'use-lite', text_set: textSet, batch: 32, window, texts: texts.length, value: paddedFraction(lengths, 32, window), repeats: 1 });
+    }
+  }
+  return rows;
+}
 printTable(report.results);
 if (values.json) {
   await writeFile(values.json, JSON.stringify(report, null, 2));
@@ -134,11 +165,14 @@ async function nativeRows(pageRows: BenchRow[]): Promise<BenchRow[]> {
   const { takeTexts } = await import('../src/bench/matrix.ts');
   const { summarize } = await import('../src/bench/stats.ts');
   const { catalog } = await import('../models/catalog.ts');
-  const ort = await import('onnxruntime-node');
+  const { loadOrt, nodeSessionOptions } = await import('../src/core/models/ort-runtime.ts');
+  const { ort } = await loadOrt();
   const corpus = splitSentences(await readFile('public/corpora/moby-dick.txt', 'utf8')).filter((t) => t.length < 400);
   const rows: BenchRow[] = [];
-  // One native run per page WASM throughput row: same model file, thread count, batch and sentences.
-  const wasmRows = pageRows.filter((r) => r.suite === 'transformer' && r.backend === 'wasm' && r.metric === 'sentences_per_s');
+  // One native load per model × dtype × thread count the page ran (one instance: onnxruntime-node's
+  // own intra-op threads are the native way to use the cores); the ratio row pairs it with the page's
+  // one-worker row of the same thread count.
+  const wasmRows = pageRows.filter((r) => r.suite === 'transformer' && r.backend === 'wasm' && r.metric === 'sentences_per_s' && Number(r.pool ?? 1) === 1);
   const loads = new Map<string, BenchRow[]>();
   for (const r of wasmRows) {
     const key = `${r.model}|${r.dtype}|${r.threads}`;
@@ -149,7 +183,7 @@ async function nativeRows(pageRows: BenchRow[]): Promise<BenchRow[]> {
     const entry = catalog.find((m) => m.id === id);
     if (!entry) continue;
     const model = await loadTransformerModel(folderFiles(join('public', entry.path)), {
-      id, dtype, ort: ort as never, backend: 'node', sessionOptions: { intraOpNumThreads: threads || 1, interOpNumThreads: 1 },
+      id, dtype, ort, backend: 'node', sessionOptions: nodeSessionOptions(threads || 1),
     });
     for (const wasm of group) {
       const batch = Number(wasm.batch);
@@ -162,7 +196,7 @@ async function nativeRows(pageRows: BenchRow[]): Promise<BenchRow[]> {
       await pass(); // warm-up, not counted
       const rate: number[] = [];
       for (let r = 0; r < Number(values.repeats); r++) rate.push((texts.length / (await pass())) * 1000);
-      const base = { suite: 'transformer', model: id, dtype, backend: 'native', threads, batch, sentences: texts.length };
+      const base = { suite: 'transformer', model: id, dtype, backend: 'native', pool: 1, threads, batch, sentences: texts.length };
       const native = summarize(rate);
       rows.push({ ...base, metric: 'sentences_per_s', ...native });
       rows.push({ ...base, metric: 'wasm_to_native_ratio', value: wasm.value / native.value, repeats: 1 });
@@ -170,6 +204,26 @@ async function nativeRows(pageRows: BenchRow[]): Promise<BenchRow[]> {
     await model.dispose();
   }
   return rows;
+}
+
+/**
+ * The CPU's SIMD features that decide native speed (onnxruntime-node's MLAS picks AVX2, AVX-512,
+ * VNNI or AMX kernels; onnxruntime-web's WASM build has SIMD128 only, whatever the CPU), from
+ * /proc/cpuinfo on Linux; elsewhere only the model name is known.
+ */
+function cpuSimd(): { simd?: string; simd_missing?: string } {
+  let flags: Set<string>;
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    flags = new Set((/^flags\s*:\s*(.*)$/m.exec(info)?.[1] ?? '').split(/\s+/));
+  } catch {
+    return {};
+  }
+  const named: [string, string][] = [['avx2', 'AVX2'], ['fma', 'FMA'], ['avx512f', 'AVX-512'], ['avx512_vnni', 'AVX512-VNNI'], ['avx_vnni', 'AVX-VNNI'], ['avx512_bf16', 'AVX512-BF16'], ['amx_tile', 'AMX'], ['amx_int8', 'AMX-INT8']];
+  return {
+    simd: named.filter(([f]) => flags.has(f)).map(([, n]) => n).join(' ') || 'none of AVX2/AVX-512/VNNI/AMX',
+    simd_missing: named.filter(([f]) => !flags.has(f)).map(([, n]) => n).join(' '),
+  };
 }
 
 function list(v: string | undefined): string[] | undefined {
@@ -186,7 +240,7 @@ function gitCommit(): string | null {
 
 function printTable(rows: BenchRow[]) {
   const fmt = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
-  const backend = (r: BenchRow) => (r.backend !== undefined && Number(r.threads) > 0 ? `${r.backend}×${r.threads}` : r.backend);
+  const backend = (r: BenchRow) => (r.backend !== undefined && Number(r.threads) > 0 ? `${r.backend} ${r.pool ?? 1}×${r.threads}` : r.backend);
   const variant = (r: BenchRow) => [r.model, r.dtype, backend(r), r.source, r.precision, r.kernel].filter((x) => x !== undefined && x !== '').join(' ');
   const size = (r: BenchRow) =>
     r.n !== undefined ? `n=${r.n}` : r.batch !== undefined ? `batch=${r.batch}` : r.pool !== undefined ? `pool=${r.pool}` : r.load !== undefined ? String(r.load) : '';

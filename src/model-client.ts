@@ -4,14 +4,22 @@
  * call at a time, so a pool of N spreads a call's texts over N workers and splits the cores
  * between them (threads per instance). Whether that beats one instance with all the threads is
  * what the Benchmark view measures; memory grows with N, and `memory()` says by how much.
+ *
+ * Auto (a Transformer on backend "auto" with no threads or pool chosen) is measured, not guessed:
+ * the model loads at once on the kept decision for this device (src/auto-client.ts), or on the
+ * default while a short calibration times the candidates in other workers; the fastest then
+ * replaces the default in place. Anything chosen by hand wins and is never calibrated.
  */
 import * as Comlink from 'comlink';
-import { availableCores, MAX_WASM_THREADS } from './core/util/threads.ts';
+import { defaultWasmThreads } from './core/util/threads.ts';
 import { WorkerBridge } from './bridge.ts';
+import type { InstanceMemory, LoadedPool } from './bench/pool.ts';
 import type { LoadProgress, ModelSpec } from './core/models/registry.ts';
 import type { EmbedResult, ModelInfo } from './core/models/types.ts';
-import type { WorkerMemory } from './core/memory-probe.ts';
 import type { ModelWorkerApi } from '../workers/model.worker.ts';
+import type { AutoDecision } from './bench/auto.ts';
+
+export type { InstanceMemory } from './bench/pool.ts';
 
 export interface ModelClientOptions {
   onProgress?: (p: LoadProgress) => void;
@@ -19,73 +27,271 @@ export interface ModelClientOptions {
   idleMs?: number;
   /** Workers holding the model; 1 unless asked (each costs the model's memory again). */
   instances?: number;
-  /** The model changed how it runs after loading (it moved to WASM when its GPU was lost). */
+  /** The model changed how it runs after loading (it moved to WASM when its GPU was lost, Auto chose another configuration). */
   onInfoChange?: (info: ModelInfo) => void;
-}
-
-export interface InstanceMemory extends WorkerMemory {
-  instance: number;
-  /** Weights as loaded in that instance (the file's bytes for ONNX, the table for static models). */
-  modelBytes: number;
+  /** A calibration's or the benchmark's own client: its calls do not hold back a calibration, and it never calibrates. */
+  background?: boolean;
+  /** Auto's texts per call to time (the person's batch shape); the spec's batch size by default. */
+  autoBatch?: number;
 }
 
 export const MAX_INSTANCES = 8;
 
-/** A pool shares the cores: each instance gets its part, at least one thread. */
-export function threadsPerInstance(instances: number, cores = availableCores()): number {
-  return Math.max(1, Math.min(MAX_WASM_THREADS, Math.floor(cores / instances)));
+// The person's embedding calls in flight (and how many there were), so a calibration yields to them.
+let foreground = 0;
+let foregroundCalls = 0;
+let idleWaiters: (() => void)[] = [];
+function whenForegroundIdle(): Promise<void> {
+  return foreground === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
+}
+
+/**
+ * Which texts each of `parts` workers gets: longest first to the worker with the least work so
+ * far (characters as the cost: attention grows with length), so the workers finish together. A
+ * cut into contiguous parts can hand one worker the long texts while the other idles; then a pool
+ * of two is little faster than one. Each worker then sorts its share by length into batches.
+ */
+export function shareByLength(texts: string[], parts: number): number[][] {
+  const shares: number[][] = Array.from({ length: parts }, () => []);
+  const load = new Array(parts).fill(0);
+  const order = texts.map((_, i) => i).sort((a, b) => texts[b].length - texts[a].length || a - b);
+  for (const i of order) {
+    let p = 0;
+    for (let q = 1; q < parts; q++) if (load[q] < load[p] || (load[q] === load[p] && shares[q].length < shares[p].length)) p = q;
+    shares[p].push(i);
+    load[p] += texts[i].length + 1;
+  }
+  for (const s of shares) s.sort((a, b) => a - b);
+  return shares.filter((s) => s.length > 0);
+}
+
+/** Whether Auto applies: a Transformer with nothing about how it runs chosen by hand. */
+export function autoApplies(spec: ModelSpec, instances: number | undefined): boolean {
+  return spec.kind === 'transformer' && (spec.backend ?? 'auto') === 'auto' && spec.threads === undefined && (instances ?? 1) <= 1;
 }
 
 export class ModelClient {
   info: ModelInfo | null = null;
-  readonly instances: number;
-  readonly spec: ModelSpec;
-  private readonly bridges: WorkerBridge<ModelWorkerApi>[];
+  private _instances: number;
+  private _spec: ModelSpec;
+  private bridges: WorkerBridge<ModelWorkerApi>[];
   /** Calls in flight per instance, so a single-text call goes to an idle instance. */
-  private readonly busy: number[];
+  private busy: number[];
   private readonly onInfoChange?: (info: ModelInfo) => void;
+  private readonly progress?: (p: LoadProgress) => void;
+  private readonly opts: ModelClientOptions;
+  private readonly auto: boolean;
+  private calibration: AbortController | null = null;
+  private unregister: (() => void) | null = null;
+  private unloaded = false;
+  /** Settles when the calibration started by load() (if any) is over: for tests and the card. */
+  calibrated: Promise<AutoDecision | null> = Promise.resolve(null);
 
   constructor(spec: ModelSpec, opts: ModelClientOptions = {}) {
+    this.opts = opts;
     this.onInfoChange = opts.onInfoChange;
-    this.instances = Math.max(1, Math.min(MAX_INSTANCES, Math.floor(opts.instances ?? 1)));
-    this.spec = this.instances > 1 && spec.threads === undefined ? { ...spec, threads: threadsPerInstance(this.instances) } : spec;
-    const progress = opts.onProgress ? Comlink.proxy(opts.onProgress) : undefined;
-    this.busy = new Array(this.instances).fill(0);
-    this.bridges = Array.from({ length: this.instances }, (_, i) => {
-      const name = this.instances > 1 ? `model:${spec.id}#${i + 1}` : `model:${spec.id}`;
+    this.auto = !opts.background && autoApplies(spec, opts.instances);
+    this._instances = Math.max(1, Math.min(MAX_INSTANCES, Math.floor(opts.instances ?? 1)));
+    this._spec = this._instances > 1 && spec.threads === undefined ? { ...spec, threads: defaultWasmThreads(this._instances) } : spec;
+    this.progress = opts.onProgress ? Comlink.proxy(opts.onProgress) : undefined;
+    this.busy = new Array(this._instances).fill(0);
+    this.bridges = this.makeBridges(this._spec, this._instances);
+  }
+
+  get instances(): number {
+    return this._instances;
+  }
+
+  get spec(): ModelSpec {
+    return this._spec;
+  }
+
+  private makeBridges(spec: ModelSpec, instances: number): WorkerBridge<ModelWorkerApi>[] {
+    return Array.from({ length: instances }, (_, i) => {
+      const name = instances > 1 ? `model:${spec.id}#${i + 1}` : `model:${spec.id}`;
       return new WorkerBridge<ModelWorkerApi>({
-        create: () => new Worker(new URL('../workers/model.worker.ts', import.meta.url), { type: 'module', name }),
+        create: () => new Worker(new URL('../workers/model.worker.ts', import.meta.url), { type: 'module', name: this.opts.background ? `calibrate:${name}` : name }),
         init: async (api) => {
           // Every instance loads the same files; the first to finish speaks for the pool (progress too).
-          const info = await api.load(this.spec, i === 0 ? progress : undefined);
+          const info = await api.load(spec, i === 0 ? this.progress : undefined);
           if (i === 0 || !this.info) this.info = info;
         },
-        idleMs: opts.idleMs ?? 0,
+        idleMs: this.opts.idleMs ?? 0,
       });
     });
   }
 
   /** Loads the model in every instance; resolves with its info or rejects with a ModelLoadError. */
   async load(): Promise<ModelInfo> {
+    if (this.auto) {
+      const { lookupDecision, setAutoState, describeState } = await import('./auto-client.ts');
+      const dtype = this._spec.dtype ?? 'fp32';
+      const found = await lookupDecision(this._spec.id, dtype, this.autoBatch).catch(() => ({ decision: null }) as const);
+      if (found.decision) {
+        // A kept decision: load straight onto it, no calibration.
+        const defaults = { spec: this._spec, instances: this._instances };
+        this.configure(found.decision.chosen.pool, found.decision);
+        try {
+          await Promise.all(this.bridges.map((b) => b.call(async () => undefined)));
+          setAutoState(this._spec.id, dtype, { state: 'cached', text: describeState(found.decision, true), decision: found.decision });
+          this.registerAuto();
+          this.onInfoChange?.(this.info!); // the pool size is not the one asked for at construction
+          return this.info!;
+        } catch {
+          // The kept configuration no longer loads (no GPU any more, out of memory): measure again on the default.
+          const { forgetDecision } = await import('./auto-client.ts');
+          await forgetDecision(defaults.spec.id, dtype);
+          this._spec = defaults.spec;
+          this.configure(defaults.instances, null);
+          await Promise.all(this.bridges.map((b) => b.call(async () => undefined)));
+          this.registerAuto();
+          this.calibrated = this.calibrate('the kept configuration did not load');
+          return this.info!;
+        }
+      }
+      await Promise.all(this.bridges.map((b) => b.call(async () => undefined)));
+      this.registerAuto();
+      this.calibrated = this.calibrate('stale' in found && found.stale ? `the kept decision no longer applies: ${found.stale}` : null);
+      return this.info!;
+    }
     await Promise.all(this.bridges.map((b) => b.call(async () => undefined)));
     return this.info!;
   }
 
+  private get autoBatch(): number {
+    return Math.max(1, Math.floor(this.opts.autoBatch ?? this._spec.batchSize ?? 32));
+  }
+
+  private registerAuto() {
+    if (this.unregister) return;
+    void import('./auto-client.ts').then(({ registerAuto }) => {
+      if (this.unloaded) return;
+      this.unregister = registerAuto(this._spec.id, this._spec.dtype ?? 'fp32', {
+        stop: (reason) => this.calibration?.abort(reason ?? 'cancelled by you'),
+        remeasure: async () => {
+          const { forgetDecision } = await import('./auto-client.ts');
+          await forgetDecision(this._spec.id, this._spec.dtype ?? 'fp32');
+          this.calibrated = this.calibrate(null);
+          await this.calibrated;
+        },
+      });
+    });
+  }
+
+  /**
+   * Times the candidates in background workers while this one serves on the default; keeps and
+   * applies the fastest. Interrupted (the person's stop, the tab hidden, a crash): nothing kept,
+   * the model stays as it is.
+   */
+  private async calibrate(why: string | null): Promise<AutoDecision | null> {
+    const { runCalibration, keepDecision, setAutoState, describeState } = await import('./auto-client.ts');
+    const model = this._spec.id;
+    const dtype = this._spec.dtype ?? 'fp32';
+    this.calibration?.abort('a new calibration started');
+    const ctl = new AbortController();
+    this.calibration = ctl;
+    const figures: string[] = [];
+    const say = () => setAutoState(model, dtype, { state: 'calibrating', text: `Auto is measuring this device${why ? ` (${why})` : ''}… ${figures.join('; ')}` });
+    say();
+    const onVisibility = () => {
+      if (document.visibilityState === 'hidden') ctl.abort('the tab was hidden');
+    };
+    document.addEventListener('visibilitychange', onVisibility);
+    try {
+      const base: ModelSpec = { ...this._spec, backend: 'auto', threads: undefined };
+      const decision = await runCalibration({
+        spec: base,
+        batch: this.autoBatch,
+        loadPool: (spec, n) => loadModelPool(spec, n, { background: true }),
+        signal: ctl.signal,
+        whenIdle: whenForegroundIdle,
+        foregroundCalls: () => foregroundCalls,
+        onProgress: (line) => {
+          figures.push(line);
+          say();
+        },
+      });
+      if (ctl.signal.aborted || this.unloaded) throw new Error(String(ctl.signal.reason ?? 'unloaded'));
+      await keepDecision(decision).catch(() => {}); // no IndexedDB: decided for this load only
+      await this.apply(decision);
+      setAutoState(model, dtype, { state: 'decided', text: describeState(decision, false), decision });
+      return decision;
+    } catch (err) {
+      if (!this.unloaded) setAutoState(model, dtype, { state: 'interrupted', text: (err as Error).message });
+      return null;
+    } finally {
+      document.removeEventListener('visibilitychange', onVisibility);
+      if (this.calibration === ctl) this.calibration = null;
+    }
+  }
+
+  /** Rebuilds the (not yet started) workers for a decision, or for the default with `null`. */
+  private configure(instances: number, d: AutoDecision | null) {
+    this._instances = instances;
+    if (d) this._spec = { ...this._spec, backend: d.chosen.backend, ...(d.chosen.backend === 'wasm' ? { threads: d.chosen.threads } : {}) };
+    for (const b of this.bridges) b.dispose();
+    this.busy = new Array(this._instances).fill(0);
+    this.bridges = this.makeBridges(this._spec, this._instances);
+  }
+
+  /** Moves the model onto the decision: the new workers load first, the old ones finish their calls, then go. */
+  private async apply(d: AutoDecision) {
+    const same = d.chosen.pool === this._instances && d.chosen.backend === this.info?.backend && (d.chosen.backend !== 'wasm' || d.chosen.threads === this.info?.threads);
+    if (same) return;
+    const spec: ModelSpec = { ...this._spec, backend: d.chosen.backend, ...(d.chosen.backend === 'wasm' ? { threads: d.chosen.threads } : {}) };
+    const fresh = this.makeBridges(spec, d.chosen.pool);
+    const previousInfo = this.info;
+    try {
+      await Promise.all(fresh.map((b) => b.call(async () => undefined)));
+    } catch {
+      for (const b of fresh) b.dispose();
+      this.info = previousInfo;
+      return; // the default keeps serving
+    }
+    if (this.unloaded) {
+      for (const b of fresh) b.dispose();
+      return;
+    }
+    const old = this.bridges;
+    const oldBusy = this.busy;
+    this._spec = spec;
+    this._instances = d.chosen.pool;
+    this.bridges = fresh;
+    this.busy = new Array(this._instances).fill(0);
+    // Calls already on the old workers run to the end there.
+    const drained = () => oldBusy.every((n) => n === 0);
+    const retire = () => (drained() ? old.forEach((b) => b.dispose()) : setTimeout(retire, 50));
+    retire();
+    if (this.info) this.onInfoChange?.(this.info);
+  }
+
   /** Embeds on the pool: the texts are cut into one contiguous part per instance, in order. */
   async embed(texts: string[], signal?: AbortSignal): Promise<EmbedResult> {
-    const parts = Math.min(this.instances, texts.length);
-    if (parts <= 1) return this.onInstance(this.idlest(), texts, signal);
-    const size = Math.ceil(texts.length / parts);
-    const results = await Promise.all(
-      Array.from({ length: parts }, (_, i) => this.onInstance(i, texts.slice(i * size, (i + 1) * size), signal)),
-    );
+    if (this.opts.background) return this.embedOnPool(texts, signal);
+    foreground++;
+    foregroundCalls++;
+    try {
+      return await this.embedOnPool(texts, signal);
+    } finally {
+      if (--foreground === 0) {
+        const waiters = idleWaiters;
+        idleWaiters = [];
+        waiters.forEach((w) => w());
+      }
+    }
+  }
+
+  private async embedOnPool(texts: string[], signal?: AbortSignal): Promise<EmbedResult> {
+    const bridges = this.bridges;
+    const busy = this.busy;
+    const parts = Math.min(bridges.length, texts.length);
+    if (parts <= 1) return this.onInstance(bridges, busy, busy.indexOf(Math.min(...busy)), texts, signal);
+    const shares = shareByLength(texts, parts);
+    const results = await Promise.all(shares.map((rows, i) => this.onInstance(bridges, busy, i, rows.map((r) => texts[r]), signal)));
     const dims = results.find((r) => r.dims)?.dims ?? 0;
     const vectors = new Float32Array(texts.length * dims);
-    let row = 0;
-    for (const r of results) {
-      vectors.set(r.vectors, row * dims);
-      row += r.rows;
-    }
+    // Each row back to the place its text had in the call.
+    results.forEach((r, i) => shares[i].forEach((row, k) => vectors.set(r.vectors.subarray(k * dims, (k + 1) * dims), row * dims)));
     return {
       vectors,
       rows: texts.length,
@@ -109,24 +315,42 @@ export class ModelClient {
   }
 
   unload(): void {
+    this.unloaded = true;
+    this.calibration?.abort('the model was unloaded');
+    this.unregister?.();
     for (const b of this.bridges) b.dispose();
   }
 
-  private idlest(): number {
-    return this.busy.indexOf(Math.min(...this.busy));
-  }
-
-  private async onInstance(i: number, texts: string[], signal?: AbortSignal): Promise<EmbedResult> {
-    this.busy[i]++;
+  private async onInstance(bridges: WorkerBridge<ModelWorkerApi>[], busy: number[], i: number, texts: string[], signal?: AbortSignal): Promise<EmbedResult> {
+    busy[i]++;
     try {
-      const { info, ...result } = await this.bridges[i].call((api, { abortFlag }) => api.embed(texts, abortFlag), signal);
+      const { info, ...result } = await bridges[i].call((api, { abortFlag }) => api.embed(texts, abortFlag), signal);
       if (info) {
         this.info = info;
         this.onInfoChange?.(info);
       }
       return result;
     } finally {
-      this.busy[i]--;
+      busy[i]--;
     }
+  }
+}
+
+/** The benchmark's pool (src/bench/pool.ts names the shape): a ModelClient of `instances` workers, loaded. */
+export async function loadModelPool(spec: ModelSpec, instances: number, opts: { background?: boolean } = {}): Promise<LoadedPool> {
+  const client = new ModelClient(spec, { instances, background: opts.background ?? true });
+  try {
+    const info = await client.load();
+    return {
+      instances: client.instances,
+      info,
+      how: client.instances === 1 ? 'one worker' : `pool of ${client.instances} workers`,
+      embed: (texts, signal) => client.embed(texts, signal),
+      memory: () => client.memory(),
+      unload: () => client.unload(),
+    };
+  } catch (err) {
+    client.unload();
+    throw err;
   }
 }

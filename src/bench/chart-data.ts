@@ -17,9 +17,10 @@ export interface ChartData {
   series: Series[];
 }
 
-/** model dtype backend×threads: the name of the load a row came from. */
+/** model dtype backend workers×threads: the name of the load a row came from (runs saved before pools: one worker). */
 export function variantOf(r: BenchRow): string {
-  const backend = r.backend === 'wasm' && Number(r.threads) > 0 ? `wasm×${r.threads}` : r.backend;
+  const pool = Number(r.pool ?? 1) || 1;
+  const backend = r.backend === 'wasm' && Number(r.threads) > 0 ? `wasm ${pool}×${r.threads}` : pool > 1 && r.backend ? `${r.backend} pool ${pool}` : r.backend;
   return [r.model, r.dtype, backend, r.software ? '(software)' : ''].filter((x) => x !== undefined && x !== null && x !== '').join(' ');
 }
 
@@ -59,7 +60,7 @@ export function latencyChart(rows: BenchRow[]): ChartData {
 /** Memory bytes per model × dtype × pool size, one bar per source (the index: per precision). */
 export function memoryChart(rows: BenchRow[]): ChartData {
   const mem = rows.filter((r) => r.metric === 'memory_bytes');
-  const labelOf = (r: BenchRow) => (r.source === 'index' ? `${r.model} index ${r.precision} (${Number(r.n).toLocaleString('en-US')} vectors)` : `${variantOf(r)} · pool ${r.pool}`);
+  const labelOf = (r: BenchRow) => (r.source === 'index' ? `${r.model} index ${r.precision} (${Number(r.n).toLocaleString('en-US')} vectors)` : variantOf(r));
   const labels = [...new Set(mem.map(labelOf))];
   const sources = [...new Set(mem.map((r) => String(r.source)))];
   return {

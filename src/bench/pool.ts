@@ -1,12 +1,18 @@
 /**
- * N instances of one model, side by side, for the memory-vs-pool-size rows: the model client's
- * own pool (N workers, one model each), with each instance's memory measured inside its worker.
+ * N instances of one model, side by side, as the benchmark sees them: N workers, one model each,
+ * a call's texts split across them, each instance's memory measured inside its worker. The
+ * implementation is the model client's (`loadModelPool` in src/model-client.ts), passed in by the
+ * page: bench sits below the clients in the layers and only names the shape it needs.
  */
-import { ModelClient, type InstanceMemory } from '../model-client.ts';
+import type { WorkerMemory } from '../core/memory-probe.ts';
 import type { ModelSpec } from '../core/models/registry.ts';
 import type { EmbedResult, ModelInfo } from '../core/models/types.ts';
 
-export type { InstanceMemory } from '../model-client.ts';
+export interface InstanceMemory extends WorkerMemory {
+  instance: number;
+  /** Weights as loaded in that instance (the file's bytes for ONNX, the table for static models). */
+  modelBytes: number;
+}
 
 export interface LoadedPool {
   readonly instances: number;
@@ -19,20 +25,5 @@ export interface LoadedPool {
   unload(): void;
 }
 
-export async function loadPool(spec: ModelSpec, instances: number): Promise<LoadedPool> {
-  const client = new ModelClient(spec, { instances });
-  try {
-    const info = await client.load();
-    return {
-      instances: client.instances,
-      info,
-      how: client.instances === 1 ? 'one worker' : `pool of ${client.instances} workers`,
-      embed: (texts, signal) => client.embed(texts, signal),
-      memory: () => client.memory(),
-      unload: () => client.unload(),
-    };
-  } catch (err) {
-    client.unload();
-    throw err;
-  }
-}
+/** Loads `instances` workers of the model; rejects (with every worker gone) when one fails to load. */
+export type PoolLoader = (spec: ModelSpec, instances: number) => Promise<LoadedPool>;

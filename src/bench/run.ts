@@ -1,8 +1,10 @@
 /**
  * Benchmarks that run in the page, through the same bridge and workers a person uses. The
- * Benchmark view runs a matrix of cells (model × dtype × backend × threads, each at several
- * batch sizes) with `runMatrix`; the CLI (`npm run bench`) calls `runBench`, which turns a suite
- * name into the same matrix and runs it with the same function in headless Chromium.
+ * Benchmark view runs a matrix of cells (model × dtype × backend × workers × threads, each at
+ * several batch sizes) with `runMatrix`; the CLI (`npm run bench`) calls `runBench`, which turns a
+ * suite name into the same matrix and runs it with the same function in headless Chromium.
+ * The workers come in through `loadPool` (the model client's, passed by the page): bench sits
+ * below the clients and never imports them.
  *
  * Protocol per cell and batch size: one uncounted warm-up pass, then `repeats` timed passes.
  * Throughput is the median pass with min and max beside it; latency is per worker call (one call
@@ -16,14 +18,25 @@ import type { ModelSpec } from '../core/models/registry.ts';
 import { DTYPE_FILES, type TransformerDtype } from '../core/models/transformer.ts';
 import { dtypeFileIn } from '../core/models/dtypes.ts';
 import { collectEnvironment, describeGpu, webgpuInfo, type GpuInfo } from './environment.ts';
-import { defaultChoice, expandMatrix, passLength, splitParagraphs, takeTexts, type Cell, type MatrixChoice, type TextSetId } from './matrix.ts';
+import { defaultChoice, passLength, planMatrix, splitParagraphs, takeTexts, type Cell, type MatrixChoice, type TextSetId } from './matrix.ts';
 import { indexBytes, measureUaMemory, memorySources, type MemorySource } from './memory.ts';
-import { loadPool, type LoadedPool } from './pool.ts';
+import type { LoadedPool, PoolLoader } from './pool.ts';
+import { defaultWasmThreads } from '../core/util/threads.ts';
 import type { BenchReport, BenchRow, CellOutcome } from './report.ts';
 import { median, percentile, summarize } from './stats.ts';
+import { bestOf, derivedRows } from './derived.ts';
+import type { AutoDecision } from './auto.ts';
 
 export type { BenchReport, BenchRow, CellOutcome } from './report.ts';
 export { median } from './stats.ts';
+
+/** What the CLI's run needs from the layers above bench: the model pool and the search bench. */
+export interface BenchDeps {
+  loadPool: PoolLoader;
+  benchSearch: (opts: { sizes: number[]; dims: number; repeats: number; ingest: number }, onLog: (line: string) => void) => Promise<BenchRow[]>;
+  /** Auto's calibration as the page runs it (src/auto-client.ts), to check its choice against the matrix. */
+  calibrate?: (spec: ModelSpec, batch: number) => Promise<AutoDecision>;
+}
 
 export interface BenchOptions extends Partial<MatrixChoice> {
   suite: 'static' | 'search' | 'transformer' | 'all';
@@ -45,6 +58,8 @@ export interface BenchOptions extends Partial<MatrixChoice> {
 }
 
 export interface MatrixHooks {
+  /** Loads N workers of a model (the page passes the model client's `loadModelPool`). */
+  loadPool: PoolLoader;
   signal?: AbortSignal;
   onLog?: (line: string) => void;
   /** Called as rows are measured, so a view can draw them while the run goes on. */
@@ -121,21 +136,25 @@ async function timedPass(pool: LoadedPool, texts: string[], batch: number, signa
   return { ms: performance.now() - started, tokens, calls };
 }
 
-async function measureMemory(entry: CatalogEntry, cell: Cell, spec: ModelSpec, base: Record<string, string | number | boolean>, choice: MatrixChoice, hooks: MatrixHooks, notes: string[]): Promise<BenchRow[]> {
+/**
+ * Memory rows for the cell's own pool. Without the browser's measurement the pool that was just
+ * timed is measured in place; measureUserAgentSpecificMemory needs a before/after, so it reloads.
+ */
+async function measureMemory(entry: CatalogEntry, cell: Cell, spec: ModelSpec, base: Record<string, string | number | boolean>, choice: MatrixChoice, hooks: MatrixHooks, notes: string[], loaded: LoadedPool | null): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const row = (source: MemorySource, value: number, extra: Record<string, string | number | boolean> = {}): BenchRow => ({
     suite: 'memory', metric: 'memory_bytes', source, ...base, ...extra, value, covers: memorySources[source].covers,
   });
   if (choice.uaMemory) await new Promise((resolve) => setTimeout(resolve, 1000)); // the cell's own workers are still shutting down
   const file = await fileBytes(entry, cell);
-  if (file !== null) rows.push(row('model_file', file, { pool: 1 }));
+  if (file !== null) rows.push(row('model_file', file, { pool: cell.pool }));
   // A software WebGPU adapter compiles every shader on the CPU (~1 min a load here): one load is enough to prove the cell.
   const software = cell.backend === 'webgpu' && base.software === true;
-  if (software && choice.pools.length) notes.push('software WebGPU adapter: pool memory not measured (each load takes about a minute)');
-  for (const instances of software ? [] : choice.pools) {
+  if (software) notes.push('software WebGPU adapter: pool memory not measured (each load takes about a minute)');
+  for (const instances of software ? [] : [cell.pool]) {
     checkAborted(hooks.signal);
     const before = choice.uaMemory ? await measureUaMemory() : null;
-    const pool = await loadPool(spec, instances);
+    const pool = !choice.uaMemory && loaded ? loaded : await hooks.loadPool(spec, instances);
     try {
       const per = await pool.memory();
       rows.push(row('model_weights', per.reduce((s, m) => s + m.modelBytes, 0), { pool: instances, how: pool.how }));
@@ -152,7 +171,7 @@ async function measureMemory(entry: CatalogEntry, cell: Cell, spec: ModelSpec, b
         }
       }
     } finally {
-      pool.unload();
+      if (pool !== loaded) pool.unload();
       // Chromium's measurement waits on workers that are still shutting down: let them go first.
       if (choice.uaMemory) await new Promise((resolve) => setTimeout(resolve, 1000));
     }
@@ -164,20 +183,65 @@ async function measureMemory(entry: CatalogEntry, cell: Cell, spec: ModelSpec, b
   return rows;
 }
 
+/**
+ * transformers.js with its defaults on the same files and texts, timed with the same protocol
+ * (warm-up pass, `repeats` timed passes, median and min–max). It runs in this page, as its README
+ * shows; its tokenizer is its own, so tokens/s is not reported.
+ */
+async function runAnchorCell(entry: CatalogEntry, cell: Cell, texts: string[], choice: MatrixChoice, hooks: MatrixHooks, emit: (rows: BenchRow[]) => void): Promise<void> {
+  const { loadTransformersJs } = await import('./transformersjs.ts');
+  const folder = entry.path.replace(/^models\//, '').replace(/\/$/, '');
+  const started = performance.now();
+  const model = await loadTransformersJs(folder, cell.dtype as TransformerDtype);
+  const base = { model: cell.model, dtype: cell.dtype, backend: 'transformersjs', pool: 1, threads: model.threads };
+  try {
+    emit([{ suite: 'transformer', metric: 'load_ms', ...base, load: 'first', value: performance.now() - started, repeats: 1 }]);
+    for (const batch of cell.batches) {
+      const sample = takeTexts(texts, passLength(choice, batch));
+      const pass = async () => {
+        const calls: number[] = [];
+        const t0 = performance.now();
+        for (let i = 0; i < sample.length; i += batch) {
+          checkAborted(hooks.signal);
+          const t = performance.now();
+          await model.embed(sample.slice(i, i + batch));
+          calls.push(performance.now() - t);
+        }
+        return { ms: performance.now() - t0, calls };
+      };
+      const warm = sample.slice(0, Math.max(batch, Math.min(sample.length, 32)));
+      for (let i = 0; i < warm.length; i += batch) await model.embed(warm.slice(i, i + batch)); // warm-up, not counted
+      const passes = [];
+      for (let r = 0; r < choice.repeats; r++) passes.push(await pass());
+      const rates = passes.map((p) => (sample.length / p.ms) * 1000);
+      const calls = passes.flatMap((p) => p.calls);
+      const fields = { ...base, batch, sentences: sample.length };
+      emit([
+        { suite: 'transformer', metric: 'sentences_per_s', ...fields, ...summarize(rates) },
+        { suite: 'transformer', metric: 'latency_ms', ...fields, value: median(calls), p95: percentile(calls, 95), min: Math.min(...calls), max: Math.max(...calls), repeats: calls.length },
+      ]);
+      hooks.onLog?.(`${cell.id} batch ${batch}: ${median(rates).toFixed(0)} sentences/s (${model.threads} thread${model.threads === 1 ? '' : 's'})`);
+    }
+  } finally {
+    await model.dispose();
+  }
+}
+
 async function runCell(cell: Cell, texts: string[], choice: MatrixChoice, gpu: GpuInfo, hooks: MatrixHooks, emit: (rows: BenchRow[]) => void, notes: string[]): Promise<void> {
   const entry = catalog.find((m) => m.id === cell.model);
   if (!entry) throw new Error(`${cell.model} is not in the catalog`);
+  if (cell.backend === 'transformersjs') return runAnchorCell(entry, cell, texts, choice, hooks, emit);
   if (cell.backend === 'webgpu' && !gpu.available) throw new Error(`WebGPU is not available here: ${gpu.reason}`);
   const spec = specFor(entry, cell);
   const suite = cell.kind;
   const software = cell.backend === 'webgpu' && gpu.available && gpu.fallback;
-  const base: Record<string, string | number | boolean> = { model: cell.model, dtype: cell.dtype, backend: cell.backend, threads: cell.threads };
+  const base: Record<string, string | number | boolean> = { model: cell.model, dtype: cell.dtype, backend: cell.backend, pool: cell.pool, threads: cell.threads };
   if (cell.backend === 'webgpu') base.device = software ? `software (${describeGpu(gpu)})` : describeGpu(gpu);
   const log = hooks.onLog ?? (() => {});
 
   // Load time: the first load in this run, then loads whose files the browser has cached.
   let started = performance.now();
-  let pool = await loadPool(spec, 1);
+  let pool = await hooks.loadPool(spec, cell.pool);
   const firstLoad = performance.now() - started;
   if (cell.kind === 'static') base.dtype = pool.info.dtype;
   if (cell.backend === 'wasm') {
@@ -195,7 +259,7 @@ async function runCell(cell: Cell, texts: string[], choice: MatrixChoice, gpu: G
       checkAborted(hooks.signal);
       pool.unload();
       started = performance.now();
-      pool = await loadPool(spec, 1);
+      pool = await hooks.loadPool(spec, cell.pool);
       cached.push(performance.now() - started);
     }
     emit([
@@ -221,17 +285,21 @@ async function runCell(cell: Cell, texts: string[], choice: MatrixChoice, gpu: G
       ]);
       log(`${cell.id} batch ${batch}: ${median(rate).toFixed(0)} sentences/s, latency ${median(calls).toFixed(1)} ms (p95 ${percentile(calls, 95).toFixed(1)})`);
     }
+    if (choice.memory) {
+      const memoryBase = { model: base.model, dtype: base.dtype, backend: base.backend, threads: base.threads, ...(software ? { software } : {}) };
+      if (choice.uaMemory) pool.unload(); // the browser's measurement compares before and after a fresh load
+      emit(await measureMemory(entry, cell, spec, memoryBase, choice, hooks, notes, choice.uaMemory ? null : pool));
+    }
   } finally {
     pool.unload();
   }
-  if (choice.pools.length) emit(await measureMemory(entry, cell, spec, { model: base.model, dtype: base.dtype, backend: base.backend, threads: base.threads, ...(software ? { software } : {}) }, choice, hooks, notes));
 }
 
 /**
  * Runs every cell in turn; never throws for one cell's failure. Rows measured before a failure
  * or a cancel are kept; cells after a cancel are reported as cancelled.
  */
-export async function runMatrix(cells: Cell[], texts: string[], choice: MatrixChoice, hooks: MatrixHooks = {}): Promise<{ rows: BenchRow[]; cells: CellOutcome[] }> {
+export async function runMatrix(cells: Cell[], texts: string[], choice: MatrixChoice, hooks: MatrixHooks): Promise<{ rows: BenchRow[]; cells: CellOutcome[] }> {
   const rows: BenchRow[] = [];
   const outcomes: CellOutcome[] = [];
   const gpu = await webgpuInfo();
@@ -260,6 +328,8 @@ export async function runMatrix(cells: Cell[], texts: string[], choice: MatrixCh
     outcomes.push(outcome);
     hooks.onCell?.(outcome, i, cells.length);
   }
+  // The ratios the targets are read from, from this run's rows only.
+  emit(derivedRows(rows));
   return { rows, cells: outcomes };
 }
 
@@ -268,7 +338,8 @@ export function suiteChoice(suite: 'static' | 'transformer', opts: BenchOptions,
   const ids = (kind: string) => catalog.filter((m) => m.kind === kind).map((m) => m.id);
   const common = {
     repeats: opts.repeats ?? 5,
-    pools: (opts.pools ?? [1]).filter((p) => p > 0), // --pools 0: no memory rows
+    pools: (opts.pools ?? [1]).filter((p) => p > 0),
+    memory: opts.memory ?? true,
     uaMemory: opts.uaMemory ?? false,
     textSet: opts.textSet ?? ('sentences' as const),
   };
@@ -289,31 +360,71 @@ export function suiteChoice(suite: 'static' | 'transformer', opts: BenchOptions,
     models: opts.models?.filter((m) => ids('transformer').includes(m)) ?? ids('transformer'),
     dtypes: opts.dtypes ?? ['fp32', 'fp16', 'int8'],
     backends: opts.backends ?? (opts.webgpu ? ['wasm', 'webgpu'] : ['wasm']),
-    threads: opts.threads ?? [Math.max(1, Math.min(4, navigator.hardwareConcurrency ?? 1))],
+    threads: opts.threads ?? [defaultWasmThreads(1)],
     batches: opts.batches ?? [1, 8, 32],
     sentences: opts.sentences ?? opts.transformerSentences ?? 256,
     maxCallsPerPass: opts.maxCallsPerPass ?? 256,
     cachedLoads: opts.cachedLoads ?? 1,
+    anchor: opts.anchor ?? true,
   };
 }
 
-export async function runBench(opts: BenchOptions & { signal?: AbortSignal }): Promise<BenchReport> {
+/**
+ * Auto's choice against the full matrix: the calibration runs as on a person's first load (batch
+ * 32, its 3 s budget), and its chosen configuration's matrix figure is divided by the matrix's best
+ * at that batch — the target is ≥ 0.9. Rows `auto_vs_best` (and what it chose, what won).
+ */
+async function checkAuto(choice: MatrixChoice, rows: BenchRow[], calibrate: NonNullable<BenchDeps['calibrate']>, hooks: MatrixHooks): Promise<BenchRow[]> {
+  const out: BenchRow[] = [];
+  const batch = 32;
+  for (const model of choice.models) {
+    const entry = catalog.find((m) => m.id === model);
+    if (!entry || entry.kind !== 'transformer') continue;
+    for (const dtype of choice.dtypes) {
+      checkAborted(hooks.signal);
+      const best = bestOf(rows, model, dtype, batch);
+      if (!best) continue;
+      try {
+        const spec = { ...specFor(entry, { model, dtype, backend: 'wasm', kind: 'transformer', threads: 1, pool: 1, batches: [], id: '' }), backend: 'auto' as const, threads: undefined };
+        const d = await calibrate(spec, batch);
+        const c = d.chosen;
+        const chosen = rows.find((r) => r.metric === 'sentences_per_s' && r.model === model && r.dtype === dtype && r.batch === batch && r.backend === c.backend && (c.backend !== 'wasm' || (Number(r.pool ?? 1) === c.pool && r.threads === c.threads)));
+        const label = c.backend === 'wasm' ? `wasm ${c.pool}×${c.threads}` : c.backend;
+        const bestLabel = best.backend === 'wasm' ? `wasm ${best.pool ?? 1}×${best.threads}` : String(best.backend);
+        if (chosen) {
+          out.push({ suite: 'transformer', metric: 'auto_vs_best', model, dtype, batch, value: chosen.value / best.value, auto: label, best: bestLabel, calibration_ms: Math.round(d.ms), repeats: 1 });
+        } else {
+          hooks.onLog?.(`Auto chose ${label} for ${model} ${dtype}, which the matrix did not measure`);
+        }
+        for (const f of d.figures) out.push({ suite: 'transformer', metric: 'auto_calibration_sentences_per_s', model, dtype, batch: d.batch, backend: f.candidate.backend, pool: f.candidate.pool, threads: f.candidate.threads, value: f.sentencesPerS ?? 0, ...(f.reason ? { note: f.reason } : {}), repeats: 1 });
+        hooks.onLog?.(`Auto for ${model} ${dtype}: ${label} in ${Math.round(d.ms)} ms; matrix best ${bestLabel}`);
+      } catch (err) {
+        hooks.onLog?.(`Auto for ${model} ${dtype}: ${describeError(err)}`);
+      }
+    }
+  }
+  return out;
+}
+
+export async function runBench(opts: BenchOptions & { signal?: AbortSignal }, deps: BenchDeps): Promise<BenchReport> {
   const results: BenchRow[] = [];
   const cells: CellOutcome[] = [];
-  const hooks: MatrixHooks = { onLog: opts.onLog, signal: opts.signal };
+  const hooks: MatrixHooks = { loadPool: deps.loadPool, onLog: opts.onLog, signal: opts.signal };
   for (const suite of ['static', 'transformer'] as const) {
     if (opts.suite !== suite && opts.suite !== 'all') continue;
     let texts = await textSet(opts.textSet ?? 'sentences');
     if (suite === 'static' && opts.maxSentences) texts = texts.slice(0, opts.maxSentences);
     const choice = suiteChoice(suite, opts, texts.length);
-    const run = await runMatrix(expandMatrix(choice, catalog), texts, choice, hooks);
+    const plan = planMatrix(choice, catalog);
+    for (const s of plan.skipped) opts.onLog?.(`${s.id}: skipped (${s.reason})`);
+    const run = await runMatrix(plan.cells, texts, choice, hooks);
     results.push(...run.rows);
-    cells.push(...run.cells);
+    if (suite === 'transformer' && deps.calibrate && choice.backends.includes('wasm')) results.push(...(await checkAuto(choice, run.rows, deps.calibrate, hooks)));
+    cells.push(...run.cells, ...plan.skipped.map((s) => ({ id: s.id, status: 'skipped' as const, reason: s.reason })));
   }
   if (opts.suite === 'search' || opts.suite === 'all') {
-    const { benchSearch } = await import('../search-client.ts');
     results.push(
-      ...(await benchSearch(
+      ...(await deps.benchSearch(
         { sizes: opts.searchSizes ?? [100_000, 1_000_000], dims: opts.searchDims ?? 512, repeats: opts.repeats ?? 5, ingest: opts.ingest ?? 100_000 },
         opts.onLog ?? (() => {}),
       )),

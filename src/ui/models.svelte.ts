@@ -44,6 +44,7 @@ class Models {
       },
       onInfoChange: (info) => {
         entry.info = info;
+        entry.instances = client.instances; // Auto may move the model onto another pool size (#13)
       },
     });
     this.list.push({ key, label, spec: client.spec, status: 'loading', info: null, error: null, progress: null, instances: client.instances, memory: null });

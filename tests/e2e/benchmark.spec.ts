@@ -15,12 +15,14 @@ async function only(page: Page, prefix: string, all: (string | number)[], on: (s
   for (const v of all) await page.getByTestId(`${prefix}-${v}`).setChecked(on.includes(v));
 }
 
-async function choose(page: Page, c: { models: string[]; dtypes?: string[]; backends?: string[]; batches?: number[]; pools?: number[]; sentences?: number }) {
+async function choose(page: Page, c: { models: string[]; dtypes?: string[]; backends?: string[]; batches?: number[]; pools?: number[]; threads?: number[]; memory?: boolean; sentences?: number }) {
   await only(page, 'bench-model', ['glove-100d', 'use-lite'], c.models);
   await only(page, 'bench-dtype', ['fp32', 'fp16', 'int8'], c.dtypes ?? ['int8']);
   await only(page, 'bench-backend', ['wasm', 'webgpu'], c.backends ?? ['wasm']);
   await only(page, 'bench-batch', [1, 8, 32, 128], c.batches ?? [1, 8]);
   await only(page, 'bench-pool', [1, 2, 4], c.pools ?? [1]);
+  await only(page, 'bench-threads', [1, 2], c.threads ?? [1]);
+  await page.getByTestId('bench-memory').setChecked(c.memory ?? true);
   await page.getByTestId('bench-repeats').fill('1');
   await page.getByTestId('bench-sentences').fill(String(c.sentences ?? 8));
 }
@@ -65,17 +67,26 @@ test.beforeEach(async ({ page }) => {
   await page.goto('/#benchmark');
 });
 
-test('a short WASM run gives well-formed rows, charts and memory rows; its markdown export imports again', async ({ page }) => {
-  test.setTimeout(240_000);
+test('a short WASM run over workers × threads gives well-formed rows per configuration, charts and memory rows; its markdown export imports again', async ({ page }) => {
+  test.setTimeout(300_000);
   await expect(page.getByTestId('environment-card')).toBeVisible();
   await expect(page.getByTestId('env-isolated')).toContainText('yes');
-  await choose(page, { models: ['glove-100d', 'use-lite'], dtypes: ['int8'], pools: [1, 2] });
-  await runAndWait(page, 200_000);
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  test.skip(cores < 2, 'pool × threads needs two cores');
+  await choose(page, { models: ['glove-100d', 'use-lite'], dtypes: ['int8'], pools: [1, 2], threads: [1, 2] });
+  await runAndWait(page, 280_000);
 
-  await expect(page.getByTestId('bench-cell')).toHaveCount(2);
-  await expect(page.locator('[data-testid=bench-cell][data-status=done]')).toHaveCount(2);
-  await expect(page.getByTestId('chart-throughput')).toHaveAttribute('data-series', '2');
-  await expect(page.getByTestId('chart-throughput')).toHaveAttribute('data-points', '4');
+  // glove: 1 and 2 workers; use-lite: 1×1, 1×2, 2×1 run, 2×2 runs only where 4 cores fit it.
+  const configs = cores >= 4 ? ['1×1', '1×2', '2×1', '2×2'] : ['1×1', '1×2', '2×1'];
+  await expect(page.locator('[data-testid=bench-cell][data-status=done]')).toHaveCount(2 + configs.length);
+  if (cores < 4) {
+    const skipped = page.locator('[data-testid=bench-cell][data-status=skipped]');
+    await expect(skipped).toHaveCount(1);
+    await expect(skipped).toHaveAttribute('data-cell', 'use-lite int8 wasm 2×2');
+    await expect(skipped).toContainText(`needs 4 cores; this device has ${cores}`);
+  }
+  await expect(page.getByTestId('chart-throughput')).toHaveAttribute('data-series', String(2 + configs.length));
+  await expect(page.getByTestId('chart-throughput')).toHaveAttribute('data-points', String(2 * (2 + configs.length)));
   await expect(page.getByTestId('chart-latency')).toBeVisible();
   await expect(page.getByTestId('chart-memory')).toBeVisible();
   await expect(page.getByTestId('memory-sources')).toContainText('misses');
@@ -87,7 +98,15 @@ test('a short WASM run gives well-formed rows, charts and memory rows; its markd
   expect(report.env.cores).toBeGreaterThan(0);
   expect(report.env.webgpu).toBeTruthy();
   expectWellFormed(report.results, { model: 'glove-100d', backend: 'js' }, [1, 8]);
-  expectWellFormed(report.results, { model: 'use-lite', dtype: 'int8', backend: 'wasm' }, [1, 8]);
+  for (const config of configs) {
+    const [pool, threads] = config.split('×').map(Number);
+    const mine = report.results.filter((r) => r.pool === pool && r.threads === threads);
+    expectWellFormed(mine, { model: 'use-lite', dtype: 'int8', backend: 'wasm' }, [1, 8]);
+    // The throughput row carries its configuration, as the issue's row shape asks.
+    const rate = mine.find((r) => r.metric === 'sentences_per_s' && r.batch === 8)!;
+    expect(rate).toMatchObject({ suite: 'transformer', model: 'use-lite', dtype: 'int8', backend: 'wasm', pool, threads, batch: 8 });
+  }
+  expectWellFormed(report.results.filter((r) => r.pool === 2), { model: 'glove-100d', backend: 'js' }, [1, 8]);
 
   // Memory: the file once, weights per pool size (twice the instances, twice the weights), the index per precision.
   const mem = report.results.filter((r) => r.metric === 'memory_bytes' && r.model === 'use-lite');
@@ -103,6 +122,12 @@ test('a short WASM run gives well-formed rows, charts and memory rows; its markd
   expect(index('int8')).toBe(8 * index('binary'));
   for (const r of mem) expect(typeof r.covers).toBe('string');
 
+  // Memory rows per configuration: each use-lite cell measured its own pool.
+  for (const config of configs) {
+    const [pool, threads] = config.split('×').map(Number);
+    expect(mem.some((r) => r.source === 'model_weights' && r.pool === pool && r.threads === threads), `weights for ${config}`).toBe(true);
+  }
+
   // Markdown out, markdown in: the saved run shows beside this one with the same numbers.
   const md = await exported(page, 'bench-export-md');
   expect(md.text).toContain('| suite | metric | value |');
@@ -114,7 +139,7 @@ test('a short WASM run gives well-formed rows, charts and memory rows; its markd
   const ratios = await compareRows.locator('td:last-child').allTextContents();
   expect(ratios.filter((t) => t !== '').every((t) => t === '1.00×')).toBe(true);
   // The saved run's dashed lines join the throughput chart.
-  await expect(page.getByTestId('chart-throughput')).toHaveAttribute('data-series', '4');
+  await expect(page.getByTestId('chart-throughput')).toHaveAttribute('data-series', String(2 * (2 + configs.length)));
 });
 
 test('WebGPU cells run on the software adapter and say so; their rows are well-formed', async ({ page }) => {
@@ -148,7 +173,7 @@ test('WebGPU missing, and a model file that will not load: those cells say why a
   await page.route('**/models/use-lite/onnx/model_fp16.onnx', (route) => route.fulfill({ status: 404, body: 'gone' }));
   await page.goto('/?no-webgpu#benchmark'); // a new URL, not a hash change: the page really reloads
   await expect(page.getByTestId('env-webgpu')).toContainText('navigator.gpu is missing');
-  await choose(page, { models: ['glove-100d', 'use-lite'], dtypes: ['fp16'], backends: ['wasm', 'webgpu'], batches: [1], sentences: 4, pools: [] });
+  await choose(page, { models: ['glove-100d', 'use-lite'], dtypes: ['fp16'], backends: ['wasm', 'webgpu'], batches: [1], sentences: 4, memory: false });
   await runAndWait(page, 170_000);
 
   const cell = (id: RegExp) => page.getByTestId('bench-cell').filter({ hasText: id });
@@ -166,7 +191,7 @@ test('WebGPU missing, and a model file that will not load: those cells say why a
 
 test('cancel midway keeps the rows measured so far and marks the rest cancelled', async ({ page }) => {
   test.setTimeout(120_000);
-  await choose(page, { models: ['glove-100d', 'use-lite'], dtypes: ['fp32', 'int8'], batches: [1], sentences: 64, pools: [] });
+  await choose(page, { models: ['glove-100d', 'use-lite'], dtypes: ['fp32', 'int8'], batches: [1], sentences: 64, memory: false });
   await page.getByTestId('bench-run').click();
   // Wait for glove's cell to finish, then cancel while use-lite runs.
   await expect(page.locator('[data-testid=bench-cell][data-status=done]')).toHaveCount(1, { timeout: 60_000 });
@@ -220,9 +245,10 @@ test('browser-measured memory: the model worker’s bytes from measureUserAgentS
   await choose(page, { models: ['glove-100d'], batches: [1], sentences: 4, pools: [1, 2] });
   await page.getByTestId('bench-ua-memory').check();
   await runAndWait(page);
-  await expect(page.locator('[data-testid=bench-cell][data-status=done]')).toHaveCount(1);
+  // One cell per pool size (glove in 1 worker, in 2), each measured with its own pool.
+  await expect(page.locator('[data-testid=bench-cell][data-status=done]')).toHaveCount(2);
   const report = JSON.parse((await exported(page, 'bench-export-json')).text) as Report;
-  expect(report.cells[0].notes, 'no memory source failed').toBeUndefined();
+  for (const c of report.cells) expect(c.notes, `no memory source failed in ${c.id}`).toBeUndefined();
   const ua = (pool: number) => report.results.find((r) => r.source === 'ua_model_workers' && r.pool === pool)!;
   // glove's worker holds its 10 MB table; two workers hold it twice (the page's own heap is not in this figure).
   expect(ua(1).value).toBeGreaterThan(5e6);
@@ -248,4 +274,26 @@ test('the search benchmark runs from the view too, beside (or without) the model
     }
   }
   expect(report.results.find((x) => x.metric === 'ingest_per_s')!.value).toBeGreaterThan(0);
+});
+
+test('transformers.js with its defaults on the same files: its rows and our best configuration divided by it', async ({ page }) => {
+  test.setTimeout(180_000);
+  await choose(page, { models: ['use-lite'], dtypes: ['int8'], batches: [8], pools: [1, 2], threads: [1], sentences: 16, memory: false });
+  await page.getByTestId('bench-anchor').check();
+  await runAndWait(page, 170_000);
+  await expect(page.locator('[data-testid=bench-cell][data-cell="use-lite int8 transformers.js default"]')).toHaveAttribute('data-status', 'done');
+  const report = JSON.parse((await exported(page, 'bench-export-json')).text) as Report;
+  const rate = (backend: string, pool = 1) => report.results.find((r) => r.metric === 'sentences_per_s' && r.backend === backend && r.pool === pool && r.batch === 8)!;
+  const tjs = rate('transformersjs');
+  expect(tjs.value).toBeGreaterThan(0);
+  expect(tjs.min as number).toBeLessThanOrEqual(tjs.value);
+  expect(tjs.threads as number).toBeGreaterThanOrEqual(1);
+  expect(report.results.find((r) => r.metric === 'load_ms' && r.backend === 'transformersjs')!.value).toBeGreaterThan(0);
+  const best = Math.max(rate('wasm', 1).value, rate('wasm', 2).value);
+  const vs = report.results.find((r) => r.metric === 'vs_transformersjs')!;
+  expect(vs).toMatchObject({ model: 'use-lite', dtype: 'int8', batch: 8 });
+  expect(vs.value).toBeCloseTo(best / tjs.value, 6);
+  expect(vs.best).toBe(rate('wasm', 1).value >= rate('wasm', 2).value ? 'wasm 1×1' : 'wasm 2×1');
+  const pool = report.results.find((r) => r.metric === 'pool_speedup')!;
+  expect(pool.value).toBeCloseTo(rate('wasm', 2).value / rate('wasm', 1).value, 6);
 });

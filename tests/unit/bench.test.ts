@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { catalog } from '../../models/catalog.ts';
 import { median, percentile, relativeSpread, summarize } from '../../src/bench/stats.ts';
-import { defaultChoice, expandMatrix, passLength, problemsWith, splitParagraphs, takeTexts } from '../../src/bench/matrix.ts';
+import { defaultChoice, expandMatrix, fitsCores, passLength, planMatrix, problemsWith, splitParagraphs, takeTexts } from '../../src/bench/matrix.ts';
 import { parseReport, ReportFormatError, toMarkdown, type BenchReport, type BenchRow } from '../../src/bench/report.ts';
 import { compareRuns, latencyChart, memoryChart, throughputChart } from '../../src/bench/chart-data.ts';
 import { indexBytes } from '../../src/bench/memory.ts';
@@ -26,13 +26,35 @@ describe('stats', () => {
 describe('matrix', () => {
   const choice = { ...defaultChoice, models: ['glove-100d', 'use-lite'], dtypes: ['fp32', 'int8'], backends: ['wasm', 'webgpu'] as ('wasm' | 'webgpu')[], threads: [2, 1, 2], batches: [32, 1, 8, 8] };
   it('one cell per load: static once, transformers per backend × dtype × threads (WebGPU without threads)', () => {
-    const cells = expandMatrix(choice, catalog);
+    const cells = expandMatrix(choice, catalog, 2);
     expect(cells.map((c) => c.id)).toEqual([
       'glove-100d js',
-      'use-lite fp32 wasm×1', 'use-lite fp32 wasm×2', 'use-lite int8 wasm×1', 'use-lite int8 wasm×2',
+      'use-lite fp32 wasm 1×1', 'use-lite fp32 wasm 1×2', 'use-lite int8 wasm 1×1', 'use-lite int8 wasm 1×2',
       'use-lite fp32 webgpu', 'use-lite int8 webgpu',
     ]);
     for (const c of cells) expect(c.batches).toEqual([1, 8, 32]);
+    for (const c of cells) expect(c.pool).toBe(1);
+  });
+  it('pool × threads: the combinations that fit the cores run, the others are listed with the reason', () => {
+    const pooled = { ...choice, models: ['glove-100d', 'use-lite'], dtypes: ['int8'], backends: ['wasm', 'webgpu'] as ('wasm' | 'webgpu')[], pools: [2, 1, 2, 4], threads: [1, 2] };
+    const two = planMatrix(pooled, catalog, 2);
+    expect(two.cells.map((c) => [c.id, c.pool, c.threads])).toEqual([
+      ['glove-100d js', 1, 0], ['glove-100d js pool 2', 2, 0],
+      ['use-lite int8 wasm 1×1', 1, 1], ['use-lite int8 wasm 1×2', 1, 2], ['use-lite int8 wasm 2×1', 2, 1],
+      ['use-lite int8 webgpu', 1, 0], // one GPU: WebGPU is one instance
+    ]);
+    expect(two.skipped).toEqual([
+      { id: 'glove-100d js pool 4', reason: '4 workers on 2 cores' },
+      { id: 'use-lite int8 wasm 2×2', reason: '2 workers × 2 threads needs 4 cores; this device has 2' },
+      { id: 'use-lite int8 wasm 4×1', reason: '4 workers × 1 thread needs 4 cores; this device has 2' },
+      { id: 'use-lite int8 wasm 4×2', reason: '4 workers × 2 threads needs 8 cores; this device has 2' },
+    ]);
+    // On 8 cores everything fits; on 1 core only the 1×1 baseline runs.
+    expect(planMatrix(pooled, catalog, 8).skipped).toEqual([]);
+    expect(planMatrix({ ...pooled, backends: ['wasm'] }, catalog, 1).cells.filter((c) => c.kind === 'transformer').map((c) => c.id)).toEqual(['use-lite int8 wasm 1×1']);
+    expect(fitsCores(1, 1, 1)).toBe(true);
+    expect(fitsCores(1, 4, 2)).toBe(false);
+    expect(fitsCores(2, 2, 4)).toBe(true);
   });
   it('ignores unknown models and dtypes', () => {
     expect(expandMatrix({ ...choice, models: ['nope'] }, catalog)).toEqual([]);
@@ -54,6 +76,8 @@ describe('matrix', () => {
     expect(problemsWith({ ...choice, models: [] }, catalog, { search: true })).toEqual([]);
     const bad = problemsWith({ ...choice, batches: [], dtypes: [], threads: [], repeats: 0, sentences: 1.5, pools: [9] }, catalog);
     expect(bad.join('\n')).toMatch(/batch size[\s\S]*dtype[\s\S]*thread count[\s\S]*Repeats[\s\S]*Sentences per pass[\s\S]*Pool sizes/);
+    expect(problemsWith({ ...choice, pools: [] }, catalog).join('\n')).toMatch(/at least one pool size/);
+    expect(problemsWith({ ...choice, threads: [0.5] }, catalog).join('\n')).toMatch(/Thread counts must be whole numbers/);
   });
 });
 
@@ -113,7 +137,7 @@ describe('chart data', () => {
   const rows: BenchRow[] = [
     { suite: 'transformer', metric: 'sentences_per_s', model: 'use-lite', dtype: 'int8', backend: 'wasm', threads: 2, batch: 1, value: 10 },
     { suite: 'transformer', metric: 'sentences_per_s', model: 'use-lite', dtype: 'int8', backend: 'wasm', threads: 2, batch: 32, value: 40 },
-    { suite: 'transformer', metric: 'sentences_per_s', model: 'use-lite', dtype: 'fp32', backend: 'wasm', threads: 1, batch: 8, value: 20 },
+    { suite: 'transformer', metric: 'sentences_per_s', model: 'use-lite', dtype: 'fp32', backend: 'wasm', pool: 2, threads: 1, batch: 8, value: 20 },
     { suite: 'transformer', metric: 'sentences_per_s', model: 'use-lite', dtype: 'int8', backend: 'native', threads: 2, batch: 1, value: 30 },
     { suite: 'transformer', metric: 'latency_ms', model: 'use-lite', dtype: 'int8', backend: 'wasm', threads: 2, batch: 1, value: 100, p95: 150, max: 200 },
     { suite: 'memory', metric: 'memory_bytes', source: 'wasm_memory', model: 'use-lite', dtype: 'int8', backend: 'wasm', threads: 2, pool: 2, value: 5e7 },
@@ -123,15 +147,15 @@ describe('chart data', () => {
     const t = throughputChart(rows);
     expect(t.labels).toEqual(['1', '8', '32']);
     expect(t.series).toEqual([
-      { label: 'use-lite int8 wasm×2', saved: false, data: [10, null, 40] },
-      { label: 'use-lite fp32 wasm×1', saved: false, data: [null, 20, null] },
+      { label: 'use-lite int8 wasm 1×2', saved: false, data: [10, null, 40] }, // a run saved before pools: one worker
+      { label: 'use-lite fp32 wasm 2×1', saved: false, data: [null, 20, null] },
     ]);
-    expect(throughputChart(rows, rows.slice(0, 1)).series.at(-1)).toEqual({ label: 'saved · use-lite int8 wasm×2', saved: true, data: [10, null, null] });
+    expect(throughputChart(rows, rows.slice(0, 1)).series.at(-1)).toEqual({ label: 'saved · use-lite int8 wasm 1×2', saved: true, data: [10, null, null] });
   });
   it('latency and memory bars', () => {
-    expect(latencyChart(rows)).toEqual({ labels: ['use-lite int8 wasm×2 · batch 1'], series: [{ label: 'median', data: [100] }, { label: 'p95', data: [150] }, { label: 'max', data: [200] }] });
+    expect(latencyChart(rows)).toEqual({ labels: ['use-lite int8 wasm 1×2 · batch 1'], series: [{ label: 'median', data: [100] }, { label: 'p95', data: [150] }, { label: 'max', data: [200] }] });
     const m = memoryChart(rows);
-    expect(m.labels).toEqual(['use-lite int8 wasm×2 · pool 2', 'use-lite index binary (100,000 vectors)']);
+    expect(m.labels).toEqual(['use-lite int8 wasm 2×2', 'use-lite index binary (100,000 vectors)']);
     expect(m.series).toEqual([{ label: 'wasm_memory', data: [5e7, null] }, { label: 'index', data: [null, 6.4e6] }]);
   });
   it('compares two runs on what each row measured', () => {
@@ -145,5 +169,41 @@ describe('chart data', () => {
       { precision: 'int8', bytes: 512_000 },
       { precision: 'binary', bytes: 64_000 },
     ]);
+  });
+});
+
+describe('the transformers.js anchor and the target ratios', () => {
+  it('transformers.js dtypes by file: our int8 (model_quantized.onnx) is its q8', async () => {
+    const { transformersJsDtype } = await import('../../src/bench/transformersjs-dtypes.ts');
+    expect(['fp32', 'fp16', 'int8'].map((d) => transformersJsDtype(d as 'fp32'))).toEqual(['fp32', 'fp16', 'q8']);
+  });
+  it('one anchor cell per model × dtype, after ours', () => {
+    const cells = planMatrix({ ...defaultChoice, models: ['use-lite'], dtypes: ['fp32', 'int8'], backends: ['wasm'], threads: [1], pools: [1], anchor: true }, catalog, 2).cells;
+    expect(cells.map((c) => c.id)).toEqual(['use-lite fp32 wasm 1×1', 'use-lite int8 wasm 1×1', 'use-lite fp32 transformers.js default', 'use-lite int8 transformers.js default']);
+  });
+  it('vs_transformersjs is our best configuration ÷ its default; int8 ÷ fp32 at each one’s best; pools ÷ 1×1', async () => {
+    const { derivedRows } = await import('../../src/bench/derived.ts');
+    const r = (dtype: string, backend: string, pool: number, threads: number, batch: number, value: number, extra: Partial<BenchRow> = {}): BenchRow =>
+      ({ suite: 'transformer', metric: 'sentences_per_s', model: 'use-lite', dtype, backend, pool, threads, batch, value, ...extra });
+    const rows = [
+      r('int8', 'wasm', 1, 1, 32, 60), r('int8', 'wasm', 1, 2, 32, 80), r('int8', 'wasm', 2, 1, 32, 110),
+      r('fp32', 'wasm', 1, 1, 32, 50), r('fp32', 'wasm', 1, 2, 32, 88), r('fp32', 'wasm', 2, 1, 32, 70),
+      r('int8', 'webgpu', 1, 0, 32, 500, { software: true }), // a software adapter never counts as ours
+      r('int8', 'transformersjs', 1, 1, 32, 40),
+      r('int8', 'native', 1, 2, 32, 600),
+    ];
+    const d = derivedRows(rows);
+    expect(d.find((x) => x.metric === 'vs_transformersjs')).toMatchObject({ model: 'use-lite', dtype: 'int8', batch: 32, value: 110 / 40, best: 'wasm 2×1' });
+    expect(d.find((x) => x.metric === 'int8_vs_fp32')).toMatchObject({ batch: 32, value: 110 / 88, int8_best: 'wasm 2×1', fp32_best: 'wasm 1×2' });
+    expect(d.filter((x) => x.metric === 'pool_speedup').map((x) => [x.dtype, x.value])).toEqual([['int8', 110 / 60], ['fp32', 70 / 50]]);
+  });
+});
+
+describe('native reference at its best', () => {
+  it('our best ÷ native best over the thread counts it ran', async () => {
+    const { nativeRows } = await import('../../src/bench/derived.ts');
+    const r = (backend: string, threads: number, value: number, pool = 1): BenchRow => ({ suite: 'transformer', metric: 'sentences_per_s', model: 'use-lite', dtype: 'int8', backend, pool, threads, batch: 32, value });
+    const rows = [r('wasm', 1, 60), r('wasm', 1, 100, 2), r('native', 1, 300), r('native', 2, 500)];
+    expect(nativeRows(rows)).toEqual([{ suite: 'transformer', metric: 'best_vs_native_best', model: 'use-lite', dtype: 'int8', batch: 32, value: 0.2, best: 'wasm 2×1', native_best: 'native ×2', repeats: 1 }]);
   });
 });

@@ -75,3 +75,18 @@ describe('mean pooling of last_hidden_state (models that do not pool in-graph)',
     expect(cls.info.warnings.join(' ')).toContain('First-token (CLS) pooling');
   });
 });
+
+describe('the one ONNX runtime picker', () => {
+  it('in Node it is onnxruntime-node, and it runs the same files as an explicit one', async () => {
+    const { loadOrt, ortPlace, nodeSessionOptions } = await import('../../src/core/models/ort-runtime.ts');
+    expect(ortPlace()).toBe('node');
+    const picked = await loadOrt();
+    expect(picked.place).toBe('node');
+    expect(picked.ort.InferenceSession).toBe(ortNode.InferenceSession);
+    expect(nodeSessionOptions(2.7)).toEqual({ intraOpNumThreads: 2, interOpNumThreads: 1 });
+    const model = await loadTransformerModel(folderFiles(dir), { id: 'use-lite', dtype: 'int8', ort: picked.ort, backend: 'node', sessionOptions: nodeSessionOptions(1) });
+    const r = await model.embed(['Call me Ishmael.']);
+    expect(r.dims).toBe(512);
+    await model.dispose();
+  });
+});

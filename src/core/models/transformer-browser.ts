@@ -8,13 +8,14 @@ import { ModelLoadError } from '../errors.ts';
 import { readOnce, type ModelFiles } from './files.ts';
 import type { ModelSpec } from './types.ts';
 import { dtypeEntry } from './dtypes.ts';
-import { loadTransformerModel, type OrtModule, type TransformerEmbedder } from './transformer.ts';
+import { loadOrt } from './ort-runtime.ts';
+import { loadTransformerModel, type TransformerEmbedder } from './transformer.ts';
 
 const PROBES = ['A man is eating food.', 'The girl is carrying a baby.', 'Stocks fell sharply on Monday morning.', 'Call me Ishmael.'];
 
 export async function loadTransformerInBrowser(source: ModelFiles, spec: ModelSpec): Promise<TransformerEmbedder> {
   const files = readOnce(source);
-  const { ort, webgpuAdapter, useWasmThreads } = await import('./ort-web.ts');
+  const [{ ort }, { webgpuAdapter, useWasmThreads }] = await Promise.all([loadOrt(), import('./ort-web.ts')]);
   const wasmThreads = useWasmThreads(spec.threads);
   const dtype = spec.dtype ?? 'fp32';
   const choice = spec.backend ?? 'auto';
@@ -44,7 +45,7 @@ export async function loadTransformerInBrowser(source: ModelFiles, spec: ModelSp
         id: spec.id,
         dtype,
         file: qdq ? webgpuFile : undefined,
-        ort: ort as unknown as OrtModule,
+        ort,
         backend: on,
         batchSize: spec.batchSize,
         sessionOptions: { executionProviders: [on], graphOptimizationLevel: 'all' },
@@ -87,7 +88,8 @@ export async function loadTransformerInBrowser(source: ModelFiles, spec: ModelSp
   // onnxruntime's typings say a promise, its getter may give the device itself: await takes either.
   let device: GPUDeviceLike | undefined;
   try {
-    device = (await (ort.env.webgpu.device as unknown)) as GPUDeviceLike | undefined;
+    const { ort: web } = await import('./ort-web.ts');
+    device = (await (web.env.webgpu.device as unknown)) as GPUDeviceLike | undefined;
   } catch {
     device = undefined; // no device to watch: a loss then surfaces as a failed run
   }

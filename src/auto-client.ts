@@ -1,0 +1,227 @@
+/**
+ * Auto = measured, page side: the device's fingerprint, the decisions kept in IndexedDB (one per
+ * device + browser + model + dtype), and the calibration's timing — real pools of real workers,
+ * each candidate loaded, warmed and timed on the person's batch shape, then unloaded. What to try
+ * and how to decide is src/bench/auto.ts; the model client (src/model-client.ts) asks here before
+ * it loads and calibrates after the model is ready on the default, so the first embedding never
+ * waits for a measurement.
+ *
+ * State for the model card goes out as events (`autoEvents`), keyed by model + dtype: the card
+ * listens, nothing else in the UI needs to change.
+ */
+import { openDB, type IDBPDatabase } from 'idb';
+import {
+  calibrate, CALIBRATION_BUDGET_MS, CalibrationInterrupted, candidatesFor, CandidateFailed, decisionKey, describeCandidate, describeDecision, isDecision, staleBecause,
+  type AutoDecision, type Candidate, type DeviceFingerprint,
+} from './bench/auto.ts';
+import { browserName } from './bench/environment.ts';
+import { takeTexts } from './bench/matrix.ts';
+import type { LoadedPool, PoolLoader } from './bench/pool.ts';
+import { describeError } from './core/errors.ts';
+import type { ModelSpec } from './core/models/registry.ts';
+import { availableCores, threadsAllowed } from './core/util/threads.ts';
+import { describeGpu, probeWebGpu } from './core/util/webgpu.ts';
+
+export type { AutoDecision, Candidate } from './bench/auto.ts';
+
+export async function deviceFingerprint(): Promise<DeviceFingerprint> {
+  const gpu = await probeWebGpu();
+  return {
+    cores: availableCores(),
+    browser: browserName(),
+    // A software adapter is never a candidate: it counts as no GPU.
+    gpu: gpu.available && !gpu.fallback ? describeGpu(gpu) : 'none',
+    isolated: threadsAllowed(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decisions in IndexedDB (a database of their own: nothing to migrate in the collections store)
+
+const DB_NAME = 'embedscope-auto';
+let db: Promise<IDBPDatabase> | null = null;
+function open(): Promise<IDBPDatabase> {
+  db ??= openDB(DB_NAME, 1, { upgrade: (d) => void d.createObjectStore('decisions') });
+  return db;
+}
+
+export type Lookup = { decision: AutoDecision } | { decision: null; stale?: string };
+
+/** The kept decision for this model × dtype here, or why there is none (a stale one is deleted). */
+export async function lookupDecision(model: string, dtype: string, batch: number, device?: DeviceFingerprint): Promise<Lookup> {
+  const here = device ?? (await deviceFingerprint());
+  const key = decisionKey(model, dtype, here.browser);
+  let stored: unknown;
+  try {
+    stored = await (await open()).get('decisions', key);
+  } catch {
+    return { decision: null }; // no IndexedDB (private mode): measure every time
+  }
+  if (stored === undefined) return { decision: null };
+  const stale = isDecision(stored) ? staleBecause(stored, here, batch) : 'an older format';
+  if (stale === null) return { decision: stored as AutoDecision };
+  await forgetDecision(model, dtype, here.browser);
+  return { decision: null, stale };
+}
+
+export async function keepDecision(d: AutoDecision): Promise<void> {
+  await (await open()).put('decisions', d, decisionKey(d.model, d.dtype, d.device.browser));
+}
+
+export async function forgetDecision(model: string, dtype: string, browser = browserName()): Promise<void> {
+  try {
+    await (await open()).delete('decisions', decisionKey(model, dtype, browser));
+  } catch {
+    // nothing stored
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the model card shows
+
+export type AutoState =
+  | { state: 'calibrating'; text: string }
+  | { state: 'decided' | 'cached'; text: string; decision: AutoDecision }
+  | { state: 'interrupted'; text: string };
+
+const states = new Map<string, AutoState>();
+/** Fires `change` with `detail: key` (model|dtype) whenever a model's Auto state changes. */
+export const autoEvents = new EventTarget();
+export const autoKey = (model: string, dtype: string) => `${model}|${dtype}`;
+
+export function autoState(model: string, dtype: string): AutoState | null {
+  return states.get(autoKey(model, dtype)) ?? null;
+}
+
+export function setAutoState(model: string, dtype: string, s: AutoState | null): void {
+  const key = autoKey(model, dtype);
+  if (s) states.set(key, s);
+  else states.delete(key);
+  autoEvents.dispatchEvent(new CustomEvent('change', { detail: key }));
+}
+
+/** Live models on Auto, so the card can stop or repeat their calibration. */
+export interface AutoControl {
+  stop(reason?: string): void;
+  remeasure(): Promise<void>;
+}
+const controls = new Map<string, Set<AutoControl>>();
+export function registerAuto(model: string, dtype: string, c: AutoControl): () => void {
+  const key = autoKey(model, dtype);
+  const set = controls.get(key) ?? new Set();
+  set.add(c);
+  controls.set(key, set);
+  return () => set.delete(c);
+}
+export function stopCalibration(model: string, dtype: string): void {
+  for (const c of controls.get(autoKey(model, dtype)) ?? []) c.stop('cancelled by you');
+}
+export async function remeasure(model: string, dtype: string): Promise<void> {
+  await Promise.all([...(controls.get(autoKey(model, dtype)) ?? [])].map((c) => c.remeasure()));
+}
+
+export function describeState(d: AutoDecision, cached: boolean): string {
+  return `${describeDecision(d)}${cached ? ` (measured ${d.measuredAt.slice(0, 10)})` : ''}.`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The calibration run
+
+/** Short and long English sentences, so a batch has the padding a real one has. */
+const TEXTS = [
+  'Call me Ishmael.',
+  'A man is eating food.',
+  'The girl is carrying a baby.',
+  'Stocks fell sharply on Monday morning after the central bank raised its rates again.',
+  'Some years ago, never mind how long precisely, having little or no money in my purse, I thought I would sail about a little.',
+  'It is a way I have of driving off the spleen and regulating the circulation.',
+  'The weather today is sunny with a light breeze from the west.',
+  'Whenever I find myself growing grim about the mouth, I account it high time to get to sea as soon as I can.',
+  'How do I reset my password?',
+  'The committee will publish its findings next spring, after the hearings close.',
+  'There now is your insular city of the Manhattoes, belted round by wharves as Indian isles by coral reefs.',
+  'Cats sleep for most of the day.',
+];
+
+export interface CalibrationOptions {
+  spec: ModelSpec;
+  batch: number;
+  loadPool: PoolLoader;
+  signal: AbortSignal;
+  /** Resolves when no embedding the person asked for is running: theirs go first. */
+  whenIdle: () => Promise<void>;
+  /** Counts the person's embedding calls: a timed call that overlapped one is timed again. */
+  foregroundCalls: () => number;
+  onProgress?: (text: string) => void;
+}
+
+/**
+ * Times each candidate: load its pool, one warm-up call, then calls of `batch` texts until its
+ * share of the budget is spent (at least one). A load that fails is a skipped candidate; a run
+ * that fails (a worker crashed) interrupts the calibration. Throws CalibrationInterrupted.
+ */
+/**
+ * Texts per timed call: the person's batch, at most 16 — one call of 32 takes ~0.8 s on one WASM
+ * thread of the 2-core EPYC (int8), so three configurations with a load and a warm-up each would
+ * not fit 3 s; 16 keeps a pool's split (8 + 8 on two workers) and fits.
+ */
+export const MAX_CALIBRATION_BATCH = 16;
+
+/** The calibration's budget: 3 s, or what `localStorage['embedscope:auto-budget-ms']` says (tests, slow devices). */
+export function calibrationBudgetMs(): number {
+  const asked = Number(globalThis.localStorage?.getItem('embedscope:auto-budget-ms'));
+  return Number.isFinite(asked) && asked >= 500 ? Math.min(asked, 60_000) : CALIBRATION_BUDGET_MS;
+}
+
+export async function runCalibration(o: CalibrationOptions): Promise<AutoDecision> {
+  const device = await deviceFingerprint();
+  const gpu = device.gpu !== 'none';
+  const texts = takeTexts(TEXTS, Math.min(o.batch, MAX_CALIBRATION_BATCH));
+  const dtype = o.spec.dtype ?? 'fp32';
+  return calibrate({ model: o.spec.id, dtype, device, batch: o.batch }, candidatesFor(device, { hardware: gpu }), {
+    signal: o.signal,
+    budgetMs: calibrationBudgetMs(),
+    onFigure: (f) => o.onProgress?.(`${describeCandidate(f.candidate)}: ${f.sentencesPerS === null ? `skipped (${f.reason})` : `${Math.round(f.sentencesPerS)} sentences/s`}`),
+    measure: async (c, budgetMs, signal) => {
+      const started = performance.now();
+      const spec: ModelSpec = { ...o.spec, backend: c.backend, ...(c.backend === 'wasm' ? { threads: c.threads } : { threads: undefined }) };
+      let pool: LoadedPool;
+      try {
+        pool = await o.loadPool(spec, c.pool);
+      } catch (err) {
+        if (signal.aborted) throw err;
+        throw new CandidateFailed(`did not load: ${describeError(err)}`);
+      }
+      try {
+        checkRuns(pool, c);
+        await o.whenIdle();
+        await pool.embed(texts.slice(0, 2 * c.pool), signal); // warm-up: the first run's allocations, every worker
+        let ms = 0;
+        let sentences = 0;
+        while (sentences === 0 || performance.now() - started < budgetMs) {
+          await o.whenIdle();
+          const before = o.foregroundCalls();
+          const t = performance.now();
+          await pool.embed(texts, signal);
+          const took = performance.now() - t;
+          if (o.foregroundCalls() !== before) continue; // shared the cores with the person's call: not this configuration's speed
+          ms += took;
+          sentences += texts.length;
+        }
+        return (sentences / ms) * 1000;
+      } finally {
+        pool.unload();
+      }
+    },
+  });
+}
+
+function checkRuns(pool: LoadedPool, c: Candidate) {
+  // WebGPU that disagreed with WASM comes back on WASM: that is not the WebGPU candidate.
+  if (pool.info.backend !== c.backend) throw new CandidateFailed(`asked for ${c.backend}, it runs on ${pool.info.backend} (${pool.info.warnings.at(-1) ?? 'no reason given'})`);
+  if (c.backend === 'wasm' && pool.info.threads !== undefined && pool.info.threads !== c.threads) {
+    throw new CandidateFailed(`asked for ${c.threads} threads, the runtime gave ${pool.info.threads}`);
+  }
+}
+
+export { CalibrationInterrupted };
