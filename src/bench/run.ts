@@ -192,7 +192,7 @@ async function runAnchorCell(entry: CatalogEntry, cell: Cell, texts: string[], c
   const { loadTransformersJs } = await import('./transformersjs.ts');
   const folder = entry.path.replace(/^models\//, '').replace(/\/$/, '');
   const started = performance.now();
-  const model = await loadTransformersJs(folder, cell.dtype as TransformerDtype);
+  const model = await loadTransformersJs(folder, cell.dtype as TransformerDtype, entry.files);
   const base = { model: cell.model, dtype: cell.dtype, backend: 'transformersjs', pool: 1, threads: model.threads };
   try {
     emit([{ suite: 'transformer', metric: 'load_ms', ...base, load: 'first', value: performance.now() - started, repeats: 1 }]);

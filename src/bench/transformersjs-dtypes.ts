@@ -1,22 +1,14 @@
 /** transformers.js's dtype names for our files (framework-free, so it is unit-tested in Node). */
-import { DTYPE_FILES, type TransformerDtype } from '../core/models/transformer.ts';
+import { dtypeFileIn, dtypeOfFileName, type TransformerDtype } from '../core/models/dtypes.ts';
 
 /**
- * transformers.js names dtypes by its file suffixes: its 'q8' is model_quantized.onnx (ours "int8"),
- * its 'int8' would be model_int8.onnx. Mapped by file name until the shared dtype table (#14) lands.
+ * The dtype transformers.js must be told to read the same weights file we load for `dtype` from a
+ * folder holding `files`. Our dtype names are transformers.js's, but our int8 may fall back to
+ * model_quantized.onnx (the embedded use-lite's int8 file), which transformers.js calls q8.
  */
-const TJS_DTYPE_BY_FILE: Record<string, string> = {
-  'onnx/model.onnx': 'fp32',
-  'onnx/model_fp16.onnx': 'fp16',
-  'onnx/model_quantized.onnx': 'q8',
-  'onnx/model_int8.onnx': 'int8',
-  'onnx/model_uint8.onnx': 'uint8',
-  'onnx/model_q4.onnx': 'q4',
-};
-
-export function transformersJsDtype(dtype: TransformerDtype): string {
-  const tjs = TJS_DTYPE_BY_FILE[DTYPE_FILES[dtype]];
-  if (!tjs) throw new Error(`transformers.js has no dtype for ${DTYPE_FILES[dtype]}`);
+export function transformersJsDtype(dtype: TransformerDtype, files: readonly string[]): TransformerDtype {
+  const file = dtypeFileIn(dtype, files);
+  const tjs = file && dtypeOfFileName(file);
+  if (!tjs) throw new Error(`this model has no ${dtype} file for transformers.js to read (it has ${files.filter((f) => f.endsWith('.onnx')).join(', ') || 'no .onnx file'})`);
   return tjs;
 }
-

@@ -11,7 +11,7 @@
 import { AutoModel, AutoTokenizer, env } from '@huggingface/transformers';
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import mjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
-import type { TransformerDtype } from '../core/models/transformer.ts';
+import type { TransformerDtype } from '../core/models/dtypes.ts';
 import { transformersJsDtype } from './transformersjs-dtypes.ts';
 
 export interface TransformersJsModel {
@@ -35,10 +35,10 @@ function configure() {
 }
 
 /** Loads `model` (a folder under the app's models/) the way its README says to. */
-export async function loadTransformersJs(model: string, dtype: TransformerDtype): Promise<TransformersJsModel> {
+export async function loadTransformersJs(model: string, dtype: TransformerDtype, files: readonly string[]): Promise<TransformersJsModel> {
   configure();
   const tokenizer = await AutoTokenizer.from_pretrained(model);
-  const session = await AutoModel.from_pretrained(model, { dtype: transformersJsDtype(dtype) as never, device: 'wasm' });
+  const session = await AutoModel.from_pretrained(model, { dtype: transformersJsDtype(dtype, files) as never, device: 'wasm' });
   const onnx = env.backends.onnx as unknown as { wasm: { numThreads?: number } };
   // It sets no thread count: onnxruntime-web's default is half the cores, 1 to 4, when isolated.
   const ortDefault = globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, Math.ceil((navigator.hardwareConcurrency || 1) / 2))) : 1;

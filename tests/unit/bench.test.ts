@@ -175,7 +175,11 @@ describe('chart data', () => {
 describe('the transformers.js anchor and the target ratios', () => {
   it('transformers.js dtypes by file: our int8 (model_quantized.onnx) is its q8', async () => {
     const { transformersJsDtype } = await import('../../src/bench/transformersjs-dtypes.ts');
-    expect(['fp32', 'fp16', 'int8'].map((d) => transformersJsDtype(d as 'fp32'))).toEqual(['fp32', 'fp16', 'q8']);
+    const useLite = ['onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_quantized.onnx', 'onnx/model_q4.onnx'];
+    expect((['fp32', 'fp16', 'int8', 'q8', 'q4'] as const).map((d) => transformersJsDtype(d, useLite))).toEqual(['fp32', 'fp16', 'q8', 'q8', 'q4']);
+    // A repository with transformers.js's own int8 file is read as int8.
+    expect(transformersJsDtype('int8', ['onnx/model_int8.onnx', 'onnx/model_quantized.onnx'])).toBe('int8');
+    expect(() => transformersJsDtype('fp16', ['onnx/model.onnx'])).toThrow(/no fp16 file/);
   });
   it('one anchor cell per model × dtype, after ours', () => {
     const cells = planMatrix({ ...defaultChoice, models: ['use-lite'], dtypes: ['fp32', 'int8'], backends: ['wasm'], threads: [1], pools: [1], anchor: true }, catalog, 2).cells;
