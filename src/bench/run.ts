@@ -106,8 +106,10 @@ function specFor(entry: CatalogEntry, cell: Cell): ModelSpec & { threads?: numbe
 
 async function fileBytes(entry: CatalogEntry, cell: Cell): Promise<number | null> {
   // The file the loader reads: int8 on WebGPU takes the weight-only (QDQ) file where there is one (dtypes.ts).
-  const weights = dtypeFileIn(cell.dtype as TransformerDtype, entry.files, cell.backend === 'webgpu' ? 'webgpu' : 'wasm') ?? DTYPE_FILES[cell.dtype as TransformerDtype];
-  const files = cell.kind === 'static' ? ['model.safetensors'] : [weights];
+  const files =
+    cell.kind === 'static'
+      ? ['model.safetensors']
+      : [dtypeFileIn(cell.dtype as TransformerDtype, entry.files, cell.backend === 'webgpu' ? 'webgpu' : 'wasm') ?? DTYPE_FILES[cell.dtype as TransformerDtype]];
   let total = 0;
   for (const f of files) {
     const res = await fetch(new URL(f, new URL(entry.path, document.baseURI)), { method: 'HEAD' });

@@ -72,7 +72,7 @@ test('visited once, the app works offline: isolated, embeds with use-lite and gl
   expect(parsed.display).toBe('standalone');
   expect(parsed.icons.map((i) => i.sizes)).toEqual(expect.arrayContaining(['192x192', '512x512']));
   await expect(page.locator('[data-model="glove-100d"] [data-testid=model-stored]')).toHaveText('served by the app; kept for offline use');
-  await expect(page.locator('[data-model="use-lite"] [data-testid=model-stored]')).toContainText('5 of 7 files kept offline'); // fp32 + int8, not fp16/QDQ
+  await expect(page.locator('[data-model="use-lite"] [data-testid=model-stored]')).toContainText('5 of 8 files kept offline'); // fp32 + int8, not fp16/QDQ/q4
 
   // A collection stored on the first visit.
   await loadModel(page, 'glove-100d');

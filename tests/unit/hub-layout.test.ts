@@ -119,3 +119,15 @@ describe('the hub file list over HTTP', () => {
     expect(await source.read('tokenizer.json')).toBeNull(); // not listed: absent, no request
   });
 });
+
+describe('specFor', () => {
+  it('turns a catalogue entry into the spec a worker loads: transformers get a dtype (the entry\'s first by default) and a backend', async () => {
+    const { specFor } = await import('../../src/core/models/registry.ts');
+    const { catalog } = await import('../../models/catalog.ts');
+    const useLite = catalog.find((e) => e.id === 'use-lite')!;
+    const glove = catalog.find((e) => e.id === 'glove-100d')!;
+    expect(specFor(useLite, {}, 'http://app/')).toEqual({ id: 'use-lite', kind: 'transformer', dtype: 'fp32', backend: 'auto', source: { type: 'url', baseUrl: 'http://app/models/use-lite/', files: useLite.files } });
+    expect(specFor(useLite, { dtype: 'q4', backend: 'webgpu', threads: 2, batchSize: 8 }, 'http://app/')).toMatchObject({ dtype: 'q4', backend: 'webgpu', threads: 2, batchSize: 8 });
+    expect(specFor(glove, { dtype: 'q4' }, 'http://app/')).toEqual({ id: 'glove-100d', kind: 'static', source: { type: 'url', baseUrl: 'http://app/models/glove-100d/', files: glove.files } });
+  });
+});

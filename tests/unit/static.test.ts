@@ -56,6 +56,25 @@ describe('static model on tables the test writes', () => {
     expect(rows(model.embed(['banana cherry']))[0]).toEqual([0, 1, 2].map((x) => expect.closeTo(x, 6)));
   });
 
+  it('follows modules.json to the StaticEmbedding module folder, honours a Normalize module, and reads Matryoshka dims from the model card', async () => {
+    const flat = tinyModelFiles({ layout: 'sentence-transformers' });
+    const enc = (x: unknown) => new TextEncoder().encode(typeof x === 'string' ? x : JSON.stringify(x));
+    const files = {
+      'modules.json': enc([
+        { idx: 0, name: '0', path: '0_StaticEmbedding', type: 'sentence_transformers.models.StaticEmbedding' },
+        { idx: 1, name: '1', path: '1_Normalize', type: 'sentence_transformers.models.Normalize' },
+      ]),
+      'README.md': enc('"matryoshka_dims": [\n 3,\n 2\n ]'),
+      '0_StaticEmbedding/model.safetensors': flat['model.safetensors'],
+      '0_StaticEmbedding/tokenizer.json': flat['tokenizer.json'],
+    };
+    const model = await load(files);
+    expect(model.info).toMatchObject({ layout: 'sentence-transformers', normalize: true, matryoshkaDims: [3, 2] });
+    expect(rows(model.embed(['banana cherry']))[0]).toEqual(unit([0, 1, 2]).map((x) => expect.closeTo(x, 6)));
+    delete (files as Record<string, Uint8Array>)['0_StaticEmbedding/model.safetensors'];
+    await expect(load(files)).rejects.toThrow('0_StaticEmbedding/model.safetensors: is missing from test files');
+  });
+
   it('tokenizes through Tokenizers.js when the tokenizer is not a plain WordLevel table', async () => {
     const model = await load(tinyModelFiles({ tokenizer: wordPieceTokenizer() }));
     expect(model.info.tokenizer.implementation).toBe('tokenizers.js');
