@@ -54,6 +54,8 @@ export interface SearchSetup {
   workers?: number;
   /** The most WebAssembly memory one precision's rows may take (default 4 GiB, wasm32's limit). */
   maxMemoryBytes?: number;
+  /** Rows a worker must get to be used (default search/pool.ts MIN_BYTES_PER_WORKER; tests set 0). */
+  minBytesPerWorker?: number;
 }
 
 let store: Promise<VectorStore> | null = null;
@@ -66,9 +68,10 @@ const spawnHelper = () => new Worker(new URL('./scan.worker.ts', import.meta.url
 /** Workers per scan: the cores available by default (at most the 16 scratch slots). */
 let poolSize = Math.min(MAX_SLOTS, availableCores());
 let maxMemoryBytes: number | undefined;
+let minBytesPerWorker: number | undefined;
 let pool: ScanPool | null = null;
 function scanPool(): ScanPool {
-  pool ??= new ScanPool(spawnHelper, shared ? poolSize : 1);
+  pool ??= new ScanPool(spawnHelper, shared ? poolSize : 1, minBytesPerWorker);
   return pool;
 }
 
@@ -114,6 +117,7 @@ const api = {
     pool = null;
     if (opts.workers !== undefined) poolSize = opts.workers;
     if ('maxMemoryBytes' in opts) maxMemoryBytes = opts.maxMemoryBytes;
+    if ('minBytesPerWorker' in opts) minBytesPerWorker = opts.minBytesPerWorker;
     return { workers: scanPool().size, shared };
   },
 
@@ -161,7 +165,7 @@ const api = {
     const searchMs = performance.now() - started;
     const chunks = await s.chunks(collection.id, hits.map((h) => h.index));
     const byRow = new Map(chunks.map((c) => [c.row, c]));
-    const n = workers && first.index ? Math.max(1, Math.min(workers.size, first.count)) : 1;
+    const n = workers && first.index ? workers.partsFor(first.index) : 1;
     return {
       hits: hits.map((h) => ({ row: h.index, score: h.score, text: byRow.get(h.index)?.text ?? '', source: byRow.get(h.index)?.source ?? '' })),
       searchMs,

@@ -58,7 +58,8 @@ test('two search workers give exactly the one-worker results for every precision
     };
     const one = await setupSearch({ workers: 1 });
     const single = await runAll();
-    const two = await setupSearch({ workers: 2 });
+    // Split even this small collection (by default a worker needs 16 MB of rows to be worth it).
+    const two = await setupSearch({ workers: 2, minBytesPerWorker: 0 });
     const split = await runAll();
     // Independent reference for float32: cosine in float64 over the float vectors, sorted.
     const brute = queries.map((q) => {
@@ -70,8 +71,12 @@ test('two search workers give exactly the one-worker results for every precision
       });
       return scores.sort((a, b) => b.s - a.s || a.r - b.r).slice(0, 10).map((x) => x.r);
     });
-    return { one, two, single, split, brute };
+    // By default a 25 kB binary scan is not worth a second worker.
+    await setupSearch({ workers: 2, minBytesPerWorker: undefined });
+    const small = await search({ collectionId: id, precision: 'binary', query: queries[0], k: 10 });
+    return { one, two, single, split, brute, smallWorkers: small.workers };
   }, id);
+  expect(out.smallWorkers).toBe(1);
   expect(out.one.workers).toBe(1);
   expect(out.two).toEqual({ workers: 2, shared: true }); // the dev server is cross-origin isolated
   expect(out.single.every((r) => r.workers === 1)).toBe(true);
@@ -84,7 +89,7 @@ test('a search worker that crashes mid-scan fails that search with a message; th
   const id = await storeRandom(page, 'crash', 3000, 64);
   const out = await page.evaluate(async (id) => {
     const { search, setupSearch } = await import('/src/search-client.ts' as string);
-    await setupSearch({ workers: 2 });
+    await setupSearch({ workers: 2, minBytesPerWorker: 0 });
     const query = new Float32Array(64).fill(0.1);
     const before = await search({ collectionId: id, precision: 'float32', query, k: 5 });
     let message = '';

@@ -11,6 +11,9 @@ import { TopK } from './topk.ts';
 /** m(c): what dot_i8 reads an int8 code as (c − 1 below zero, saturating at −128; precision/int8.ts says why). */
 export const int8Offset = (code: number) => (code < 0 ? Math.max(-128, code - 1) : code);
 
+/** m(c) for each byte value (the int8 code's two's-complement byte), so the JS loop does no branching. */
+const INT8_OFFSET = Int16Array.from({ length: 256 }, (_, b) => int8Offset(b < 128 ? b : b - 256));
+
 export function popcount32(x: number): number {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
@@ -39,8 +42,8 @@ export function scanJs(q: KernelQuery, stored: Uint8Array, dims: number, top: To
     const end = to ?? codes.length / dims;
     for (let r = from, at = from * dims; r < end; r++, at += dims) {
       let s = 0;
-      // int8: m(code), so m + 128.5 is the code's bucket middle (precision/int8.ts).
-      if (signed) for (let d = 0; d < dims; d++) s += weights[d] * int8Offset(codes[at + d]);
+      // int8: m(code), so m + 128.5 is the code's bucket middle (precision/int8.ts), from a table by byte.
+      if (signed) for (let d = 0; d < dims; d++) s += weights[d] * INT8_OFFSET[stored[at + d]];
       else for (let d = 0; d < dims; d++) s += weights[d] * codes[at + d];
       const score = s * scale + bias;
       if (score > top.threshold) top.push(r, score);

@@ -28,6 +28,14 @@ export function shares(rows: number, parts: number): number[] {
   return Array.from({ length: parts + 1 }, (_, i) => Math.round((rows * i) / parts));
 }
 
+/**
+ * Below this many bytes of rows per worker a scan stays on fewer workers: posting a query and
+ * merging costs ~0.3–0.5 ms, so 200k × 512-bit rows (12.8 MB) took 1.1 ms on one worker and
+ * 1.2 ms on two, while 100k × 512 float32 (205 MB) went 20 → 18 ms and 1M × 512 bits (64 MB)
+ * 14 → 5.4 ms with the second (npm run bench, the loaded 2-core AMD EPYC).
+ */
+export const MIN_BYTES_PER_WORKER = 16e6;
+
 export class ScanPool {
   private helpers: (HelperPort | null)[] = [];
   private pending = new Map<number, { resolve: (reply: ScanReply) => void; reject: (err: Error) => void; helper: number }>();
@@ -38,14 +46,22 @@ export class ScanPool {
   constructor(
     private readonly spawn: () => HelperPort,
     readonly size: number,
+    readonly minBytesPerWorker = MIN_BYTES_PER_WORKER,
   ) {
     if (!(size >= 1 && size <= MAX_SLOTS)) throw new ScanPoolError(`search workers must be 1…${MAX_SLOTS}, not ${size}`);
+  }
+
+  /** How many workers scan `index`: up to `size`, at least minBytesPerWorker of rows each. */
+  partsFor(index: ScanIndex): number {
+    const rows = index.layout.rows;
+    const byBytes = this.minBytesPerWorker > 0 ? Math.floor((rows * index.rowBytes) / this.minBytesPerWorker) : Infinity;
+    return Math.max(1, Math.min(this.size, rows, byBytes));
   }
 
   /** Top-k over every row of `index` (which must live in a shared memory when size > 1). */
   async topK(index: ScanIndex, key: string, query: KernelQuery, k: number): Promise<Hit[]> {
     const rows = index.layout.rows;
-    const parts = Math.max(1, Math.min(this.size, rows));
+    const parts = this.partsFor(index);
     if (parts === 1) return index.scan(query, k);
     const cuts = shares(rows, parts);
     const crash = this.crashNext;
@@ -61,7 +77,7 @@ export class ScanPool {
   /** The read ceiling: the SIMD sum pass over every row, split like a scan. Returns a checksum. */
   async sum(index: ScanIndex, key: string, query: KernelQuery): Promise<number> {
     const rows = index.layout.rows;
-    const parts = Math.max(1, Math.min(this.size, rows));
+    const parts = this.partsFor(index);
     const cuts = shares(rows, parts);
     const remote = Array.from({ length: parts - 1 }, (_, h) =>
       this.request(h, { op: 'sum', key, memory: index.memory, layout: index.layout, flavor: index.flavor, query, k: 0, from: cuts[h + 1], to: cuts[h + 2], slot: h + 1 }),
