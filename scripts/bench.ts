@@ -6,6 +6,7 @@
  * per worker: every combination that fits the cores, 1×1 always), --batches 1,8,32,
  * --text-set sentences|paragraphs, --no-memory (no memory rows per configuration), --no-anchor
  * (skip transformers.js with its defaults on the same files, the vs_transformersjs rows),
+ * --auto-budget-ms N (Auto's calibration budget in the auto_vs_best check; 3000 as in the page),
  * --ua-memory (also measureUserAgentSpecificMemory).
  *
  * Serves the app with Vite, opens it in headless Chromium (Debian's, or CHROMIUM_PATH) and runs
@@ -44,6 +45,7 @@ const { values } = parseArgs({
     'ua-memory': { type: 'boolean', default: false },
     'no-memory': { type: 'boolean', default: false },
     'no-anchor': { type: 'boolean', default: false },
+    'auto-budget-ms': { type: 'string' },
     'cached-loads': { type: 'string' },
   },
 });
@@ -92,6 +94,7 @@ try {
     pools: list(values.pools)?.map(Number),
     memory: !values['no-memory'],
     anchor: !values['no-anchor'],
+    autoBudgetMs: values['auto-budget-ms'] ? Number(values['auto-budget-ms']) : undefined,
     uaMemory: values['ua-memory'],
     cachedLoads: values['cached-loads'] ? Number(values['cached-loads']) : undefined,
   };

@@ -153,6 +153,8 @@ export interface CalibrationOptions {
   /** Counts the person's embedding calls: a timed call that overlapped one is timed again. */
   foregroundCalls: () => number;
   onProgress?: (text: string) => void;
+  /** Overrides the budget (the CLI's check of Auto against the matrix on a busy machine). */
+  budgetMs?: number;
 }
 
 /**
@@ -180,7 +182,7 @@ export async function runCalibration(o: CalibrationOptions): Promise<AutoDecisio
   const dtype = o.spec.dtype ?? 'fp32';
   return calibrate({ model: o.spec.id, dtype, device, batch: o.batch }, candidatesFor(device, { hardware: gpu }), {
     signal: o.signal,
-    budgetMs: calibrationBudgetMs(),
+    budgetMs: o.budgetMs ?? calibrationBudgetMs(),
     onFigure: (f) => o.onProgress?.(`${describeCandidate(f.candidate)}: ${f.sentencesPerS === null ? `skipped (${f.reason})` : `${Math.round(f.sentencesPerS)} sentences/s`}`),
     measure: async (c, budgetMs, signal) => {
       const started = performance.now();

@@ -38,6 +38,8 @@ export interface MatrixChoice {
   uaMemory: boolean;
   /** Also run transformers.js with its defaults on the same files (the anchor, one cell per model × dtype). */
   anchor?: boolean;
+  /** The CLI's check of Auto: its calibration budget (3 s unless asked). */
+  autoBudgetMs?: number;
 }
 
 export interface Cell {

@@ -35,7 +35,7 @@ export interface BenchDeps {
   loadPool: PoolLoader;
   benchSearch: (opts: { sizes: number[]; dims: number; repeats: number; ingest: number }, onLog: (line: string) => void) => Promise<BenchRow[]>;
   /** Auto's calibration as the page runs it (src/auto-client.ts), to check its choice against the matrix. */
-  calibrate?: (spec: ModelSpec, batch: number) => Promise<AutoDecision>;
+  calibrate?: (spec: ModelSpec, batch: number, budgetMs?: number) => Promise<AutoDecision>;
 }
 
 export interface BenchOptions extends Partial<MatrixChoice> {
@@ -368,6 +368,7 @@ export function suiteChoice(suite: 'static' | 'transformer', opts: BenchOptions,
     maxCallsPerPass: opts.maxCallsPerPass ?? 256,
     cachedLoads: opts.cachedLoads ?? 1,
     anchor: opts.anchor ?? true,
+    autoBudgetMs: opts.autoBudgetMs,
   };
 }
 
@@ -388,7 +389,7 @@ async function checkAuto(choice: MatrixChoice, rows: BenchRow[], calibrate: NonN
       if (!best) continue;
       try {
         const spec = { ...specFor(entry, { model, dtype, backend: 'wasm', kind: 'transformer', threads: 1, pool: 1, batches: [], id: '' }), backend: 'auto' as const, threads: undefined };
-        const d = await calibrate(spec, batch);
+        const d = await calibrate(spec, batch, choice.autoBudgetMs);
         const c = d.chosen;
         const chosen = rows.find((r) => r.metric === 'sentences_per_s' && r.model === model && r.dtype === dtype && r.batch === batch && r.backend === c.backend && (c.backend !== 'wasm' || (Number(r.pool ?? 1) === c.pool && r.threads === c.threads)));
         const label = c.backend === 'wasm' ? `wasm ${c.pool}×${c.threads}` : c.backend;
@@ -402,6 +403,7 @@ async function checkAuto(choice: MatrixChoice, rows: BenchRow[], calibrate: NonN
         hooks.onLog?.(`Auto for ${model} ${dtype}: ${label} in ${Math.round(d.ms)} ms; matrix best ${bestLabel}`);
       } catch (err) {
         hooks.onLog?.(`Auto for ${model} ${dtype}: ${describeError(err)}`);
+        out.push({ suite: 'transformer', metric: 'auto_inconclusive', model, dtype, batch, value: 1, note: describeError(err), repeats: 1 });
       }
     }
   }

@@ -12,7 +12,7 @@ import { expect, test, type Page } from '@playwright/test';
 // 3 s is the real budget; on this shared 2-core machine a test run may not fit every configuration
 // in it, and the budget's own cut-off is unit-tested (tests/unit/auto.test.ts). Here: room for all.
 test.beforeEach(async ({ page }) => {
-  await page.addInitScript(() => localStorage.setItem('embedscope:auto-budget-ms', '30000'));
+  await page.addInitScript(() => localStorage.setItem('embedscope:auto-budget-ms', '60000'));
 });
 
 async function loadAuto(page: Page, dtype = 'int8') {

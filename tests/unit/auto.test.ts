@@ -60,20 +60,23 @@ describe('calibration', () => {
     expect(describeDecision(d)).toContain('2 × 1: skipped (2 workers: out of memory)');
   });
 
-  it('candidates past the budget are listed as skipped, not timed', async () => {
+  it('candidates past the budget are not timed, and a partial calibration decides nothing (a busy device)', async () => {
     const c = clock();
     const timed: string[] = [];
-    const d = await calibrate(what, candidatesFor(device, { hardware: false }), {
+    const seen: (number | null)[] = [];
+    const run = calibrate(what, candidatesFor(device, { hardware: false }), {
       now: c.now,
       budgetMs: 3000,
+      onFigure: (f) => seen.push(f.sentencesPerS),
       measure: async (cand) => {
         timed.push(label(cand));
         c.advance(2000);
         return rates[label(cand)];
       },
     });
+    await expect(run).rejects.toThrow('Calibration stopped: this device was too busy to time every configuration in 3 s (2 of 3). Nothing was kept');
     expect(timed).toEqual(['1×1', '1×2']);
-    expect(d.figures.find((f) => label(f.candidate) === '2×1')!.reason).toMatch(/3 s calibration budget ran out/);
+    expect(seen).toEqual([70, 88, null]);
   });
 
   it('interrupted by the person or a hidden tab: nothing decided, the reason said', async () => {
