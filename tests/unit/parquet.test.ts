@@ -85,9 +85,9 @@ describe('Parquet exchange format', () => {
       'source:Utf8',
       'content_hash:Utf8',
       'embedding:FixedSizeList[64]<Float32>',
-      'int8:FixedSizeList[64]<Int8>',
-      'binary:FixedSizeBinary[8]',
-      'ubinary:FixedSizeBinary[8]',
+      'embedding_int8:FixedSizeList[64]<Int8>',
+      'embedding_binary:FixedSizeBinary[8]',
+      'embedding_ubinary:FixedSizeBinary[8]',
     ]);
     expect(readHashes(pq, bytes, 'x.parquet').hashes).toEqual(cols.hashes);
   });

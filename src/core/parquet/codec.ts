@@ -13,6 +13,7 @@ import {
   META_KEY,
   ParquetFileError,
   checkExpected,
+  codeColumn,
   parseMeta,
   type CodePrecision,
   type Expect,
@@ -71,11 +72,11 @@ export function toArrowTable(c: ChunkColumns, meta: ParquetMeta): arrow.Table {
     const codes = c.codes[p as CodePrecision];
     if (!codes) throw new Error(`the metadata lists ${p}, but no ${p} codes were given`);
     if (p === 'int8' || p === 'uint8') {
-      columns[p] = listOf(codes, dims, rows, p === 'int8' ? new arrow.Int8() : new arrow.Uint8());
+      columns[codeColumn(p)] = listOf(codes, dims, rows, p === 'int8' ? new arrow.Int8() : new arrow.Uint8());
     } else {
       const width = bytesPerRow(dims);
       if (codes.length !== rows * width) throw new Error(`${p} codes have ${codes.length} bytes, ${rows} rows need ${rows * width}`);
-      columns[p] = arrow.makeVector(
+      columns[codeColumn(p)] = arrow.makeVector(
         arrow.makeData({ type: new arrow.FixedSizeBinary(width), length: rows, nullCount: 0, data: rawBits(codes, p === 'binary') }),
       );
     }
@@ -200,8 +201,8 @@ export function readMeta(pq: ParquetModule, bytes: Uint8Array, file: string, exp
     throw new ParquetFileError(file, 'dims', `its "${COLUMNS.embedding}" column has ${(t as arrow.FixedSizeList).listSize} dims, its metadata says ${meta.dims}`);
   }
   for (const p of meta.precisions) {
-    if (p !== 'float32' && !schema.fields.some((f) => f.name === p)) {
-      throw new ParquetFileError(file, 'columns', `its metadata lists ${p}, but it has no "${p}" column`);
+    if (p !== 'float32' && !schema.fields.some((f) => f.name === codeColumn(p))) {
+      throw new ParquetFileError(file, 'columns', `its metadata lists ${p}, but it has no "${codeColumn(p)}" column`);
     }
   }
   checkExpected(file, meta, expect);
@@ -267,16 +268,16 @@ export function decodeParquet(pq: ParquetModule, bytes: Uint8Array, file: string
   const codes: ChunkColumns['codes'] = {};
   for (const p of meta.precisions as PrecisionId[]) {
     if (p === 'float32') continue;
-    const v = table.getChild(p)!;
-    if (p === 'int8') codes.int8 = flatList(Int8Array, v, meta.dims, file, p);
-    else if (p === 'uint8') codes.uint8 = flatList(Uint8Array, v, meta.dims, file, p);
+    const v = table.getChild(codeColumn(p))!;
+    if (p === 'int8') codes.int8 = flatList(Int8Array, v, meta.dims, file, codeColumn(p));
+    else if (p === 'uint8') codes.uint8 = flatList(Uint8Array, v, meta.dims, file, codeColumn(p));
     else if (CODE_PRECISIONS.includes(p as CodePrecision)) {
       const width = bytesPerRow(meta.dims);
       const bytesOut = new Uint8Array(v.length * width);
       let at = 0;
       for (const data of v.data) {
         if (!arrow.DataType.isFixedSizeBinary(data.type) || (data.type as arrow.FixedSizeBinary).byteWidth !== width) {
-          throw new ParquetFileError(file, 'dims', `its "${p}" column is ${String(data.type)}, ${width} bytes a row were expected for ${meta.dims} dims`);
+          throw new ParquetFileError(file, 'dims', `its "${codeColumn(p)}" column is ${String(data.type)}, ${width} bytes a row were expected for ${meta.dims} dims`);
         }
         bytesOut.set((data.values as Uint8Array).subarray(data.offset * width, (data.offset + data.length) * width), at);
         at += data.length * width;

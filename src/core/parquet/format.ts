@@ -8,8 +8,11 @@
  *   source        utf8                       file, and where in it ("moby.txt · line 40")
  *   content_hash  utf8                       SHA-256 of the text, first 16 bytes in hex (the page's cache key)
  *   embedding     fixed_size_list<float32>[dims]   L2-normalised, so dot product = cosine
- *   int8 | uint8  fixed_size_list<int8|uint8>[dims] calibrated codes (sentence-transformers' formula)
- *   binary | ubinary  fixed_size_binary[ceil(dims/8)] sign bits, numpy.packbits order, raw bits
+ *   embedding_int8 | embedding_uint8      fixed_size_list<int8|uint8>[dims] calibrated codes
+ *                                         (sentence-transformers' formula)
+ *   embedding_binary | embedding_ubinary  fixed_size_binary[ceil(dims/8)] sign bits, numpy.packbits
+ *                                         order, raw bits
+ * (`embedding_` + the precision id: a bare `binary` is a type keyword in DuckDB and Postgres SQL.)
  *
  * What a reader needs to use the vectors — model id, model dtype, dims, the precisions kept, their
  * parameters and the int8 calibration ranges — is JSON under the key `embedscope` in the file's
@@ -35,6 +38,9 @@ export const COLUMNS = { id: 'id', text: 'text', source: 'source', hash: 'conten
 /** The precisions that get a column of their own (float32 is the `embedding` column). */
 export const CODE_PRECISIONS = ['int8', 'uint8', 'binary', 'ubinary'] as const satisfies readonly PrecisionId[];
 export type CodePrecision = (typeof CODE_PRECISIONS)[number];
+
+/** The column that keeps a precision's codes. */
+export const codeColumn = (p: CodePrecision | PrecisionId) => `${COLUMNS.embedding}_${p}`;
 
 /** How each stored precision is to be read elsewhere (written into the metadata as it is). */
 export const PRECISION_PARAMS: Record<PrecisionId, string> = {
