@@ -54,6 +54,8 @@ const { values, positionals } = parseArgs({
     column: { type: 'string' },
     'part-rows': { type: 'string', default: '65536' },
     quiet: { type: 'boolean', default: false },
+    /** Writes the run's figures (chunks/s, CPU time, peak memory) as JSON: scripts/embed/bench.ts reads them. */
+    json: { type: 'string' },
   },
 });
 
@@ -266,7 +268,11 @@ function flush() {
 
 // ---- progress ----
 const started = performance.now();
+const cpuAtStart = process.cpuUsage();
 let bytesRead = 0;
+/** Resident memory as the input is read: [fraction of input read, bytes], sampled with the progress line. */
+const rssSamples: [number, number][] = [];
+setInterval(() => rssSamples.push([totalBytes ? bytesRead / totalBytes : 0, process.memoryUsage().rss]), 1000).unref();
 function progressLine(final = false): string {
   const s = (performance.now() - started) / 1000;
   const rate = chunksSeen / Math.max(s, 1e-3);
@@ -346,12 +352,39 @@ if (ticker) clearInterval(ticker);
 for (const w of workers) void w.terminate();
 
 const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuAtStart);
+const summary = progressLine(true);
 if (!meta) fail('nothing was embedded');
 const fin = await output.finalize(meta);
+const finalizeSeconds = (performance.now() - started) / 1000 - seconds;
+if (values.json) {
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(
+    values.json,
+    JSON.stringify({
+      model: info.id,
+      dtype: info.dtype,
+      dims,
+      precisions: ['float32', ...precisions.filter((p) => p !== 'float32')],
+      workers: workers.length,
+      inputBytes: totalBytes,
+      chunks: chunksSeen,
+      newRows,
+      seconds,
+      finalizeSeconds,
+      chunksPerSecond: chunksSeen / seconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      chunksPerCpuSecond: chunksSeen / ((cpu.user + cpu.system) / 1e6),
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      rssSamples,
+      outputBytes: fin.bytes,
+    }),
+  );
+}
 const lines = [
-  `${tty && !values.quiet ? '\r\x1b[K' : ''}${progressLine(true)}`,
+  `${tty && !values.quiet ? '\r\x1b[K' : ''}${summary}`,
   `${values.out}: ${formatBytes(fin.bytes)}, ${written.size.toLocaleString('en')} rows (${newRows.toLocaleString('en')} new${resumed.hashes.length ? `, ${resumed.hashes.length.toLocaleString('en')} from before` : ''}) · ${info.id} ${info.dtype} ${dims}-d · ${['float32', ...precisions.filter((p) => p !== 'float32')].join(', ')}${shard ? ` · shard ${shard.index}/${shard.count}` : ''}`,
-  `${(chunksSeen / seconds).toFixed(0)} chunks/s over ${seconds.toFixed(2)} s with ${workers.length} workers; ${filesRead} files read`,
+  `${(chunksSeen / seconds).toFixed(0)} chunks/s over ${seconds.toFixed(2)} s with ${workers.length} workers (+ ${finalizeSeconds.toFixed(2)} s to finalize); ${filesRead} files read`,
 ];
 if (skipped.length) lines.push(`skipped ${skipped.length} input${skipped.length > 1 ? 's' : ''}:`, ...skipped.map((s) => `  ${s.name}: ${s.reason}`));
 for (const e of fileErrors) lines.push(`  ${e.name}: ${e.reason}`);

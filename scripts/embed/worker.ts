@@ -39,6 +39,11 @@ let model: CliModel;
 let init: InitMessage;
 let known = new Set<string>();
 let calibration: { min: Float32Array; max: Float32Array } | undefined;
+/**
+ * Hashes this worker has already returned: a repeat is not embedded again (the main thread keeps
+ * the first). Grows with distinct chunks only — the same bound as the output's own hash set.
+ */
+const seen = new Set<string>();
 
 async function embedAll(texts: string[]): Promise<Float32Array> {
   const dims = model.info.dims;
@@ -54,7 +59,6 @@ async function task(file: string, sections: Section[]) {
   const texts: string[] = [];
   const sources: string[] = [];
   const hashes: string[] = [];
-  const seen = new Set<string>();
   let chunks = 0;
   for (const s of sections) {
     const source = s.where ? `${file} · ${s.where}` : file;
