@@ -80,7 +80,7 @@ try {
     const out = createWriteStream(input);
     let written = 0;
     while (written < target) {
-      if (!out.write(book)) await new Promise((r) => out.once('drain', r));
+      if (!out.write(book)) await new Promise<void>((r) => out.once('drain', () => r()));
       written += Buffer.byteLength(book);
     }
     await new Promise((r) => out.end(r));
