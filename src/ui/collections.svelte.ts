@@ -200,11 +200,15 @@ class Collections {
   }
 
   /** Downloads a collection: JSONL (text + float32 vector) or NumPy (.npy per precision + manifest + texts). */
-  async exportCollection(collectionId: string, format: 'jsonl' | 'npy') {
+  async exportCollection(collectionId: string, format: 'jsonl' | 'npy' | 'parquet') {
     this.error = null;
     try {
       const store = await this.db();
       const c = await store.collection(collectionId);
+      if (format === 'parquet') {
+        const { exportParquet } = await import('../parquet-client.ts');
+        return download(`${c.name.replace(/[^\w.-]+/g, '_') || 'collection'}.parquet`, await exportParquet(store, c.id, models.list.find((m) => m.info?.id === c.modelId)?.info?.dtype));
+      }
       const chunks = await store.chunks(c.id);
       const base = c.name.replace(/[^\w.-]+/g, '_') || 'collection';
       if (format === 'jsonl') {
@@ -231,7 +235,10 @@ class Collections {
       let rows: ImportedRows;
       const jsonl = list.filter((f) => f.name.endsWith('.jsonl') && !f.name.endsWith('texts.jsonl'));
       const manifest = list.find((f) => f.name.endsWith('manifest.json'));
-      if (manifest) {
+      const parquet = list.find((f) => /\.parquet$/i.test(f.name));
+      if (parquet) {
+        rows = (await (await import('../parquet-client.ts')).importParquet(parquet)).rows;
+      } else if (manifest) {
         const prefix = manifest.name.slice(0, -'manifest.json'.length);
         const files: Record<string, Uint8Array> = {};
         for (const f of list) files[f.name.startsWith(prefix) ? f.name.slice(prefix.length) : f.name] = new Uint8Array(await f.arrayBuffer());

@@ -2,3 +2,4 @@
 export * from './format.ts';
 export * from './codec.ts';
 export * from './rows.ts';
+export * from './collection.ts';
