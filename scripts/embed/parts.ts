@@ -39,14 +39,24 @@ export class Output {
     return files;
   }
 
-  /** The metadata and content hashes already on disk; checks they all come from the same vectors. */
+  /**
+   * The metadata and content hashes already on disk; checks they all come from the same vectors.
+   * A part whose rows are all in the output already was merged by a finalize killed before it
+   * deleted the parts: it is deleted now (merging it again would double its rows).
+   */
   async resume(): Promise<{ meta: ParquetMeta | null; hashes: string[] }> {
     let meta: ParquetMeta | null = null;
     const hashes: string[] = [];
+    let inOutput: Set<string> | null = null;
     for (const file of await this.existing()) {
       const r = readHashes(this.pq, new Uint8Array(await readFile(file)), file);
       if (meta) assertSameVectors(file, r.meta, meta);
       meta ??= r.meta;
+      if (file === this.path) inOutput = new Set(r.hashes);
+      else if (inOutput && r.hashes.every((h) => inOutput!.has(h))) {
+        await rm(file);
+        continue;
+      }
       for (const h of r.hashes) hashes.push(h);
       const n = /part-(\d+)\.parquet$/.exec(file);
       if (n) this.next = Math.max(this.next, Number(n[1]) + 1);
@@ -73,7 +83,10 @@ export class Output {
   /** The output and its parts → one output file; the parts are deleted once it is in place. */
   async finalize(meta: ParquetMeta): Promise<{ bytes: number; files: number }> {
     const files = await this.existing();
-    if (files.length === 1 && files[0] === this.path) return { bytes: (await stat(this.path)).size, files: 0 };
+    if (files.length === 1 && files[0] === this.path) {
+      await rm(this.partsDir, { recursive: true, force: true });
+      return { bytes: (await stat(this.path)).size, files: 0 };
+    }
     const pq = this.pq;
     async function* parts() {
       for (const file of files) yield { name: basename(file), bytes: new Uint8Array(await readFile(file)) };

@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeParquet, type DecodedParquet } from '../../src/core/parquet/index.ts';
+import { decodeParquet, encodeParquet, type DecodedParquet } from '../../src/core/parquet/index.ts';
 import { parquetNode } from '../../src/core/parquet/node.ts';
 import { loadStaticModel } from '../../src/core/models/static.ts';
 import { folderFiles } from '../../src/core/models/node-files.ts';
@@ -154,6 +154,19 @@ describe('npm run embed', () => {
     expect(third.code, third.stderr).toBe(0);
     expect(third.stderr).toMatch(/\(0 new, [\d,]+ from before\)/);
     expect(read(out).columns.ids.length).toBe(resumed.columns.ids.length);
+    // Killed inside finalize, after the merged file was renamed into place but before the parts
+    // were deleted: a part whose rows are all in the output is dropped, not merged again.
+    const merged = read(out);
+    const first100 = (xs: string[]) => xs.slice(0, 100);
+    mkdirSync(`${out}.parts`);
+    writeFileSync(
+      join(`${out}.parts`, 'part-000001.parquet'),
+      encodeParquet(pq, { ids: first100(merged.columns.ids), texts: first100(merged.columns.texts), sources: first100(merged.columns.sources), hashes: first100(merged.columns.hashes), embedding: merged.columns.embedding.slice(0, 100 * 100), codes: { int8: merged.columns.codes.int8!.slice(0, 100 * 100) } }, merged.meta),
+    );
+    const fourth = await embed([moby, '--model', 'glove-100d', '--precision', 'float32,int8', '--workers', '2', '--out', out]);
+    expect(fourth.code, fourth.stderr).toBe(0);
+    expect(byHash(read(out)).size).toBe(merged.columns.ids.length);
+    expect(existsSync(`${out}.parts`)).toBe(false);
     // Another model into the same file is refused, with the reason.
     const other = await embed([moby, '--model', 'glove-100d', '--precision', 'float32,binary', '--workers', '1', '--out', out]);
     expect(other.code).toBe(2);
