@@ -87,6 +87,12 @@ export class Output {
       await rm(this.partsDir, { recursive: true, force: true });
       return { bytes: (await stat(this.path)).size, files: 0 };
     }
+    if (files.length === 1) {
+      // One part and no earlier output: it already is the file (written with the same metadata).
+      await rename(files[0], this.path);
+      await rm(this.partsDir, { recursive: true, force: true });
+      return { bytes: (await stat(this.path)).size, files: 1 };
+    }
     const pq = this.pq;
     async function* parts() {
       for (const file of files) yield { name: basename(file), bytes: new Uint8Array(await readFile(file)) };
