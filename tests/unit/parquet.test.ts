@@ -9,6 +9,8 @@ import {
   mergeParquet,
   META_KEY,
   ParquetFileError,
+  checkImportSize,
+  parquetToImport,
   readHashes,
   readMeta,
   type ChunkColumns,
@@ -164,6 +166,22 @@ describe('Parquet exchange format', () => {
       arrow.makeData({ type: listType, length: 40, nullCount: 0, valueOffsets: offsets, child: arrow.makeData({ type: new arrow.Float32(), length: 320, nullCount: 0, data: cols.embedding }) }),
     );
     expect(decodeParquet(pq, rawParquet({ ...base, embedding: even }, meta8), 'list.parquet').columns.embedding).toEqual(cols.embedding);
+  });
+
+  it('a page import refuses a file too large for a tab, naming the memory it would need, and a file whose model has other dims', () => {
+    expect(() => checkImportSize('huge.parquet', 3 * 1024 ** 3)).toThrow(
+      /huge\.parquet: is 3\.2 GB: importing it would need about 9\.6 GB of memory in this tab .*; a page imports files up to 1 GB \(about 3\.2 GB of memory\)\. Search it in DuckDB or LanceDB, or split it/,
+    );
+    expect(() => checkImportSize('fine.parquet', 10 * 1024 ** 2)).not.toThrow();
+    const { cols, meta } = columns(10, 8);
+    const bytes = encodeParquet(pq, cols, meta);
+    expect(() => parquetToImport(pq, bytes, 'g.parquet', { modelDims: { 'glove-100d': 100 } })).toThrow(
+      'g.parquet: says glove-100d made its vectors, but glove-100d gives 100-dim vectors and these have 8',
+    );
+    const ok = parquetToImport(pq, bytes, 'g.parquet', { modelDims: { 'glove-100d': 8 } });
+    expect(ok.rows).toMatchObject({ name: 'g', model: 'glove-100d', dims: 8, modelDims: 8, calibration: meta.calibration });
+    expect(ok.rows.float32).toEqual(cols.embedding);
+    expect(ok.precisions).toEqual(['float32', 'int8', 'binary', 'ubinary']);
   });
 
   it('refuses int8 columns without their calibration', () => {

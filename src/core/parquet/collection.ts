@@ -57,7 +57,7 @@ export function checkImportSize(file: string, bytes: number, limit = MAX_IMPORT_
     throw new ParquetFileError(
       file,
       'too-large',
-      `is ${formatBytes(bytes)}: importing it would need about ${formatBytes(bytes * 3)} of memory in this tab (the file, its decoded columns and the store's copy), over the ${formatBytes(limit * 3)} a page can count on. Search it in DuckDB or LanceDB, or split it with \`npm run embed -- … --shard i/n\``,
+      `is ${formatBytes(bytes)}: importing it would need about ${formatBytes(bytes * 3)} of memory in this tab (the file, its decoded columns and the store's copy); a page imports files up to ${formatBytes(limit)} (about ${formatBytes(limit * 3)} of memory). Search it in DuckDB or LanceDB, or split it with \`npm run embed -- … --shard i/n\``,
     );
   }
 }
