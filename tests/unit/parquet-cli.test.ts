@@ -16,6 +16,8 @@ import { precisions, truncateDims } from '../../src/core/precision/index.ts';
 import { loadTransformerModel, type OrtModule } from '../../src/core/models/transformer.ts';
 import { contentHash } from '../../src/core/store/hash.ts';
 import { writeMobyDick } from './parquet-moby.ts';
+import { inShard, parseShard } from '../../scripts/embed/shard.ts';
+import { contentHashSync } from '../../scripts/embed/hash.ts';
 
 const pq = parquetNode();
 const root = join(import.meta.dirname, '..', '..');
@@ -236,5 +238,28 @@ describe('npm run embed', () => {
     expect(d.columns.texts.slice().sort()).toEqual(['Queequeg sharpened his harpoon.', 'The whale surfaced at dawn.']);
     expect(d.columns.sources.slice().sort()).toEqual(['stdin.jsonl · line 1', 'stdin.jsonl · line 3']);
     expect(run.stderr).toContain('stdin.jsonl: 2 records skipped (line 2: not valid JSON; line 4: no "text" string)');
+  });
+});
+
+describe('embed CLI pieces', () => {
+  it('--shard i/n: checked, and every hash falls in exactly one shard', async () => {
+    expect(parseShard('1/3')).toEqual({ index: 1, count: 3 });
+    for (const bad of ['3/3', '1', '-1/2', 'a/b', '0/0']) expect(() => parseShard(bad)).toThrow('--shard takes i/n with 0 ≤ i < n');
+    const hashes = await Promise.all(Array.from({ length: 300 }, (_, i) => contentHash(`text ${i}`)));
+    const counts = [0, 1, 2].map((i) => hashes.filter((h) => inShard(h, { index: i, count: 3 })).length);
+    expect(counts.reduce((a, b) => a + b)).toBe(300);
+    for (const c of counts) expect(c).toBeGreaterThan(60); // spread, not all in one
+  });
+
+  it('the CLI’s synchronous hash is the page’s content hash', async () => {
+    for (const t of ['Call me Ishmael.', 'é ü 鯨', '']) expect(contentHashSync(t)).toBe(await contentHash(t));
+  });
+
+  it('refuses a run without --out, with an unknown precision or model, before any work', async () => {
+    expect((await embed([moby])).stderr).toContain('embed: --out FILE.parquet is required');
+    expect((await embed([moby, '--precision', 'float16', '--out', join(dir, 'x.parquet')])).stderr).toContain('unknown precision "float16"');
+    expect((await embed([moby, '--model', 'no-such-model', '--out', join(dir, 'x.parquet')])).stderr).toContain(
+      'no-such-model is neither a catalog model (glove-100d, use-lite) nor a folder with a static or transformers.js model',
+    );
   });
 });
