@@ -153,9 +153,15 @@ class Collections {
   }
 
   /** Downloads a collection: JSONL (text + float32 vector) or NumPy (.npy per precision + manifest + texts). */
-  async exportCollection(collectionId: string, format: 'jsonl' | 'npy') {
+  async exportCollection(collectionId: string, format: 'jsonl' | 'npy' | 'parquet') {
     this.error = null;
     try {
+      if (format === 'parquet') {
+        const store = await this.db();
+        const c = await store.collection(collectionId);
+        const { exportParquet } = await import('../parquet-client.ts');
+        return download(`${c.name.replace(/[^\w.-]+/g, '_') || 'collection'}.parquet`, await exportParquet(store, c.id, models.list.find((m) => m.info?.id === c.modelId)?.info?.dtype));
+      }
       const files = await exportCollection(await this.db(), collectionId, format);
       for (const [name, content] of Object.entries(files)) download(name, content);
     } catch (err) {
@@ -168,9 +174,13 @@ class Collections {
     this.error = null;
     this.notice = null;
     try {
+      // Parquet is read page-side (parquet-wasm); the other formats by core's readImport.
+      const parquet = list.find((f) => /\.parquet$/i.test(f.name));
+      const rows = parquet ? (await (await import('../parquet-client.ts')).importParquet(parquet)).rows : undefined;
       // Only the dims of a loaded model of that id can be checked against the vectors.
-      const modelDims = models.list.find((m) => m.info && m.info.id === opts.modelId)?.info?.dims;
-      this.notice = (await importCollection(await this.db(), list, { ...opts, modelDims })).notice;
+      const modelId = rows?.model ?? opts.modelId;
+      const modelDims = models.list.find((m) => m.info && m.info.id === modelId)?.info?.dims;
+      this.notice = (await importCollection(await this.db(), list, { ...opts, modelDims, rows })).notice;
     } catch (err) {
       this.error = `Import failed: ${describeError(err)}`;
     } finally {

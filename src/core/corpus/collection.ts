@@ -140,9 +140,10 @@ export async function readImport(list: readonly ImportFile[]): Promise<ImportedR
 export async function importCollection(
   store: VectorStore,
   list: readonly ImportFile[],
-  opts: { modelId?: string; modelDims?: number; precisions: PrecisionId[] },
+  opts: { modelId?: string; modelDims?: number; precisions: PrecisionId[]; rows?: ImportedRows },
 ): Promise<{ collection: CollectionRecord; rows: ImportedRows; notice: string }> {
-  const rows = await readImport(list);
+  // `rows` already read: a Parquet file, whose reader (parquet-wasm) is page-side.
+  const rows = opts.rows ?? (await readImport(list));
   if (!rows.model && opts.modelDims !== undefined && opts.modelDims !== rows.modelDims) {
     throw new ImportError(`these vectors have ${rows.modelDims} dims but ${opts.modelId} gives ${opts.modelDims}-dim vectors; queries could not be compared with them`);
   }

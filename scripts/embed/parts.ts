@@ -1,0 +1,115 @@
+/**
+ * The output of a run, made resumable: rows go to numbered part files beside the output
+ * (`corpus.parquet.parts/part-000001.parquet`), each written to a temporary name and renamed
+ * when complete, and a finalize step merges the output and the parts into the output.
+ *
+ * Parts, not one file rewritten as it grows: a Parquet file's index is its footer, written
+ * last, so a run killed while writing one growing file leaves it unreadable and every row in
+ * it lost; a killed part-writer loses only the part in flight (a .tmp file, deleted on the next
+ * run). Finalize writes to a temporary name too, so the previous output stays whole until the
+ * new one is.
+ */
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { assertSameVectors, encodeParquet, mergeParquet, readHashes, type ChunkColumns, type ParquetMeta, type ParquetModule } from '../../src/core/parquet/index.ts';
+
+export class Output {
+  readonly partsDir: string;
+  private next = 1;
+  partsWritten = 0;
+
+  constructor(
+    private readonly pq: ParquetModule,
+    readonly path: string,
+  ) {
+    this.partsDir = `${path}.parts`;
+  }
+
+  /** Files already written (the output, then its parts), oldest first. */
+  async existing(): Promise<string[]> {
+    const files: string[] = [];
+    if (existsSync(this.path)) files.push(this.path);
+    if (existsSync(this.partsDir)) {
+      for (const name of (await readdir(this.partsDir)).sort()) {
+        if (name.endsWith('.tmp')) await rm(join(this.partsDir, name)); // a part cut off by a kill
+        else if (/^part-\d+\.parquet$/.test(name)) files.push(join(this.partsDir, name));
+      }
+    }
+    return files;
+  }
+
+  /**
+   * The metadata and content hashes already on disk; checks they all come from the same vectors.
+   * A part whose rows are all in the output already was merged by a finalize killed before it
+   * deleted the parts: it is deleted now (merging it again would double its rows).
+   */
+  async resume(): Promise<{ meta: ParquetMeta | null; hashes: string[] }> {
+    let meta: ParquetMeta | null = null;
+    const hashes: string[] = [];
+    let inOutput: Set<string> | null = null;
+    for (const file of await this.existing()) {
+      const r = readHashes(this.pq, new Uint8Array(await readFile(file)), file);
+      if (meta) assertSameVectors(file, r.meta, meta);
+      meta ??= r.meta;
+      if (file === this.path) inOutput = new Set(r.hashes);
+      else if (inOutput && r.hashes.every((h) => inOutput!.has(h))) {
+        await rm(file);
+        continue;
+      }
+      for (const h of r.hashes) hashes.push(h);
+      const n = /part-(\d+)\.parquet$/.exec(file);
+      if (n) this.next = Math.max(this.next, Number(n[1]) + 1);
+    }
+    return { meta, hashes };
+  }
+
+  async writePart(columns: ChunkColumns, meta: ParquetMeta): Promise<string> {
+    await mkdir(this.partsDir, { recursive: true });
+    const name = join(this.partsDir, `part-${String(this.next++).padStart(6, '0')}.parquet`);
+    const bytes = encodeParquet(this.pq, columns, meta);
+    const fh = await open(`${name}.tmp`, 'w');
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(`${name}.tmp`, name);
+    this.partsWritten++;
+    return name;
+  }
+
+  /** The output and its parts → one output file; the parts are deleted once it is in place. */
+  async finalize(meta: ParquetMeta): Promise<{ bytes: number; files: number }> {
+    const files = await this.existing();
+    if (files.length === 1 && files[0] === this.path) {
+      await rm(this.partsDir, { recursive: true, force: true });
+      return { bytes: (await stat(this.path)).size, files: 0 };
+    }
+    if (files.length === 1) {
+      // One part and no earlier output: it already is the file (written with the same metadata).
+      await rename(files[0], this.path);
+      await rm(this.partsDir, { recursive: true, force: true });
+      return { bytes: (await stat(this.path)).size, files: 1 };
+    }
+    const pq = this.pq;
+    async function* parts() {
+      for (const file of files) yield { name: basename(file), bytes: new Uint8Array(await readFile(file)) };
+    }
+    const tmp = `${this.path}.tmp`;
+    const fh = await open(tmp, 'w');
+    try {
+      for await (const bytes of await mergeParquet(pq, parts(), meta)) await fh.write(bytes);
+      await fh.sync();
+    } catch (err) {
+      await fh.close().catch(() => {});
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    await fh.close().catch(() => {});
+    await rename(tmp, this.path);
+    await rm(this.partsDir, { recursive: true, force: true });
+    return { bytes: (await stat(this.path)).size, files: files.length };
+  }
+}

@@ -1,0 +1,350 @@
+/**
+ * Chunks + vectors ⇄ Parquet bytes, through Arrow (apache-arrow builds the columns without
+ * copying the vectors; parquet-wasm encodes them). The WASM module is passed in, as the ONNX
+ * runtime is for transformer models: the CLI initialises it from disk, the page from its URL.
+ */
+import * as arrow from 'apache-arrow';
+import type * as ParquetWasm from 'parquet-wasm/esm';
+import { bytesPerRow } from '../precision/binary.ts';
+import type { PrecisionId } from '../precision/types.ts';
+import {
+  CODE_PRECISIONS,
+  COLUMNS,
+  META_KEY,
+  ParquetFileError,
+  checkExpected,
+  codeColumn,
+  parseMeta,
+  type CodePrecision,
+  type Expect,
+  type ParquetMeta,
+} from './format.ts';
+
+export type ParquetModule = Pick<
+  typeof ParquetWasm,
+  'readParquet' | 'readSchema' | 'writeParquet' | 'transformParquetStream' | 'Table' | 'WriterPropertiesBuilder' | 'Compression' | 'EnabledStatistics'
+>;
+
+/** One batch of rows, in the page's own forms (`codes` exactly as each precision's `encode` gives them). */
+export interface ChunkColumns {
+  ids: string[];
+  texts: string[];
+  sources: string[];
+  hashes: string[];
+  /** rows × dims, L2-normalised. */
+  embedding: Float32Array;
+  codes: Partial<Record<CodePrecision, Int8Array | Uint8Array>>;
+}
+
+export function rowCount(c: ChunkColumns): number {
+  return c.ids.length;
+}
+
+/** apache-arrow's makeData overloads do not type a generic primitive child; the props are checked by it at run time. */
+const makeData = arrow.makeData as unknown as (props: Record<string, unknown>) => arrow.Data;
+
+function listOf(values: Float32Array | Int8Array | Uint8Array, dims: number, rows: number, type: arrow.Float32 | arrow.Int8 | arrow.Uint8): arrow.Vector {
+  const child = makeData({ type, length: rows * dims, nullCount: 0, data: values });
+  const list = new arrow.FixedSizeList(dims, new arrow.Field('item', type, false));
+  return arrow.makeVector(makeData({ type: list, length: rows, nullCount: 0, child }));
+}
+
+/**
+ * A utf8 column built in one pass (TextEncoder.encodeInto into one buffer + offsets): apache-arrow's
+ * vectorFromArray goes through its builders, 625 ms for 4 text columns of 43k rows, measured,
+ * which made the CLI's main thread the bottleneck while the workers waited.
+ */
+function utf8Vector(strings: string[]): arrow.Vector {
+  const encoder = new TextEncoder();
+  const offsets = new Int32Array(strings.length + 1);
+  let bytes = new Uint8Array(Math.max(64, strings.reduce((n, s) => n + s.length, 0) * 1.2) | 0);
+  let at = 0;
+  for (let i = 0; i < strings.length; i++) {
+    const s = strings[i];
+    if (bytes.length - at < s.length * 3) {
+      const grown = new Uint8Array(Math.max(bytes.length * 2, at + s.length * 3));
+      grown.set(bytes.subarray(0, at));
+      bytes = grown;
+    }
+    at += encoder.encodeInto(s, bytes.subarray(at)).written!;
+    offsets[i + 1] = at;
+  }
+  return arrow.makeVector(makeData({ type: new arrow.Utf8(), length: strings.length, nullCount: 0, valueOffsets: offsets, data: bytes.subarray(0, at) }));
+}
+
+/** The page keeps `binary` as bits − 128 in int8; the file keeps raw bits (what pgvector's bit(n) and numpy.packbits use). */
+function rawBits(codes: Int8Array | Uint8Array, signed: boolean): Uint8Array {
+  const bytes = new Uint8Array(codes.buffer, codes.byteOffset, codes.byteLength);
+  if (!signed) return bytes;
+  const out = new Uint8Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = bytes[i] ^ 0x80;
+  return out;
+}
+
+export function toArrowTable(c: ChunkColumns, meta: ParquetMeta): arrow.Table {
+  const rows = rowCount(c);
+  const dims = meta.dims;
+  if (c.texts.length !== rows || c.sources.length !== rows || c.hashes.length !== rows) throw new Error('every column needs one value per row');
+  if (c.embedding.length !== rows * dims) throw new Error(`embedding has ${c.embedding.length} values, ${rows} rows × ${dims} dims need ${rows * dims}`);
+  const columns: Record<string, arrow.Vector> = {
+    [COLUMNS.id]: utf8Vector(c.ids),
+    [COLUMNS.text]: utf8Vector(c.texts),
+    [COLUMNS.source]: utf8Vector(c.sources),
+    [COLUMNS.hash]: utf8Vector(c.hashes),
+    [COLUMNS.embedding]: listOf(c.embedding, dims, rows, new arrow.Float32()),
+  };
+  for (const p of meta.precisions) {
+    if (p === 'float32') continue;
+    const codes = c.codes[p as CodePrecision];
+    if (!codes) throw new Error(`the metadata lists ${p}, but no ${p} codes were given`);
+    if (p === 'int8' || p === 'uint8') {
+      columns[codeColumn(p)] = listOf(codes, dims, rows, p === 'int8' ? new arrow.Int8() : new arrow.Uint8());
+    } else {
+      const width = bytesPerRow(dims);
+      if (codes.length !== rows * width) throw new Error(`${p} codes have ${codes.length} bytes, ${rows} rows need ${rows * width}`);
+      columns[codeColumn(p)] = arrow.makeVector(
+        arrow.makeData({ type: new arrow.FixedSizeBinary(width), length: rows, nullCount: 0, data: rawBits(codes, p === 'binary') }),
+      );
+    }
+  }
+  return new arrow.Table(columns);
+}
+
+/**
+ * Row groups of ~64 MB of vectors, at most 65,536 rows. parquet-wasm's default (1,048,576 rows)
+ * made writing 1M × 100-d rows take 63 s against 5–11 s with 16k–128k-row groups (load ~15, so
+ * rough); engines read a row group at a time, so tens of MB each also suits DuckDB and LanceDB.
+ */
+export function rowGroupRows(dims: number): number {
+  return Math.max(1024, Math.min(65_536, Math.floor((64 * 1024 * 1024) / (dims * 4 + 100))));
+}
+
+/**
+ * Snappy: what every Parquet reader decodes, and cheap to write (float vectors barely compress).
+ * Dictionary encoding only for `source` (a few values repeated on every row); on vectors, texts
+ * and hashes it is all cost, and so are min/max statistics no engine prunes vectors by.
+ * Measured on 43,439 glove rows with int8 and binary (median of 3): defaults 1,017 ms / 28.6 MB;
+ * these 490 ms / 32.6 MB plus the dictionary on `source` (uncompressed 390 ms / 45.3 MB, zstd
+ * 1,651 ms / 26.0 MB).
+ */
+function writerProps(pq: ParquetModule, meta: ParquetMeta) {
+  return new pq.WriterPropertiesBuilder()
+    .setMaxRowGroupSize(rowGroupRows(meta.dims))
+    .setCompression(pq.Compression.SNAPPY)
+    .setDictionaryEnabled(false)
+    .setColumnDictionaryEnabled(COLUMNS.source, true)
+    .setStatisticsEnabled(pq.EnabledStatistics.None)
+    .setKeyValueMetadata(new Map([[META_KEY, JSON.stringify(meta)]]))
+    .build();
+}
+
+export function encodeParquet(pq: ParquetModule, c: ChunkColumns, meta: ParquetMeta): Uint8Array {
+  const table = pq.Table.fromIPCStream(arrow.tableToIPC(toArrowTable(c, meta), 'stream'));
+  return pq.writeParquet(table, writerProps(pq, meta));
+}
+
+/**
+ * Several Parquet files with the same metadata → one, as a stream of bytes: one input file is
+ * decoded at a time, so memory holds one part, not the whole output.
+ */
+export async function mergeParquet(
+  pq: ParquetModule,
+  parts: AsyncIterable<{ name: string; bytes: Uint8Array }>,
+  meta: ParquetMeta,
+): Promise<ReadableStream<Uint8Array>> {
+  const it = parts[Symbol.asyncIterator]();
+  // parquet-wasm ends its output quietly when the input stream errors (measured: a part from
+  // another model gave a valid, shorter file), so the failure is kept and raised at the end.
+  let failure: unknown = null;
+  const batches = new ReadableStream({
+    async pull(controller) {
+      try {
+        const next = await it.next();
+        if (next.done) return controller.close();
+        const { name, bytes } = next.value;
+        assertSameVectors(name, readMeta(pq, bytes, name).meta, meta);
+        for (const b of readTable(pq, bytes, name).recordBatches()) controller.enqueue(b);
+      } catch (err) {
+        failure = err;
+        controller.close();
+      }
+    },
+  });
+  const out = (await pq.transformParquetStream(batches, writerProps(pq, meta))) as ReadableStream<Uint8Array>;
+  return out.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      flush(controller) {
+        if (failure) controller.error(failure);
+      },
+    }),
+  );
+}
+
+/** Parts that can share one file: same model, dtype, dims, precisions and calibration. */
+export function assertSameVectors(file: string, a: ParquetMeta, b: ParquetMeta): void {
+  checkExpected(file, a, { model: b.model, dtype: b.dtype, dims: b.dims });
+  if (a.precisions.join() !== b.precisions.join()) {
+    throw new ParquetFileError(file, 'columns', `keeps ${a.precisions.join(', ')}, the others keep ${b.precisions.join(', ')}`);
+  }
+  if (JSON.stringify(a.calibration) !== JSON.stringify(b.calibration)) {
+    throw new ParquetFileError(file, 'columns', 'its int8 calibration differs from the other parts (their codes would not be comparable)');
+  }
+}
+
+const MAGIC = [0x50, 0x41, 0x52, 0x31]; // "PAR1"
+
+/** Tells a file that is not Parquet from one that was cut off, before the decoder says "corrupt footer". */
+export function checkFraming(bytes: Uint8Array, file: string): void {
+  const head = MAGIC.every((b, i) => bytes[i] === b);
+  if (!head) throw new ParquetFileError(file, 'not-parquet', 'is not a Parquet file (it does not start with "PAR1")');
+  const tail = bytes.length >= 12 && MAGIC.every((b, i) => bytes[bytes.length - 4 + i] === b);
+  if (!tail) {
+    throw new ParquetFileError(
+      file,
+      'truncated',
+      `is cut off: it starts as Parquet but its ${bytes.length.toLocaleString('en')} bytes end before the footer (an interrupted download, copy or write?)`,
+    );
+  }
+}
+
+function decodeFailure(file: string, err: unknown): ParquetFileError {
+  return new ParquetFileError(file, 'corrupt', `could not be decoded as Parquet (${String((err as Error)?.message ?? err).replace(/^Error: /, '')})`);
+}
+
+function readTable(pq: ParquetModule, bytes: Uint8Array, file: string, columns?: string[]) {
+  try {
+    return pq.readParquet(bytes, columns ? { columns } : undefined);
+  } catch (err) {
+    throw decodeFailure(file, err);
+  }
+}
+
+/** The file's metadata and Arrow schema, without decoding any row. */
+export function readMeta(pq: ParquetModule, bytes: Uint8Array, file: string, expect: Expect = {}): { meta: ParquetMeta; schema: arrow.Schema } {
+  checkFraming(bytes, file);
+  let schema: arrow.Schema;
+  try {
+    schema = arrow.tableFromIPC(pq.readSchema(bytes).intoIPCStream()).schema;
+  } catch (err) {
+    throw decodeFailure(file, err);
+  }
+  const embedding = schema.fields.find((f) => f.name === COLUMNS.embedding);
+  if (!embedding) {
+    throw new ParquetFileError(
+      file,
+      'no-embedding',
+      `has no "${COLUMNS.embedding}" column (its columns: ${schema.fields.map((f) => f.name).join(', ') || 'none'})`,
+    );
+  }
+  const meta = parseMeta(file, schema.metadata.get(META_KEY));
+  const t = embedding.type;
+  const listLike = arrow.DataType.isFixedSizeList(t) || arrow.DataType.isList(t);
+  const child = listLike ? (t as arrow.FixedSizeList | arrow.List).children[0].type : null;
+  if (!child || !arrow.DataType.isFloat(child) || (child as arrow.Float).precision !== arrow.Precision.SINGLE) {
+    throw new ParquetFileError(file, 'dtype', `its "${COLUMNS.embedding}" column is ${String(t)}, not a list of float32`);
+  }
+  if (arrow.DataType.isFixedSizeList(t) && (t as arrow.FixedSizeList).listSize !== meta.dims) {
+    throw new ParquetFileError(file, 'dims', `its "${COLUMNS.embedding}" column has ${(t as arrow.FixedSizeList).listSize} dims, its metadata says ${meta.dims}`);
+  }
+  for (const p of meta.precisions) {
+    if (p !== 'float32' && !schema.fields.some((f) => f.name === codeColumn(p))) {
+      throw new ParquetFileError(file, 'columns', `its metadata lists ${p}, but it has no "${codeColumn(p)}" column`);
+    }
+  }
+  checkExpected(file, meta, expect);
+  return { meta, schema };
+}
+
+function concat<T extends Float32Array | Int8Array | Uint8Array>(Ctor: { new (n: number): T }, parts: T[], total: number): T {
+  if (parts.length === 1 && parts[0].length === total) return parts[0];
+  const out = new Ctor(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** The flat values of a list column, checked to hold exactly `width` values a row. */
+function flatList<T extends Float32Array | Int8Array | Uint8Array>(
+  Ctor: { new (n: number): T },
+  vector: arrow.Vector,
+  width: number,
+  file: string,
+  name: string,
+): T {
+  const parts: T[] = [];
+  for (const data of vector.data) {
+    const child = data.children[0];
+    const values = child.values as T;
+    if (data.nullCount > 0) throw new ParquetFileError(file, 'dims', `its "${name}" column has empty (null) rows`);
+    if (arrow.DataType.isList(data.type)) {
+      const offsets = data.valueOffsets as Int32Array;
+      for (let r = 0; r < data.length; r++) {
+        const n = offsets[data.offset + r + 1] - offsets[data.offset + r];
+        if (n !== width) throw new ParquetFileError(file, 'dims', `row ${r} of its "${name}" column has ${n} values, the file's dims are ${width}`);
+      }
+      const start = offsets[data.offset] + child.offset;
+      parts.push(values.subarray(start, start + data.length * width) as T);
+    } else {
+      const start = data.offset * width + child.offset;
+      parts.push(values.subarray(start, start + data.length * width) as T);
+    }
+  }
+  return concat(Ctor, parts, vector.length * width);
+}
+
+function strings(table: arrow.Table, name: string, file: string): string[] {
+  const v = table.getChild(name);
+  if (!v) throw new ParquetFileError(file, 'columns', `has no "${name}" column`);
+  return v.toArray() as string[];
+}
+
+export interface DecodedParquet {
+  meta: ParquetMeta;
+  columns: ChunkColumns;
+}
+
+/** The whole file, checked: framing, metadata, the embedding column's type and dims, what the reader expects. */
+export function decodeParquet(pq: ParquetModule, bytes: Uint8Array, file: string, expect: Expect = {}): DecodedParquet {
+  const { meta } = readMeta(pq, bytes, file, expect);
+  const table = arrow.tableFromIPC(readTable(pq, bytes, file).intoIPCStream());
+  const embedding = flatList(Float32Array, table.getChild(COLUMNS.embedding)!, meta.dims, file, COLUMNS.embedding);
+  const codes: ChunkColumns['codes'] = {};
+  for (const p of meta.precisions as PrecisionId[]) {
+    if (p === 'float32') continue;
+    const v = table.getChild(codeColumn(p))!;
+    if (p === 'int8') codes.int8 = flatList(Int8Array, v, meta.dims, file, codeColumn(p));
+    else if (p === 'uint8') codes.uint8 = flatList(Uint8Array, v, meta.dims, file, codeColumn(p));
+    else if (CODE_PRECISIONS.includes(p as CodePrecision)) {
+      const width = bytesPerRow(meta.dims);
+      const bytesOut = new Uint8Array(v.length * width);
+      let at = 0;
+      for (const data of v.data) {
+        if (!arrow.DataType.isFixedSizeBinary(data.type) || (data.type as arrow.FixedSizeBinary).byteWidth !== width) {
+          throw new ParquetFileError(file, 'dims', `its "${codeColumn(p)}" column is ${String(data.type)}, ${width} bytes a row were expected for ${meta.dims} dims`);
+        }
+        bytesOut.set((data.values as Uint8Array).subarray(data.offset * width, (data.offset + data.length) * width), at);
+        at += data.length * width;
+      }
+      codes[p as 'binary' | 'ubinary'] = p === 'binary' ? new Int8Array(rawBits(bytesOut, true).buffer) : bytesOut;
+    }
+  }
+  const columns: ChunkColumns = {
+    ids: strings(table, COLUMNS.id, file),
+    texts: strings(table, COLUMNS.text, file),
+    sources: strings(table, COLUMNS.source, file),
+    hashes: strings(table, COLUMNS.hash, file),
+    embedding,
+    codes,
+  };
+  return { meta, columns };
+}
+
+/** Only the content hashes (what a resumed run needs to know what is done). */
+export function readHashes(pq: ParquetModule, bytes: Uint8Array, file: string): { meta: ParquetMeta; hashes: string[] } {
+  const { meta } = readMeta(pq, bytes, file);
+  const table = arrow.tableFromIPC(readTable(pq, bytes, file, [COLUMNS.hash]).intoIPCStream());
+  return { meta, hashes: strings(table, COLUMNS.hash, file) };
+}

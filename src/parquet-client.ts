@@ -1,0 +1,26 @@
+/**
+ * Parquet in the page: parquet-wasm's WASM is fetched and compiled on the first export or
+ * import only (4.8 MB, 1.6 MB gzipped — src/core/parquet/format.ts says why this library), and
+ * the work itself is core's (src/core/parquet/collection.ts).
+ */
+import init, * as wasm from 'parquet-wasm/esm';
+import wasmUrl from 'parquet-wasm/esm/parquet_wasm_bg.wasm?url';
+import { checkImportSize, collectionToParquet, parquetToImport, type ParquetModule } from './core/parquet/index.ts';
+import type { VectorStore } from './core/store/store.ts';
+import { catalog } from '../models/catalog.ts';
+
+let ready: Promise<ParquetModule> | null = null;
+function parquet(): Promise<ParquetModule> {
+  ready ??= init({ module_or_path: wasmUrl }).then(() => wasm as ParquetModule);
+  return ready;
+}
+
+export async function exportParquet(store: VectorStore, collectionId: string, dtype?: string): Promise<Uint8Array> {
+  return collectionToParquet(await parquet(), store, collectionId, { dtype });
+}
+
+export async function importParquet(file: File) {
+  checkImportSize(file.name, file.size); // before reading a byte of a file too large to take
+  const modelDims = Object.fromEntries(catalog.map((m) => [m.id, m.dims]));
+  return parquetToImport(await parquet(), new Uint8Array(await file.arrayBuffer()), file.name, { modelDims });
+}
