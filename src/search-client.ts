@@ -6,7 +6,7 @@ import * as Comlink from 'comlink';
 import { WorkerBridge } from './bridge.ts';
 import type { SearchBenchOptions } from './bench/search.ts';
 import type { BenchRow } from './bench/report.ts';
-import type { SearchRequest, SearchResponse, SearchSetup, SearchWorkerApi } from '../workers/search.worker.ts';
+import type { SearchRequest, SearchResponse, SearchSetup, SearchWorkerApi } from '../workers/api/search.ts';
 
 const bridge = new WorkerBridge<SearchWorkerApi>({
   create: () => new Worker(new URL('../workers/search.worker.ts', import.meta.url), { type: 'module', name: 'search' }),

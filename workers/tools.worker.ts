@@ -2,8 +2,9 @@
 import * as Comlink from 'comlink';
 import { quantizeInt8, type Int8Format, type QuantizeReport } from '../src/core/onnx/quantize.ts';
 import { quantizeQ4, type Q4Format } from '../src/core/onnx/quantize-q4.ts';
+import type { ToolsWorkerApi } from './api/tools.ts';
 
-const api = {
+const api: ToolsWorkerApi = {
   async quantize(model: Blob, format: Int8Format): Promise<{ bytes: Uint8Array; report: QuantizeReport }> {
     const { model: bytes, report } = quantizeInt8(new Uint8Array(await model.arrayBuffer()), format);
     return Comlink.transfer({ bytes, report }, [bytes.buffer]);
@@ -16,5 +17,4 @@ const api = {
   },
 };
 
-export type ToolsWorkerApi = typeof api;
 Comlink.expose(api);

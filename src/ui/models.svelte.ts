@@ -78,7 +78,7 @@ class Models {
     entry.error = null;
     const { WorkerBridge } = await import('../bridge.ts');
     const { dtypeEntry } = await import('../core/models/dtypes.ts');
-    const bridge = new WorkerBridge<import('../../workers/tools.worker.ts').ToolsWorkerApi>({
+    const bridge = new WorkerBridge<import('../../workers/api/tools.ts').ToolsWorkerApi>({
       create: () => new Worker(new URL('../../workers/tools.worker.ts', import.meta.url), { type: 'module', name: 'quantize' }),
     });
     try {

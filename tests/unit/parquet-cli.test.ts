@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decodeParquet, encodeParquet, type DecodedParquet } from '../../src/core/parquet/index.ts';
 import { parquetNode } from '../../src/core/parquet/node.ts';
 import { loadStaticModel } from '../../src/core/models/static.ts';
@@ -18,6 +18,10 @@ import { contentHash } from '../../src/core/store/hash.ts';
 import { writeMobyDick } from './parquet-moby.ts';
 import { inShard, parseShard } from '../../scripts/embed/shard.ts';
 import { contentHashSync } from '../../scripts/embed/hash.ts';
+
+// The CLI runs as child processes (tsx start-up, worker_threads, use-lite): three shards took 55 s and a
+// killed-and-resumed run over 30 s on the shared 2-core machine at load ~20 (the default limit is 30 s).
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 const pq = parquetNode();
 const root = join(import.meta.dirname, '..', '..');
