@@ -29,7 +29,7 @@ import { describeError } from '../src/core/errors.ts';
 import { makeMeta, type ChunkColumns, type CodePrecision, type ParquetMeta } from '../src/core/parquet/index.ts';
 import { encodeVectors } from '../src/core/parquet/rows.ts';
 import { parquetNode } from '../src/core/parquet/node.ts';
-import { calibrate, precisionById, type Calibration, type PrecisionId } from '../src/core/precision/index.ts';
+import { calibrate, calibrationFromJson, precisionById, type Calibration, type PrecisionId } from '../src/core/precision/index.ts';
 import { formatBytes } from '../src/core/util/format.ts';
 import { expandInputs, openCorpusFile, type Skipped } from './embed/inputs.ts';
 import { locateModel } from './embed/model.ts';
@@ -179,9 +179,7 @@ function call(msg: Request & { id: number }, worker = workers[rr++ % workers.len
   });
 }
 
-let calibration: Calibration | undefined = resumed.meta?.calibration
-  ? { min: Float32Array.from(resumed.meta.calibration.min), max: Float32Array.from(resumed.meta.calibration.max) }
-  : undefined;
+let calibration: Calibration | undefined = calibrationFromJson(resumed.meta?.calibration);
 let meta: ParquetMeta | null = null;
 
 async function setCalibration(sample: string[]) {

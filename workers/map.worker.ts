@@ -5,7 +5,7 @@
  */
 import * as Comlink from 'comlink';
 import { VectorStore } from '../src/core/store/store.ts';
-import { precisionById } from '../src/core/precision/index.ts';
+import { calibrationFromJson, precisionById } from '../src/core/precision/index.ts';
 import { pca2 } from '../src/core/compare/pca.ts';
 import type { MapRequest, MapResponse, MapWorkerApi } from './api/map.ts';
 
@@ -25,7 +25,7 @@ const api: MapWorkerApi = {
       numbers = packed as Float32Array;
     } else {
       const p = precisionById(req.precision);
-      const cal = collection.calibration ? { min: Float32Array.from(collection.calibration.min), max: Float32Array.from(collection.calibration.max) } : undefined;
+      const cal = calibrationFromJson(collection.calibration);
       numbers = new Float32Array(rows * dims);
       const row = new Float32Array(dims);
       for (let r = 0; r < rows; r++) {

@@ -3,7 +3,7 @@
  * Matryoshka width), one stored precision, and optionally rescoring its candidates with a
  * richer precision of the same rows. The Compare view puts up to four side by side.
  */
-import { precisionById, type PrecisionId } from '../precision/index.ts';
+import { isHamming, precisionById, type PrecisionId } from '../precision/index.ts';
 import type { CollectionRecord } from '../store/db.ts';
 
 export const MAX_VARIANTS = 4;
@@ -58,7 +58,7 @@ export function suggestVariants(collections: VariantCollection[]): Variant[] {
   const all = variantsOf(first);
   const exact = all.find((v) => v.precision === 'float32' && !v.rescore) ?? all[0];
   out.push(exact);
-  const cheap = all.filter((v) => v.precision.endsWith('binary'));
+  const cheap = all.filter((v) => isHamming(v.precision));
   const plain = cheap.find((v) => !v.rescore) ?? all.find((v) => v !== exact && !v.rescore);
   if (plain) out.push(plain);
   const rescored = cheap.find((v) => v.rescore);
@@ -77,5 +77,3 @@ export function variantCost(v: Variant, c: Pick<VariantCollection, 'dims' | 'cou
   return { bytesPerVector, indexBytes: bytesPerVector * c.count, rescoreBytes };
 }
 
-// Re-exported for VariantColumn.svelte (#12's), which imports it from here; the one formatter is util/format.ts.
-export { formatBytes } from '../util/format.ts';

@@ -3,7 +3,7 @@
  * store uses: STS (Spearman of similarity vs gold score) and BEIR retrieval (NDCG@10, recall@100).
  * The model enters only as `embed`, so the CLI (Node) and the page can both call these.
  */
-import { calibrate, precisionById, truncateDims, type Calibration, type PrecisionId } from '../precision/index.ts';
+import { calibrate, isHamming, precisionById, truncateDims, type Calibration, type PrecisionId } from '../precision/index.ts';
 import { searchWithRescore } from '../search/rescore.ts';
 import { rowCosine, spearman } from './metrics.ts';
 import { ndcgAtK, recallAtK, type BeirData } from './retrieval.ts';
@@ -29,7 +29,7 @@ function asPrecision(rows: Float32Array, dims: number, opts: PrecisionOptions, c
   for (let r = 0; r < n; r++) {
     p.rescoreRow(packed, dims, r, row, cal);
     // Bits become ±1 so that cosine equals 1 − 2·Hamming/dims.
-    if (opts.precision.endsWith('binary')) for (let d = 0; d < dims; d++) row[d] = row[d] * 2 - 1;
+    if (isHamming(opts.precision)) for (let d = 0; d < dims; d++) row[d] = row[d] * 2 - 1;
     out.set(row, r * dims);
   }
   return out;

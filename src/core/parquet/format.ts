@@ -29,6 +29,7 @@
  * apache-arrow is pinned at 18.1.0, the newest @lancedb/lancedb 0.31's peer range accepts.
  */
 import type { Calibration, PrecisionId } from '../precision/types.ts';
+import { calibrationFromJson } from '../precision/int8.ts';
 
 export const META_KEY = 'embedscope';
 export const FORMAT_VERSION = 1;
@@ -123,7 +124,7 @@ export function makeMeta(m: {
     normalized: true,
     precisions,
     precisionParams: Object.fromEntries(precisions.map((p) => [p, PRECISION_PARAMS[p]])),
-    calibration: needs && m.calibration ? { min: Array.from(m.calibration.min), max: Array.from(m.calibration.max) } : null,
+    calibration: needs && m.calibration ? { min: Array.from(m.calibration.min), max: Array.from(m.calibration.max) } : null, // typed or already JSON
     ...(m.rows !== undefined ? { rows: m.rows } : {}),
     ...(m.chunking ? { chunking: m.chunking } : {}),
     createdBy: m.createdBy ?? 'embedscope',
@@ -131,7 +132,7 @@ export function makeMeta(m: {
 }
 
 export function calibrationOf(meta: ParquetMeta): Calibration | undefined {
-  return meta.calibration ? { min: Float32Array.from(meta.calibration.min), max: Float32Array.from(meta.calibration.max) } : undefined;
+  return calibrationFromJson(meta.calibration);
 }
 
 /** Parses and checks the `embedscope` metadata value. */
