@@ -21,6 +21,7 @@ import {
 import { scoreRetrieval, scoreSts } from './quality-client.ts';
 import type { LabelledData } from '../../core/eval/labelled-files.ts';
 import { catalog } from '../../../models/catalog.ts';
+import { specFor } from '../../core/models/registry.ts';
 import { models, type LoadedModel } from '../models.svelte.ts';
 import { search } from '../../search-client.ts';
 import { embedNow } from '../../embed-queue.ts';
@@ -114,12 +115,8 @@ class CompareState {
   async loadModel(modelId: string): Promise<void> {
     const entry = catalog.find((m) => m.id === modelId);
     if (!entry) return;
-    const baseUrl = new URL(entry.path, document.baseURI).href;
     const transformer = entry.kind === 'transformer';
-    await models.load(
-      { id: entry.id, kind: entry.kind, source: { type: 'url', baseUrl, files: entry.files }, ...(transformer ? { dtype: 'fp32' as const, backend: 'auto' as const } : {}) },
-      transformer ? `${entry.label} · fp32 · auto` : entry.label,
-    );
+    await models.load(specFor(entry, { dtype: 'fp32', backend: 'auto' }), transformer ? `${entry.label} · fp32 · auto` : entry.label);
     if (this.answered) await this.run(this.answered);
   }
 
