@@ -3,9 +3,13 @@ import { ModelClient, type InstanceMemory } from '../model-client.ts';
 import { describeError } from '../core/errors.ts';
 import type { ModelSpec } from '../core/models/registry.ts';
 import type { ModelInfo } from '../core/models/types.ts';
+import type { CatalogEntry } from '../../models/catalog.ts';
+import { modelRef, type SavedModel } from '../core/choose/playground-prefs.ts';
 
 export interface LoadedModel {
   key: string;
+  /** Stable across reloads (id · dtype · backend): the Playground remembers columns by it. */
+  ref: string;
   label: string;
   spec: ModelSpec;
   status: 'loading' | 'ready' | 'error';
@@ -23,6 +27,11 @@ let counter = 0;
 class Models {
   list = $state<LoadedModel[]>([]);
   activeKey = $state<string | null>(null);
+  /**
+   * The model (by ref) to make active when it becomes ready: the reference column remembered
+   * from the last visit may belong to a model that finishes loading after another one.
+   */
+  preferredRef: string | null = null;
   /** Clients live outside $state: they hold a Worker, which must not be proxied. */
   private clients = new Map<string, ModelClient>();
 
@@ -45,7 +54,7 @@ class Models {
         entry.info = info;
       },
     });
-    this.list.push({ key, label, spec: client.spec, status: 'loading', info: null, error: null, progress: null, instances: client.instances, memory: null });
+    this.list.push({ key, ref: modelRef(spec), label, spec: client.spec, status: 'loading', info: null, error: null, progress: null, instances: client.instances, memory: null });
     const entry = this.list[this.list.length - 1];
     this.clients.set(key, client);
     try {
@@ -53,7 +62,7 @@ class Models {
       entry.info.warnings.push(...(await collectionConflicts(entry.info)));
       entry.status = 'ready';
       entry.progress = null;
-      if (!this.active || this.active.status !== 'ready') this.activeKey = key;
+      if (!this.active || this.active.status !== 'ready' || entry.ref === this.preferredRef) this.activeKey = key;
     } catch (err) {
       entry.status = 'error';
       entry.error = describeError(err);
@@ -104,7 +113,17 @@ class Models {
 
   /** A card that only says why something could not be loaded. */
   fail(label: string, message: string): void {
-    this.list.push({ key: `failed#${++counter}`, label, spec: { id: label, kind: 'static', source: { type: 'blobs', files: {} } }, status: 'error', info: null, error: message, progress: null, instances: 0, memory: null });
+    this.list.push({ key: `failed#${++counter}`, ref: label, label, spec: { id: label, kind: 'static', source: { type: 'blobs', files: {} } }, status: 'error', info: null, error: message, progress: null, instances: 0, memory: null });
+  }
+
+  /**
+   * The models that can be loaded again on the next visit: embedded and hub ones (dropped files
+   * are the person's and are not kept), loading or ready, in load order.
+   */
+  get saved(): SavedModel[] {
+    return this.list
+      .filter((m) => m.status !== 'error' && m.spec.source.type !== 'blobs')
+      .map((m) => ({ ref: m.ref, label: m.label, spec: $state.snapshot(m.spec), instances: m.instances }));
   }
 
   unload(key: string): void {
@@ -116,6 +135,27 @@ class Models {
 }
 
 export const models = new Models();
+
+/** The spec and label the Models panel gives an embedded (catalog) model. */
+export function catalogSpec(
+  entry: CatalogEntry,
+  opts: { dtype?: ModelSpec['dtype']; backend?: ModelSpec['backend']; batchSize?: number; threads?: number; instances?: number } = {},
+): { spec: ModelSpec; label: string } {
+  const baseUrl = new URL(entry.path, document.baseURI).href;
+  const transformer = entry.kind === 'transformer';
+  const dtype = opts.dtype ?? 'fp32';
+  const backend = opts.backend ?? 'auto';
+  const pool = (opts.instances ?? 1) > 1 ? ` · ×${opts.instances}` : '';
+  return {
+    spec: {
+      id: entry.id,
+      kind: entry.kind,
+      source: { type: 'url', baseUrl, files: entry.files },
+      ...(transformer ? { dtype, backend, batchSize: opts.batchSize ?? 32, ...(opts.threads ? { threads: opts.threads } : {}) } : {}),
+    },
+    label: transformer ? `${entry.label} · ${dtype} · ${backend}${pool}` : `${entry.label}${pool}`,
+  };
+}
 
 /**
  * Collections are tied to a model by its id. A model loaded under an id that a stored collection
