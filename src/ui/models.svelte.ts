@@ -54,7 +54,11 @@ class Models {
         entry.info = info;
       },
     });
-    this.list.push({ key, ref: modelRef(spec), label, spec: client.spec, status: 'loading', info: null, error: null, progress: null, instances: client.instances, memory: null });
+    // The same model loaded twice gets a second ref, so each has its own columns.
+    const base = modelRef(spec);
+    let ref = base;
+    for (let n = 2; this.list.some((m) => m.ref === ref); n++) ref = `${base} #${n}`;
+    this.list.push({ key, ref, label, spec: client.spec, status: 'loading', info: null, error: null, progress: null, instances: client.instances, memory: null });
     const entry = this.list[this.list.length - 1];
     this.clients.set(key, client);
     try {

@@ -152,7 +152,8 @@ class PlaygroundColumns {
   start(): void {
     if (this.started) return;
     this.started = true;
-    const prefs = this.prefs;
+    // A plain copy: the specs go to workers by postMessage, which cannot clone a $state proxy.
+    const prefs = $state.snapshot(this.prefs);
     if (!prefs.autoload) return;
     const reference = prefs.reference;
     const remembered = prefs.models;
