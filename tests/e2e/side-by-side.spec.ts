@@ -106,6 +106,16 @@ test('each precision is a column, and the page draws what core/choose computes i
   await column(page, `${GLOVE} | int8`).getByTestId('use-as-reference').click();
   await expect(column(page, `${GLOVE} | int8`)).toHaveAttribute('data-reference', 'true');
   await expect(column(page, `${GLOVE} | float32`).getByTestId('column-agreement')).toBeVisible();
+
+  // A narrower width (GloVe declares no Matryoshka widths, so it says they are untrained): first 50 dims, renormalised.
+  const dimsSelect = page.locator(`[data-testid=model-view][data-model-ref="${GLOVE}"]`).getByTestId('dims-select');
+  await expect(dimsSelect.locator('option')).toHaveText(['100', '50 (not trained for it)', '25 (not trained for it)']);
+  await dimsSelect.selectOption('50');
+  const narrow = column(page, `${GLOVE} | float32 | 50d`);
+  await expect(narrow.getByTestId('column-summary')).toContainText('50 dims · 200 B/vector');
+  const expected50 = columnMatrix(vectors, dims, { precision: 'float32', dims: 50 });
+  (await cells(page, `${GLOVE} | float32 | 50d`)).forEach((v, i) => expect(v).toBeCloseTo(expected50.matrix[i], 5));
+  await expect(column(page, `${GLOVE} | binary | 50d`).getByTestId('column-summary')).toContainText('7 B/vector');
 });
 
 test('a newly loaded model joins; a hidden model keeps its worker; choices survive a reload', async ({ page }) => {

@@ -123,9 +123,14 @@ describe('agreement and flips', () => {
 
 describe('dimsChoices', () => {
   it('offers the declared Matryoshka widths below the model dims, widest first', () => {
-    expect(dimsChoices(768, [64, 128, 256, 512, 768])).toEqual([768, 512, 256, 128, 64]);
-    expect(dimsChoices(100)).toEqual([100]);
-    expect(dimsChoices(100, [0, 1.5, 200, 50])).toEqual([100, 50]);
+    expect(dimsChoices(768, [64, 128, 256, 512, 768])).toEqual([768, 512, 256, 128, 64].map((dims) => ({ dims, trained: true })));
+    expect(dimsChoices(100, [0, 1.5, 200, 50])).toEqual([{ dims: 100, trained: true }, { dims: 50, trained: true }]);
+  });
+
+  it('offers untrained halvings down to 16 when the model declares none', () => {
+    expect(dimsChoices(100)).toEqual([{ dims: 100, trained: true }, { dims: 50, trained: false }, { dims: 25, trained: false }]);
+    expect(dimsChoices(512, []).map((c) => c.dims)).toEqual([512, 256, 128, 64, 32, 16]);
+    expect(dimsChoices(20)).toEqual([{ dims: 20, trained: true }]);
   });
 });
 

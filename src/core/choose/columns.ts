@@ -153,10 +153,15 @@ export function compareColumns(column: ColumnMatrix, reference: ColumnMatrix): C
   return { agreement: agreement(column.matrix, reference.matrix, column.n), flips: flips(column.matrix, reference.matrix, column.n), difference: diff, maxAbsDifference: maxAbs };
 }
 
-/** The widths a column may be shown at: the model's declared Matryoshka widths below its dims, then its dims. */
-export function dimsChoices(modelDims: number, matryoshkaDims?: readonly number[]): number[] {
-  const declared = (matryoshkaDims ?? []).filter((d) => Number.isInteger(d) && d >= 1 && d < modelDims);
-  return [...new Set([...declared, modelDims])].sort((a, b) => b - a);
+/**
+ * The widths a column may be shown at, widest first: the model's full dims, then its declared
+ * Matryoshka widths (trained to work truncated). A model that declares none still gets halvings
+ * down to 16, marked untrained: truncating it shows how much a prefix loses, not a shipping option.
+ */
+export function dimsChoices(modelDims: number, matryoshkaDims?: readonly number[]): { dims: number; trained: boolean }[] {
+  const declared = [...new Set((matryoshkaDims ?? []).filter((d) => Number.isInteger(d) && d >= 1 && d < modelDims))];
+  const widths = declared.length > 0 ? declared : Array.from({ length: 8 }, (_, i) => Math.floor(modelDims / 2 ** (i + 1))).filter((d) => d >= 16);
+  return [{ dims: modelDims, trained: true }, ...widths.sort((a, b) => b - a).map((dims) => ({ dims, trained: declared.length > 0 }))];
 }
 
 /** One column the Playground draws: a model seen at one precision and width. */
