@@ -116,3 +116,37 @@ describe('bad input', () => {
     expect(keys.size).toBe(8);
   });
 });
+
+describe('summarizeSpeed', () => {
+  it('reads the best batch, one-sentence latency, download and one instance from bench rows', async () => {
+    const { summarizeSpeed } = await import('../../src/core/choose/speed.ts');
+    const rows = [
+      { suite: 'transformer', metric: 'sentences_per_s', batch: 1, value: 90 },
+      { suite: 'transformer', metric: 'latency_ms', batch: 1, value: 11.1 },
+      { suite: 'transformer', metric: 'sentences_per_s', batch: 32, value: 310 },
+      { suite: 'transformer', metric: 'latency_ms', batch: 32, value: 103 },
+      { suite: 'memory', metric: 'memory_bytes', source: 'model_file', pool: 1, value: 7_300_000 },
+      { suite: 'memory', metric: 'memory_bytes', source: 'model_weights', pool: 1, value: 7_000_000 },
+      { suite: 'memory', metric: 'memory_bytes', source: 'wasm_memory', pool: 1, value: 40_000_000 },
+      { suite: 'memory', metric: 'memory_bytes', source: 'index', value: 1 },
+    ];
+    expect(summarizeSpeed(rows)).toEqual({ sentencesPerS: 310, bestBatch: 32, latencyMs: 11.1, downloadBytes: 7_300_000, memoryBytes: 40_000_000 });
+    // A static model: no WASM heap, its weights are the memory.
+    expect(summarizeSpeed(rows.filter((r) => r.source !== 'wasm_memory')).memoryBytes).toBe(7_000_000);
+    expect(summarizeSpeed([])).toEqual({ sentencesPerS: null, bestBatch: null, latencyMs: null, downloadBytes: null, memoryBytes: null });
+  });
+});
+
+describe('Choose files', () => {
+  it('round-trips and refuses what is not one, saying why', async () => {
+    const { toChooseFile, parseChooseFile } = await import('../../src/core/choose/report.ts');
+    const file = toChooseFile({ browser: 'Chromium 156', cores: 2 }, [row('a', 0.8, 100)]);
+    expect(parseChooseFile(JSON.stringify(file))).toEqual(file);
+    expect(() => parseChooseFile('{', 'x.json')).toThrow(/x\.json is not JSON/);
+    expect(() => parseChooseFile('{"env":{},"results":[]}')).toThrow(/not a Choose run.*Benchmark view/);
+    expect(() => parseChooseFile(JSON.stringify({ ...file, version: 2 }))).toThrow(/version 2/);
+    expect(() => parseChooseFile(JSON.stringify({ ...file, env: undefined }))).toThrow(/no environment card/);
+    expect(() => parseChooseFile(JSON.stringify({ ...file, rows: [] }))).toThrow(/no measured variants/);
+    expect(() => parseChooseFile(JSON.stringify({ ...file, rows: [{ ...file.rows[0], sentencesPerS: 'fast' }] }))).toThrow(/row 1: not a measured variant/);
+  });
+});
