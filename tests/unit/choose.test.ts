@@ -150,3 +150,14 @@ describe('Choose files', () => {
     expect(() => parseChooseFile(JSON.stringify({ ...file, rows: [{ ...file.rows[0], sentencesPerS: 'fast' }] }))).toThrow(/row 1: not a measured variant/);
   });
 });
+
+describe('recommend with ties', () => {
+  it('names the tied variants and says when the best is already the smallest', () => {
+    const rows = [row('use f32', 0.9387, 14, 'float32', 512), row('use i8', 0.9387, 14, 'int8', 512), row('use rescore', 0.9387, 14, 'binary+rescore', 512), row('use bin', 0.93, 14, 'binary', 512)];
+    const [best, fastest, smallest] = recommend(rows, 'ndcg10', 1000, formatBytes);
+    expect(best.pick!.variant.id).toBe('use rescore');
+    expect(best.reasons[1]).toBe('Tied with use f32, use i8 (the same NDCG@10 (STS-B retrieval)): chosen as the faster, then the smaller index.');
+    expect(fastest.reasons[1]).toContain('it is the best-quality variant itself');
+    expect(smallest.reasons[1]).toContain('the best-quality variant is already the smallest');
+  });
+});

@@ -158,20 +158,22 @@ export function recommend(rows: readonly Measured[], metric: QualityMetric, corp
   const smallest = [...smallPool].sort((a, b) => index(a) - index(b) || q(b)! - q(a)! || speed(b) - speed(a))[0];
 
   const gap = (m: Measured) => (top === 0 ? 0 : (top - q(m)!) / Math.abs(top));
+  const ties = scored.filter((m) => m !== best && q(m) === top);
   const bestReasons = [
     `${name} ${fmt(top)}, the highest of ${scored.length} measured variant${scored.length === 1 ? '' : 's'}${scored.length > 1 ? ` (next: ${fmt([...scored].map(q).sort((a, b) => b! - a!)[1]!)})` : ''}.`,
+    ...(ties.length > 0 ? [`Tied with ${ties.map((m) => m.variant.id).join(', ')} (the same ${name}): chosen as the faster, then the smaller index.`] : []),
     ...(best.sentencesPerS !== null ? [`${best.sentencesPerS.toFixed(0)} sentences/s; index ${formatBytes(index(best))} for ${corpusSize.toLocaleString('en')} vectors.`] : []),
     ...leftNote,
   ];
   const fastReasons = fastest
     ? [
         `${name} ${fmt(q(fastest)!)}: ${pct(gap(fastest))} below the best (${fmt(top)}), within the 1 % allowed; ${fastPool.length} variant${fastPool.length === 1 ? '' : 's'} qualified.`,
-        `${fastest.sentencesPerS!.toFixed(0)} sentences/s${best.sentencesPerS ? `, ${(fastest.sentencesPerS! / best.sentencesPerS).toFixed(2)}× the best-quality variant's ${best.sentencesPerS.toFixed(0)}` : ''}${fastest.latencyMs !== null ? `; one query ${fastest.latencyMs.toFixed(1)} ms` : ''}.`,
+        `${fastest.sentencesPerS!.toFixed(0)} sentences/s${fastest === best ? ', and it is the best-quality variant itself' : best.sentencesPerS ? `, ${(fastest.sentencesPerS! / best.sentencesPerS).toFixed(2)}× the best-quality variant's ${best.sentencesPerS.toFixed(0)}` : ''}${fastest.latencyMs !== null ? `; one query ${fastest.latencyMs.toFixed(1)} ms` : ''}.`,
       ]
     : ['No variant within 1 % of the best quality has a speed measurement.'];
   const smallReasons = [
     `${name} ${fmt(q(smallest)!)}: ${pct(gap(smallest))} below the best, within the 2 % allowed; ${smallPool.length} variant${smallPool.length === 1 ? '' : 's'} qualified.`,
-    `Index of ${corpusSize.toLocaleString('en')} vectors: ${formatBytes(index(smallest))} (${bytesPerVector(smallest.variant.stored, smallest.variant.dims).index} B a vector)${index(best) > 0 ? `, ${(index(best) / index(smallest)).toFixed(1)}× smaller than the best-quality variant's ${formatBytes(index(best))}` : ''}.`,
+    `Index of ${corpusSize.toLocaleString('en')} vectors: ${formatBytes(index(smallest))} (${bytesPerVector(smallest.variant.stored, smallest.variant.dims).index} B a vector)${smallest === best || index(best) === index(smallest) ? ': the best-quality variant is already the smallest' : `, ${(index(best) / index(smallest)).toFixed(1)}× smaller than the best-quality variant's ${formatBytes(index(best))}`}.`,
     ...(smallest.variant.stored === 'binary+rescore' ? [`Rescoring also keeps the float32 rows (${formatBytes(bytesPerVector('float32', smallest.variant.dims).index * corpusSize)}) outside the searched index, e.g. on disk.`] : []),
   ];
   return [
