@@ -109,7 +109,7 @@ test('each precision is a column, and the page draws what core/choose computes i
 
   // A narrower width (GloVe declares no Matryoshka widths, so it says they are untrained): first 50 dims, renormalised.
   const dimsSelect = page.locator(`[data-testid=model-view][data-model-ref="${GLOVE}"]`).getByTestId('dims-select');
-  await expect(dimsSelect.locator('option')).toHaveText(['100', '50 (not trained for it)', '25 (not trained for it)']);
+  await expect(dimsSelect.locator('option')).toHaveText(['100', '50 (untrained)', '25 (untrained)']);
   await dimsSelect.selectOption('50');
   const narrow = column(page, `${GLOVE} | float32 | 50d`);
   await expect(narrow.getByTestId('column-summary')).toContainText('50 dims · 200 B/vector');
@@ -177,7 +177,13 @@ test('four columns sit in one row on a laptop; on a 390 px phone they stack with
   await page.screenshot({ path: 'test-results/screens/side-by-side-1366.png', fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
   await expect.poll(() => page.getByTestId('column').evaluateAll((els) => new Set(els.map((e) => Math.round(e.getBoundingClientRect().left))).size)).toBe(1);
-  const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+  const widths = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    client: document.documentElement.clientWidth,
+    // What sticks out, to name it when this fails.
+    wide: [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).slice(0, 5).map((e) => `${e.tagName}.${e.className} ${e.getAttribute('data-testid') ?? ''} ${Math.round(e.getBoundingClientRect().right)}`),
+  }));
+  expect(widths.wide).toEqual([]);
   expect(widths.scroll).toBeLessThanOrEqual(widths.client);
   await page.screenshot({ path: 'test-results/screens/side-by-side-390.png', fullPage: true });
 });
