@@ -40,7 +40,7 @@ test.describe('first visit', () => {
     const glove = column(page, `${GLOVE} | float32`);
     await expect(glove.getByTestId('column-summary')).toContainText('100 dims · 400 B/vector');
     const gloveReadyMs = Date.now() - started;
-    console.log(`first visit: glove-100d column drawn ${gloveReadyMs} ms after navigation starts (AMD EPYC, shared machine)`);
+    console.log(`first visit: glove-100d column drawn ${gloveReadyMs} ms after navigation starts; the model's own load ${await page.getByTestId('info-load-ms').textContent()} (AMD EPYC, shared machine)`);
     await expect(page.getByTestId('still-loading')).toContainText('Universal Sentence Encoder lite (ONNX) · int8 · wasm');
     await expect(column(page, `${USE_INT8} | float32`).getByTestId('column-loading')).toBeVisible();
     await expect(page.getByTestId('no-columns')).toHaveCount(0);

@@ -161,3 +161,21 @@ describe('recommend with ties', () => {
     expect(smallest.reasons[1]).toContain('the best-quality variant is already the smallest');
   });
 });
+
+describe('reproduce snippets', () => {
+  it('names the transformers.js dtype, the model2vec route for static models, and each stored step', async () => {
+    const { calibrationJson, embedSnippet, quantizeSnippet } = await import('../../src/core/choose/snippet.ts');
+    const use = { model: 'use-lite', kind: 'transformer' as const, dtype: 'int8', stored: 'binary+rescore' as const, dims: 256, modelDims: 512 };
+    expect(embedSnippet(use)).toContain("AutoModel.from_pretrained('use-lite', { dtype: 'q8', device: 'wasm' })");
+    expect(embedSnippet({ ...use, dtype: 'fp32' })).toContain("dtype: 'fp32'");
+    expect(embedSnippet({ ...use, kind: 'static', model: 'glove-100d' })).toContain('from model2vec import StaticModel');
+    const q = quantizeSnippet(use);
+    expect(q).toContain('first 256 of 512 dimensions');
+    expect(q).toContain('1 - (2 * hamming(a, b)) / bits');
+    expect(q).toContain('top k × 4');
+    expect(quantizeSnippet({ ...use, stored: 'int8', dims: 512 })).toContain('Math.trunc((x - min[d]) / step - 128)');
+    expect(quantizeSnippet({ ...use, stored: 'float32', dims: 512 })).toContain('float32');
+    const cal = JSON.parse(calibrationJson({ min: new Float32Array([-1, 0.5]), max: new Float32Array([1, 2]) }, 'test'));
+    expect(cal).toMatchObject({ source: 'test', min: [-1, 0.5], max: [1, 2] });
+  });
+});
