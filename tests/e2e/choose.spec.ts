@@ -143,13 +143,15 @@ test('bad input: a model that fails to load, a cancelled run, corpus sizes 0 and
   await expect(page.getByTestId('choose-import-error')).toContainText('junk.json is not a Choose run');
 });
 
+// A measurement, not a timed assertion (the ≤ 5 min / ≤ 10 s targets are read from its log): the
+// limits only stop a hung run, and are wide because the shared machine's load varies tenfold.
 test('the full run (glove-100d + use-lite fp32/int8 × 4 stored precisions): cold, then from the cache', async ({ page }) => {
-  test.setTimeout(600_000);
+  test.setTimeout(1_800_000);
   await page.setViewportSize({ width: 1366, height: 900 });
   await page.goto('/#choose');
   await pickOnly(page, [GLOVE, 'use-lite|fp32', 'use-lite|int8']);
   await expect(page.getByTestId('choose-run')).toHaveText('Measure 12 variants');
-  const cold = await runAndWait(page, 540_000);
+  const cold = await runAndWait(page, 1_700_000);
   console.log(`Choose, full run (12 variants), cold: ${cold.seconds.toFixed(1)} s (AMD EPYC, shared 2 cores)`);
   await expect(page.locator('[data-testid=choose-table] [data-testid=choose-row][data-status=done]')).toHaveCount(12);
   const table = await page.locator('[data-testid=choose-table] [data-testid=choose-row]').evaluateAll((trs) =>
