@@ -159,7 +159,13 @@ class PlaygroundColumns {
     const remembered = prefs.models;
     const toLoad = remembered ?? starterModels();
     if (reference) models.preferredRef = toLoad.find((m) => reference.startsWith(`${m.ref} | `))?.ref ?? null;
-    for (const m of toLoad) void models.load(m.spec as ModelSpec, m.label, { instances: m.instances });
+    // Static models first and alone: they are ready in a fraction of the time a transformer's
+    // runtime takes to start, and sharing the cores with that start only delays them.
+    const isStatic = (m: { spec: unknown }) => (m.spec as ModelSpec).kind === 'static';
+    void (async () => {
+      await Promise.all(toLoad.filter(isStatic).map((m) => models.load(m.spec as ModelSpec, m.label, { instances: m.instances })));
+      for (const m of toLoad.filter((x) => !isStatic(x))) void models.load(m.spec as ModelSpec, m.label, { instances: m.instances });
+    })();
   }
 }
 
