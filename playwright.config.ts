@@ -1,6 +1,14 @@
 import { defineConfig } from '@playwright/test';
 
 const port = Number(process.env.E2E_PORT ?? 5199);
+const previewPort = Number(process.env.E2E_PREVIEW_PORT ?? 5218);
+
+/**
+ * Every test starts as a returning visitor who turned off "Load these models again when the page
+ * opens" (the Playground's first visit loads two models by itself); tests of that first visit
+ * clear it with test.use({ storageState: { cookies: [], origins: [] } }).
+ */
+const noStarterModels = { name: 'embedscope.playground.v1', value: JSON.stringify({ autoload: false }) };
 
 /** Debian's Chromium (apt-get install chromium); Playwright's own browsers are not downloadable here. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -16,6 +24,7 @@ export default defineConfig({
   reporter: [['list'], ['json', { outputFile: 'test-results/e2e.json' }]],
   use: {
     baseURL: `http://localhost:${port}/`,
+    storageState: { cookies: [], origins: [port, previewPort].map((p) => ({ origin: `http://localhost:${p}`, localStorage: [noStarterModels] })) },
     browserName: 'chromium',
     launchOptions: {
       executablePath: chromiumPath,

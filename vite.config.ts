@@ -11,6 +11,10 @@ const offlineModelFiles = [
   'models/use-lite/{config.json,tokenizer.json,tokenizer_config.json}',
   'models/use-lite/onnx/{model.onnx,model_quantized.onnx}', // fp32 and int8; fp16 is cached on first use
   'corpora/moby-dick.txt',
+  // The Choose view's labelled data (STS-B test, the retrieval set built from it): 0.45 MB.
+  'data/manifest.json',
+  'data/stsb/{sts-test.tsv,LICENSE.txt}',
+  'data/stsb-retrieval/{corpus.jsonl,queries.jsonl,qrels/test.tsv}',
 ];
 
 export default defineConfig({

@@ -4,9 +4,14 @@ import { describeError } from '../core/errors.ts';
 import type { ModelSpec } from '../core/models/registry.ts';
 import type { ModelInfo } from '../core/models/types.ts';
 import { storedDimsConflicts } from '../core/corpus/collection.ts';
+import { specFor, type RunChoice } from '../core/models/registry.ts';
+import type { CatalogEntry } from '../../models/catalog.ts';
+import { modelRef, type SavedModel } from '../core/choose/playground-prefs.ts';
 
 export interface LoadedModel {
   key: string;
+  /** Stable across reloads (id · dtype · backend): the Playground remembers columns by it. */
+  ref: string;
   label: string;
   spec: ModelSpec;
   status: 'loading' | 'ready' | 'error';
@@ -24,6 +29,11 @@ let counter = 0;
 class Models {
   list = $state<LoadedModel[]>([]);
   activeKey = $state<string | null>(null);
+  /**
+   * The model (by ref) to make active when it becomes ready: the reference column remembered
+   * from the last visit may belong to a model that finishes loading after another one.
+   */
+  preferredRef: string | null = null;
   /** Clients live outside $state: they hold a Worker, which must not be proxied. */
   private clients = new Map<string, ModelClient>();
 
@@ -47,7 +57,11 @@ class Models {
         entry.instances = client.instances; // Auto may move the model onto another pool size (#13)
       },
     });
-    this.list.push({ key, label, spec: client.spec, status: 'loading', info: null, error: null, progress: null, instances: client.instances, memory: null });
+    // The same model loaded twice gets a second ref, so each has its own columns.
+    const base = modelRef(spec);
+    let ref = base;
+    for (let n = 2; this.list.some((m) => m.ref === ref); n++) ref = `${base} #${n}`;
+    this.list.push({ key, ref, label, spec: client.spec, status: 'loading', info: null, error: null, progress: null, instances: client.instances, memory: null });
     const entry = this.list[this.list.length - 1];
     this.clients.set(key, client);
     try {
@@ -55,7 +69,7 @@ class Models {
       entry.info.warnings.push(...(await storedDimsConflicts(entry.info)));
       entry.status = 'ready';
       entry.progress = null;
-      if (!this.active || this.active.status !== 'ready') this.activeKey = key;
+      if (!this.active || this.active.status !== 'ready' || entry.ref === this.preferredRef) this.activeKey = key;
     } catch (err) {
       entry.status = 'error';
       entry.error = describeError(err);
@@ -109,7 +123,17 @@ class Models {
 
   /** A card that only says why something could not be loaded. */
   fail(label: string, message: string): void {
-    this.list.push({ key: `failed#${++counter}`, label, spec: { id: label, kind: 'static', source: { type: 'blobs', files: {} } }, status: 'error', info: null, error: message, progress: null, instances: 0, memory: null });
+    this.list.push({ key: `failed#${++counter}`, ref: label, label, spec: { id: label, kind: 'static', source: { type: 'blobs', files: {} } }, status: 'error', info: null, error: message, progress: null, instances: 0, memory: null });
+  }
+
+  /**
+   * The models that can be loaded again on the next visit: embedded and hub ones (dropped files
+   * are the person's and are not kept), loading or ready, in load order.
+   */
+  get saved(): SavedModel[] {
+    return this.list
+      .filter((m) => m.status !== 'error' && m.spec.source.type !== 'blobs')
+      .map((m) => ({ ref: m.ref, label: m.label, spec: $state.snapshot(m.spec), instances: m.instances }));
   }
 
   unload(key: string): void {
@@ -121,3 +145,11 @@ class Models {
 }
 
 export const models = new Models();
+
+/** The spec (registry.specFor, the one catalog entry → ModelSpec) and the label of a shipped model. */
+export function catalogSpec(entry: CatalogEntry, opts: RunChoice & { instances?: number } = {}): { spec: ModelSpec; label: string } {
+  const { instances = 1, ...run } = opts;
+  const spec = specFor(entry, { batchSize: 32, ...run });
+  const pool = instances > 1 ? ` · ×${instances}` : '';
+  return { spec, label: entry.kind === 'transformer' ? `${entry.label} · ${spec.dtype} · ${spec.backend}${pool}` : `${entry.label}${pool}` };
+}
