@@ -172,7 +172,7 @@ export const MAX_CALIBRATION_BATCH = 16;
 /** The calibration's budget: 3 s, or what `localStorage['embedscope:auto-budget-ms']` says (tests, slow devices). */
 export function calibrationBudgetMs(): number {
   const asked = Number(globalThis.localStorage?.getItem('embedscope:auto-budget-ms'));
-  return Number.isFinite(asked) && asked >= 500 ? Math.min(asked, 60_000) : CALIBRATION_BUDGET_MS;
+  return Number.isFinite(asked) && asked >= 500 ? Math.min(asked, 120_000) : CALIBRATION_BUDGET_MS;
 }
 
 export async function runCalibration(o: CalibrationOptions): Promise<AutoDecision> {

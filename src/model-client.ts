@@ -213,8 +213,8 @@ export class ModelClient {
       });
       if (ctl.signal.aborted || this.unloaded) throw new Error(String(ctl.signal.reason ?? 'unloaded'));
       await keepDecision(decision).catch(() => {}); // no IndexedDB: decided for this load only
-      await this.apply(decision);
       setAutoState(model, dtype, { state: 'decided', text: describeState(decision, false), decision });
+      await this.apply(decision); // the card's pool size follows once the new workers have loaded
       return decision;
     } catch (err) {
       if (!this.unloaded) setAutoState(model, dtype, { state: 'interrupted', text: (err as Error).message });
