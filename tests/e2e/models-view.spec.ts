@@ -67,6 +67,8 @@ test('the Models view lists built-in and cached hub models with sizes and last u
 
   await row.getByTestId('delete-model').click();
   await expect(page.getByTestId('models-notice')).toContainText('Deleted test-org/use-lite: 4 files');
+  // It was loaded: deleting unloads it too, so the Playground does not remember (and re-download) it.
+  await expect(page.getByTestId('models-notice')).toContainText('It was unloaded from this tab');
   await expect(row).toHaveCount(0);
   expect(await cachedFiles(page)).toEqual({});
   // Still gone after a reload: it was storage, not just the list.
