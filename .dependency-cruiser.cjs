@@ -19,23 +19,6 @@
 /** Page-only packages: core must run in Node and in a worker. */
 const PAGE_ONLY = '^(svelte|chart\\.js|workbox-window|virtual:)|\\.svelte$';
 
-/**
- * TEMPORARY: violations that live in files other helpers own on the branch this rule set landed
- * with (issue #19). Each entry is removed by the lead when its owner's branch merges; the check then
- * fails if the violation is still there. Do not add entries: fix the import instead.
- */
-const dependency = (rule, from, to) => ({ type: 'dependency', rule: { name: rule, severity: 'error' }, from, to });
-const cycle = (...modules) => ({
-  type: 'cycle',
-  rule: { name: 'no-circular', severity: 'error' },
-  from: modules[0],
-  to: modules[1],
-  cycle: modules.slice(1).concat(modules[0]).map((name) => ({ name, dependencyTypes: [] })),
-});
-const KNOWN_VIOLATIONS = [
-  // model-client.ts reads the model worker's type from the worker file (moves to workers/api/model.ts).
-  dependency('worker-types-through-api', 'src/model-client.ts', 'workers/model.worker.ts'),
-];
 
 module.exports = {
   forbidden: [
@@ -114,7 +97,5 @@ module.exports = {
       conditionNames: ['import', 'require', 'node', 'default', 'types'],
       extensions: ['.ts', '.js', '.svelte', '.d.ts'],
     },
-    // DEPS_STRICT=1 npm run check:deps shows the known violations as the errors they are.
-    knownViolations: process.env.DEPS_STRICT ? [] : KNOWN_VIOLATIONS,
   },
 };

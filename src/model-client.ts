@@ -16,7 +16,7 @@ import { WorkerBridge } from './bridge.ts';
 import type { InstanceMemory, LoadedPool } from './bench/pool.ts';
 import type { LoadProgress, ModelSpec } from './core/models/registry.ts';
 import type { EmbedResult, ModelInfo } from './core/models/types.ts';
-import type { ModelWorkerApi } from '../workers/model.worker.ts';
+import type { ModelWorkerApi } from '../workers/api/model.ts';
 import type { AutoDecision } from './bench/auto.ts';
 
 export type { InstanceMemory } from './bench/pool.ts';

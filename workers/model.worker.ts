@@ -8,6 +8,7 @@ import { loadModel, type LoadProgress, type ModelSpec } from '../src/core/models
 import type { EmbedResult, Embedder, ModelInfo } from '../src/core/models/types.ts';
 import type { TransformerEmbedder } from '../src/core/models/transformer.ts';
 import { InputError } from '../src/core/errors.ts';
+import type { ModelWorkerApi } from './api/model.ts';
 
 // onnxruntime-web is imported lazily by the first transformer load, so this runs before it can
 // create any WebAssembly memory or GPU buffer: the probe counts them from birth.
@@ -15,7 +16,7 @@ installMemoryProbe();
 
 let model: Embedder | TransformerEmbedder | null = null;
 
-const api = {
+const api: ModelWorkerApi = {
   async load(spec: ModelSpec, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
     await model?.dispose();
     model = null;
@@ -39,5 +40,4 @@ const api = {
   },
 };
 
-export type ModelWorkerApi = typeof api;
 Comlink.expose(api);
