@@ -13,7 +13,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { catalog } from '../models/catalog.ts';
 import { loadStaticModel } from '../src/core/models/static.ts';
-import { DTYPE_FILES, loadTransformerModel, type OrtModule, type TransformerDtype } from '../src/core/models/transformer.ts';
+import { DTYPE_FILES, loadTransformerModel, type TransformerDtype } from '../src/core/models/transformer.ts';
+import { loadOrt, nodeSessionOptions } from '../src/core/models/ort-runtime.ts';
 import { folderFiles } from '../src/core/models/node-files.ts';
 import { parseSts } from '../src/core/eval/sts.ts';
 import { parseBeir } from '../src/core/eval/retrieval.ts';
@@ -60,9 +61,9 @@ let info: { dtype: string; dims: number };
 if (isTransformer) {
   const dtype = (values.dtype ?? 'fp32') as TransformerDtype;
   if (!(dtype in DTYPE_FILES)) fail(`--dtype must be one of ${Object.keys(DTYPE_FILES).join(', ')}`);
-  // onnxruntime-node: the page runs the same ONNX file in onnxruntime-web.
-  const ort = (await import('onnxruntime-node')) as unknown as OrtModule;
-  const model = await loadTransformerModel(folderFiles(modelDir), { id: values.model!, dtype, ort, backend: 'node', sessionOptions: { intraOpNumThreads: 2 } });
+  // The one runtime picker: onnxruntime-node here; the page runs the same ONNX file in onnxruntime-web.
+  const { ort } = await loadOrt();
+  const model = await loadTransformerModel(folderFiles(modelDir), { id: values.model!, dtype, ort, backend: 'node', sessionOptions: nodeSessionOptions(2) });
   embed = async (texts) => model.embed(texts);
   info = model.info;
 } else {

@@ -104,15 +104,28 @@ export function memoryFiles(files: Record<string, Uint8Array>) {
  * is large, so any padding that leaks into a mean shows.
  */
 export const LOOKUP_TABLE = [9, 9, 9, 1, 0, 0, 0, 2, 0, 0, 0, 4, -1, 1, 2];
-export function lookupEncoderOnnx(): Uint8Array {
+export function lookupEncoderOnnx(opts: { tokenTypeIds?: boolean } = {}): Uint8Array {
+  // With tokenTypeIds, a BERT-style third input: a segment-type row is added to each token's row.
+  // Segment 0's row is zeros and segment 1's is large, so feeding anything but zeros shows.
+  const types = opts.tokenTypeIds === true;
   return encodeModel({
     graphName: 'lookup', producer: 'test', opsets: [{ domain: '', version: 17 }],
     inputs: [
       { name: 'input_ids', elemType: DataType.INT64, shape: ['b', 'l'] },
       { name: 'attention_mask', elemType: DataType.INT64, shape: ['b', 'l'] },
+      ...(types ? [{ name: 'token_type_ids', elemType: DataType.INT64, shape: ['b', 'l'] }] : []),
     ],
     outputs: [{ name: 'last_hidden_state', elemType: DataType.FLOAT, shape: ['b', 'l', 3] }],
-    initializers: [{ name: 'table', dataType: DataType.FLOAT, dims: [5, 3], raw: rawOf(new Float32Array(LOOKUP_TABLE)) }],
-    nodes: [{ op: 'Gather', inputs: ['table', 'input_ids'], outputs: ['last_hidden_state'], attributes: { axis: 0 } }],
+    initializers: [
+      { name: 'table', dataType: DataType.FLOAT, dims: [5, 3], raw: rawOf(new Float32Array(LOOKUP_TABLE)) },
+      ...(types ? [{ name: 'type_table', dataType: DataType.FLOAT, dims: [2, 3], raw: rawOf(new Float32Array([0, 0, 0, 100, 100, 100])) }] : []),
+    ],
+    nodes: types
+      ? [
+          { op: 'Gather', inputs: ['table', 'input_ids'], outputs: ['tokens'], attributes: { axis: 0 } },
+          { op: 'Gather', inputs: ['type_table', 'token_type_ids'], outputs: ['segments'], attributes: { axis: 0 } },
+          { op: 'Add', inputs: ['tokens', 'segments'], outputs: ['last_hidden_state'] },
+        ]
+      : [{ op: 'Gather', inputs: ['table', 'input_ids'], outputs: ['last_hidden_state'], attributes: { axis: 0 } }],
   });
 }

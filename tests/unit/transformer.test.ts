@@ -44,7 +44,7 @@ describe('use-lite through the transformer kind', () => {
     });
     const swapped = { ...files, read: async (n: string) => (n === 'onnx/model.onnx' ? (wrong.slice().buffer as ArrayBuffer) : files.read(n)) };
     await expect(loadTransformerModel(swapped, { id: 'x', ort, backend: 'node' })).rejects.toThrow(
-      'onnx/model.onnx: expects inputs pixels; the tokenizer gives input_ids and attention_mask (missing: input_ids, attention_mask)',
+      'onnx/model.onnx: expects inputs pixels; we feed input_ids, attention_mask and token_type_ids (missing: input_ids, attention_mask)',
     );
     const corrupt = { ...files, read: async (n: string) => (n === 'onnx/model.onnx' ? (new Uint8Array([8, 1, 0xff, 0xff]).buffer as ArrayBuffer) : files.read(n)) };
     await expect(loadTransformerModel(corrupt, { id: 'x', ort, backend: 'node' })).rejects.toThrow(/^onnx\/model\.onnx: could not be loaded by onnxruntime/);
@@ -73,6 +73,34 @@ describe('mean pooling of last_hidden_state (models that do not pool in-graph)',
     expect(Array.from(c.vectors.subarray(0, 3))).toEqual([0, 1, 0].map((x) => expect.closeTo(x, 5)));
     expect(Array.from(c.vectors.subarray(3, 6))).toEqual(unit([-1, 1, 2]).map((x) => expect.closeTo(x, 5)));
     expect(cls.info.warnings.join(' ')).toContain('First-token (CLS) pooling');
+  });
+});
+
+describe('BERT-style exports that also take token_type_ids', () => {
+  it('get one segment (all zeros), so they embed like the same model without the input', async () => {
+    const { wordLevelTokenizer, memoryFiles, lookupEncoderOnnx } = await import('../helpers/tiny-model.ts');
+    const enc = (x: unknown) => new TextEncoder().encode(JSON.stringify(x));
+    const base = { 'config.json': enc({ hidden_size: 3 }), 'tokenizer.json': enc(wordLevelTokenizer()) };
+    const plain = await loadTransformerModel(memoryFiles({ ...base, 'onnx/model.onnx': lookupEncoderOnnx() }), { id: 'plain', ort, backend: 'node' });
+    const typed = await loadTransformerModel(memoryFiles({ ...base, 'onnx/model.onnx': lookupEncoderOnnx({ tokenTypeIds: true }) }), { id: 'typed', ort, backend: 'node' });
+    const texts = ['apple banana', 'cherry', 'dog apple banana'];
+    const a = await plain.embed(texts);
+    const b = await typed.embed(texts);
+    // Segment 1's row is 100s: any non-zero type id would swamp the vector.
+    expect(Array.from(b.vectors)).toEqual(Array.from(a.vectors).map((x) => expect.closeTo(x, 6)));
+  });
+
+  it('an input we cannot feed is named at load', async () => {
+    const { wordLevelTokenizer, memoryFiles } = await import('../helpers/tiny-model.ts');
+    const extra = encodeModel({
+      graphName: 'x', producer: 'test', opsets: [{ domain: '', version: 17 }],
+      inputs: ['input_ids', 'attention_mask', 'position_ids'].map((name) => ({ name, elemType: DataType.INT64, shape: ['b', 'l'] })),
+      outputs: [{ name: 'last_hidden_state', elemType: DataType.INT64, shape: ['b', 'l'] }],
+      initializers: [], nodes: [{ op: 'Add', inputs: ['input_ids', 'position_ids'], outputs: ['last_hidden_state'] }],
+    });
+    const enc = (x: unknown) => new TextEncoder().encode(JSON.stringify(x));
+    const files = memoryFiles({ 'config.json': enc({}), 'tokenizer.json': enc(wordLevelTokenizer()), 'onnx/model.onnx': extra });
+    await expect(loadTransformerModel(files, { id: 'x', ort, backend: 'node' })).rejects.toThrow('(not known: position_ids)');
   });
 });
 

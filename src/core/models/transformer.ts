@@ -16,6 +16,11 @@ import type { ModelFiles } from './files.ts';
 import type { Backend, EmbedOptions, EmbedResult, ModelInfo } from './types.ts';
 
 import { dtypeFiles, missingKernelMessage, readDtypeFile, type TransformerDtype } from './dtypes.ts';
+import { normalizeRows } from '../util/vectors.ts';
+
+/** The inputs we can feed a text model: the tokenizer's ids and mask, and a single segment's type ids. */
+const FED_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids'];
+
 /** The dtype table (name → file, backends, cost) lives in dtypes.ts; re-exported for existing importers. */
 export { DTYPE_FILES, type TransformerDtype } from './dtypes.ts';
 /** How token vectors become one sentence vector ('none': the graph already pooled). */
@@ -82,8 +87,11 @@ export async function loadTransformerModel(files: ModelFiles, opts: TransformerL
     throw new ModelLoadError(file, missingKernelMessage(message, opts.backend) ?? `could not be loaded by onnxruntime: ${message.split('\n')[0].slice(0, 300)}`);
   }
   const missing = ['input_ids', 'attention_mask'].filter((n) => !session.inputNames.includes(n));
-  if (missing.length) {
-    throw new ModelLoadError(file, `expects inputs ${session.inputNames.join(', ')}; the tokenizer gives input_ids and attention_mask (missing: ${missing.join(', ')})`);
+  // BERT-family exports (e.g. all-MiniLM-L6-v2 in the transformers.js layout) also take
+  // token_type_ids: one segment per text, so all zeros, as transformers.js and sentence-transformers feed.
+  const unknown = session.inputNames.filter((n) => !FED_INPUTS.includes(n));
+  if (missing.length || unknown.length) {
+    throw new ModelLoadError(file, `expects inputs ${session.inputNames.join(', ')}; we feed input_ids, attention_mask and token_type_ids (${missing.length ? `missing: ${missing.join(', ')}` : `not known: ${unknown.join(', ')}`})`);
   }
   const output = ['sentence_embedding', 'last_hidden_state', 'pooler_output'].find((o) => session.outputNames.includes(o));
   if (!output) {
@@ -110,7 +118,7 @@ export async function loadTransformerModel(files: ModelFiles, opts: TransformerL
   };
   if (pooling !== 'none') info.warnings.push(`${pooling === 'cls' ? 'First-token (CLS)' : 'Mean'} pooling of last_hidden_state${poolingBytes ? ', as 1_Pooling/config.json says' : ''}.`);
   const batchSize = Number.isFinite(opts.batchSize) && opts.batchSize! >= 1 ? Math.floor(opts.batchSize!) : transformerKind.defaults.batchSize;
-  const embedder = new OnnxEmbedder(info, tokenizer, session, opts.ort, output, pooling, batchSize);
+  const embedder = new OnnxEmbedder(info, tokenizer, session, opts.ort, output, pooling, batchSize, session.inputNames.includes('token_type_ids'));
   if (!info.dims) info.dims = (await embedder.embed(['dimension probe'])).dims;
   return embedder;
 }
@@ -124,6 +132,7 @@ class OnnxEmbedder implements TransformerEmbedder {
     private output: string,
     private pooling: Pooling,
     private batchSize: number,
+    private tokenTypeIds: boolean,
   ) {}
 
   async embed(texts: string[], opts: EmbedOptions = {}): Promise<EmbedResult> {
@@ -152,21 +161,17 @@ class OnnxEmbedder implements TransformerEmbedder {
       const inputIds = new BigInt64Array(rows.length * width);
       const mask = new BigInt64Array(rows.length * width);
       rows.forEach((r, i) => ids[r].forEach((id, j) => ((inputIds[i * width + j] = BigInt(id)), (mask[i * width + j] = 1n))));
+      const shape = [rows.length, width];
       const result = await this.session.run({
-        input_ids: new this.ort.Tensor('int64', inputIds, [rows.length, width]),
-        attention_mask: new this.ort.Tensor('int64', mask, [rows.length, width]),
+        input_ids: new this.ort.Tensor('int64', inputIds, shape),
+        attention_mask: new this.ort.Tensor('int64', mask, shape),
+        ...(this.tokenTypeIds ? { token_type_ids: new this.ort.Tensor('int64', new BigInt64Array(rows.length * width), shape) } : {}),
       });
       const raw = result[this.output];
       const vectors = this.pooling === 'none' ? (raw.data as Float32Array) : this.pooling === 'cls' ? firstToken(raw) : meanPool(raw, mask);
       dims = vectors.length / rows.length;
       out ??= new Float32Array(texts.length * dims);
-      rows.forEach((r, i) => {
-        const v = vectors.subarray(i * dims, (i + 1) * dims);
-        let norm = 0;
-        for (let d = 0; d < dims; d++) norm += v[d] * v[d];
-        const inv = 1 / Math.max(Math.sqrt(norm), 1e-12);
-        for (let d = 0; d < dims; d++) out![r * dims + d] = v[d] * inv;
-      });
+      rows.forEach((r, i) => normalizeRows(vectors.subarray(i * dims, (i + 1) * dims), dims, out!.subarray(r * dims, (r + 1) * dims)));
     }
     return { vectors: out ?? new Float32Array(0), rows: texts.length, dims, tokens, truncated };
   }
