@@ -64,6 +64,22 @@ export async function lookupDecision(model: string, dtype: string, batch: number
   return { decision: null, stale };
 }
 
+/**
+ * The kept decision for this model × dtype, read only: whatever batch it was measured at, as long
+ * as the device is the same. For the Choose view, which measures at its own batches and must not
+ * throw away the Playground's decision.
+ */
+export async function peekDecision(model: string, dtype: string): Promise<AutoDecision | null> {
+  const here = await deviceFingerprint();
+  let stored: unknown;
+  try {
+    stored = await (await open()).get('decisions', decisionKey(model, dtype, here.browser));
+  } catch {
+    return null;
+  }
+  return isDecision(stored) && staleBecause(stored, here) === null ? stored : null;
+}
+
 export async function keepDecision(d: AutoDecision): Promise<void> {
   await (await open()).put('decisions', d, decisionKey(d.model, d.dtype, d.device.browser));
 }

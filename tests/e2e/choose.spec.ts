@@ -143,6 +143,30 @@ test('bad input: a model that fails to load, a cancelled run, corpus sizes 0 and
   await expect(page.getByTestId('choose-import-error')).toContainText('junk.json is not a Choose run');
 });
 
+test('speed runs on the configuration Auto kept for the model here, and the row says which; the Playground\'s decision is kept', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/#choose');
+  // A decision as the Playground's calibration keeps it (its batch, 16, differs from Choose's).
+  await page.evaluate(`(async () => {
+    const auto = await import('/src/auto-client.ts');
+    const device = await auto.deviceFingerprint();
+    const chosen = { backend: 'wasm', pool: 2, threads: 1 };
+    await auto.keepDecision({ model: 'use-lite', dtype: 'int8', device, batch: 16, chosen, figures: [{ candidate: chosen, sentencesPerS: 100 }], measuredAt: new Date().toISOString(), ms: 3000 });
+  })()`);
+  await pickOnly(page, ['use-lite|int8']);
+  await page.getByTestId('choose-run').click();
+  // Speed is measured first; cancel once quality starts: the rows keep speed and how it was measured.
+  await expect(page.getByTestId('choose-progress')).toContainText(': quality', { timeout: 240_000 });
+  await page.getByTestId('choose-cancel').click();
+  await expect(page.getByTestId('choose-run')).toHaveText(/^Measure \d+ variant/, { timeout: 120_000 });
+  const speed = row(page, 'use-lite · int8 · float32').getByTestId('choose-speed');
+  await expect(speed).toHaveAttribute('title', "Auto's fastest configuration on this device: 2 workers × 1 WASM thread");
+  await expect(speed).toContainText('Auto');
+  expect(Number(await row(page, 'use-lite · int8 · float32').getAttribute('data-speed'))).toBeGreaterThan(0);
+  const kept = await page.evaluate(`(async () => (await (await import('/src/auto-client.ts')).peekDecision('use-lite', 'int8'))?.batch ?? null)()`);
+  expect(kept).toBe(16);
+});
+
 // A measurement, not a timed assertion (the ≤ 5 min / ≤ 10 s targets are read from its log): the
 // limits only stop a hung run, and are wide because the shared machine's load varies tenfold.
 test('the full run (glove-100d + use-lite fp32/int8 × 4 stored precisions): cold, then from the cache', async ({ page }) => {

@@ -179,3 +179,19 @@ describe('reproduce snippets', () => {
     expect(cal).toMatchObject({ source: 'test', min: [-1, 0.5], max: [1, 2] });
   });
 });
+
+describe('planSpeed: Choose measures speed on Auto\'s kept configuration when there is one', () => {
+  it('uses the kept configuration and says so; the default says how to get a better one; static models have none', async () => {
+    const { planSpeed } = await import('../../src/core/choose/speed.ts');
+    const auto = planSpeed('transformer', { backend: 'wasm', pool: 2, threads: 1 }, 2);
+    expect(auto.config).toEqual({ backend: 'wasm', pool: 2, threads: 1 });
+    expect(auto.label).toBe("Auto's fastest configuration on this device: 2 workers × 1 WASM thread");
+    const fallback = planSpeed('transformer', null, 2);
+    expect(fallback.config).toEqual({ backend: 'wasm', pool: 1, threads: 2 });
+    expect(fallback.label).toMatch(/^default configuration \(1 worker × 2 WASM threads\): load this model on Auto/);
+    // Another configuration is another measurement: the cache keys differ.
+    expect(auto.key).not.toBe(fallback.key);
+    expect(planSpeed('transformer', { backend: 'webgpu', pool: 1, threads: 0 }, 2).label).toMatch(/WebGPU$/);
+    expect(planSpeed('static', { backend: 'wasm', pool: 2, threads: 1 }, 2).key).toBe('js');
+  });
+});

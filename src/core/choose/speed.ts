@@ -39,3 +39,37 @@ export function summarizeSpeed(rows: readonly RowLike[]): SpeedSummary {
     memoryBytes: wasm && wasm.value > 0 ? wasm.value : (weights?.value ?? null),
   };
 }
+
+/** A configuration as Auto keeps it (src/bench/auto.ts's Candidate, restated so core imports nothing above it). */
+export interface SpeedConfig {
+  backend: 'wasm' | 'webgpu';
+  pool: number;
+  threads: number;
+}
+
+export interface SpeedPlan {
+  config: SpeedConfig;
+  /** Part of the cache key: a speed measured on another configuration is another measurement. */
+  key: string;
+  /** What the Choose row says about how its speed was measured. */
+  label: string;
+}
+
+/**
+ * Which configuration Choose measures a model's speed on: the one Auto measured fastest on this
+ * device when a decision is kept (the issue asks for speed at its best configuration), else the
+ * default (one worker, WASM at the default threads), saying so. Measuring every configuration
+ * inside Choose would triple its speed time; Auto already pays that once per model × dtype.
+ */
+export function planSpeed(kind: 'static' | 'transformer', kept: SpeedConfig | null, defaultThreads: number): SpeedPlan {
+  if (kind === 'static') return { config: { backend: 'wasm', pool: 1, threads: 0 }, key: 'js', label: 'JavaScript lookup: no configuration to choose' };
+  if (!kept) {
+    return {
+      config: { backend: 'wasm', pool: 1, threads: defaultThreads },
+      key: `wasm×${defaultThreads}`,
+      label: `default configuration (1 worker × ${defaultThreads} WASM thread${defaultThreads === 1 ? '' : 's'}): load this model on Auto in the Playground to measure its fastest one here`,
+    };
+  }
+  const where = kept.backend === 'webgpu' ? `WebGPU${kept.pool > 1 ? `, ${kept.pool} workers` : ''}` : `${kept.pool} worker${kept.pool === 1 ? '' : 's'} × ${kept.threads} WASM thread${kept.threads === 1 ? '' : 's'}`;
+  return { config: kept, key: `auto ${kept.backend} ${kept.pool}×${kept.threads}`, label: `Auto's fastest configuration on this device: ${where}` };
+}

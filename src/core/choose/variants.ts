@@ -94,6 +94,8 @@ export interface Measured {
   latencyMs: number | null;
   downloadBytes: number | null;
   memoryBytes: number | null;
+  /** How its speed was measured (Auto's fastest configuration here, or the default and why). */
+  speedConfig?: string;
 }
 
 /**

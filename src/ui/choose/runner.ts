@@ -7,12 +7,13 @@
  */
 import { openDB, type IDBPDatabase } from 'idb';
 import { catalog } from '../../../models/catalog.ts';
-import { expandMatrix, defaultChoice, type MatrixChoice } from '../../bench/matrix.ts';
+import { expandMatrix, defaultChoice, heldDtypes, type MatrixChoice } from '../../bench/matrix.ts';
 import { runMatrix, textSet, type BenchRow } from '../../bench/run.ts';
 import { collectEnvironment, defaultThreads, describeGpu, type Environment } from '../../bench/environment.ts';
 import type { LoadedPool } from '../../bench/pool.ts';
 import { loadModelPool } from '../../model-client.ts';
-import { summarizeSpeed, type SpeedSummary } from '../../core/choose/speed.ts';
+import { planSpeed, summarizeSpeed, type SpeedSummary } from '../../core/choose/speed.ts';
+import { peekDecision } from '../../auto-client.ts';
 import { measurementKey, qualityLanguageProblem, RESCORE_MULTIPLIER, type ChooseModel, type Measured, type Variant } from '../../core/choose/variants.ts';
 import { AbortError, describeError } from '../../core/errors.ts';
 import { parseBeir, type BeirData } from '../../core/eval/retrieval.ts';
@@ -54,13 +55,19 @@ export async function loadChooseData(): Promise<ChooseData> {
   return { version, sts: parseSts(sts, 'sts-test.tsv'), retrieval: parseBeir(corpus, queries, qrels) };
 }
 
-/** Catalog models as Choose models: the dtypes offered are the transformer's files; static ones hold one. */
+/**
+ * Catalog models as Choose models: a Transformer offers every dtype its files hold (use-lite:
+ * fp32, int8, q4) except fp16, which on WASM ran slower than fp32 (use-lite, 2 threads, batch
+ * 1/8/32: 47/65/60 vs 102/86/88 sentences/s, issue #13) for the same vectors: it saves download
+ * only, so it would add minutes to the run and never be recommended. The Benchmark view still
+ * measures it. Static ones hold one.
+ */
 export function chooseModels(): ChooseModel[] {
   return catalog.map((e) => ({
     id: e.id,
     label: e.label,
     kind: e.kind,
-    dtypes: e.kind === 'static' ? ['int8'] : ['fp32', 'int8'],
+    dtypes: e.kind === 'static' ? ['int8'] : heldDtypes(e).filter((d) => d !== 'fp16'),
     dims: e.dims,
     ...((e as { matryoshkaDims?: number[] }).matryoshkaDims ? { matryoshkaDims: (e as { matryoshkaDims?: number[] }).matryoshkaDims } : {}),
     ...((e as { languages?: string[] }).languages ? { languages: (e as { languages?: string[] }).languages } : {}),
@@ -191,9 +198,12 @@ export async function runChoose(variants: Variant[], models: ChooseModel[], hook
   for (const [, group] of groups) {
     const first = group[0];
     const model = models.find((m) => m.id === first.model)!;
-    const config = model.kind === 'static' ? 'js' : `wasm×${threads}`;
+    const kept = model.kind === 'static' ? null : await peekDecision(model.id, first.dtype);
+    const plan = planSpeed(model.kind === 'static' ? 'static' : 'transformer', kept?.chosen ?? null, threads);
+    // Quality does not depend on the configuration: its key keeps the default one, so a cached
+    // quality result stays valid when Auto later finds a faster configuration.
     const keyOf = (what: 'quality' | 'speed', extra: string) =>
-      measurementKey({ what, device, browser: env.browser, model: model.id, dtype: first.dtype, config: `${config}${extra}`, data: what === 'speed' ? 'moby-dick sentences' : data.version });
+      measurementKey({ what, device, browser: env.browser, model: model.id, dtype: first.dtype, config: `${what === 'speed' ? plan.key : model.kind === 'static' ? 'js' : `wasm×${threads}`}${extra}`, data: what === 'speed' ? 'moby-dick sentences' : data.version });
     if (hooks.signal.aborted) {
       for (const v of group) emit({ variant: v, status: 'cancelled', reason: 'The run was cancelled before this variant was measured.', quality: {}, sentencesPerS: null, latencyMs: null, downloadBytes: null, memoryBytes: null });
       continue;
@@ -202,7 +212,7 @@ export async function runChoose(variants: Variant[], models: ChooseModel[], hook
     try {
       const speedKey = keyOf('speed', ` | batches ${SPEED_CHOICE.batches.join(',')} × ${SPEED_CHOICE.sentences} × ${SPEED_CHOICE.repeats}`);
       speed = await unit(`${model.label} ${first.dtype}: speed and size`, speedKey, async () => {
-        const choice: MatrixChoice = { ...SPEED_CHOICE, models: [model.id], dtypes: [first.dtype], threads: [threads] };
+        const choice: MatrixChoice = { ...SPEED_CHOICE, models: [model.id], dtypes: [first.dtype], backends: [plan.config.backend], threads: [plan.config.threads || threads], pools: [plan.config.pool] };
         const cells = expandMatrix(choice, catalog);
         const texts = await textSet('sentences');
         const run = await runMatrix(cells, texts, choice, { loadPool: loadModelPool, signal: hooks.signal, onLog: hooks.onLog });
@@ -225,7 +235,7 @@ export async function runChoose(variants: Variant[], models: ChooseModel[], hook
     let embed: ReturnType<typeof memoEmbed> | null = null;
     try {
       for (const v of group) {
-        const base = { variant: v, sentencesPerS: speed.sentencesPerS, latencyMs: speed.latencyMs, downloadBytes: speed.downloadBytes, memoryBytes: speed.memoryBytes };
+        const base = { variant: v, sentencesPerS: speed.sentencesPerS, latencyMs: speed.latencyMs, downloadBytes: speed.downloadBytes, memoryBytes: speed.memoryBytes, speedConfig: plan.label };
         const language = qualityLanguageProblem(v);
         if (language) {
           done++;
