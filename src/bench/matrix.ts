@@ -11,7 +11,10 @@ import { availableCores } from '../core/util/threads.ts';
 
 export type BenchBackend = 'js' | 'wasm' | 'webgpu' | 'transformersjs';
 export type TextSetId = 'sentences' | 'paragraphs' | 'custom';
-export const TRANSFORMER_DTYPES = ['fp32', 'fp16', 'int8'] as const;
+/** The dtypes a catalog Transformer's files hold (models/catalog.ts says; fp32 where it does not). */
+export function heldDtypes(entry: Pick<CatalogEntry, 'dtypes'>): readonly string[] {
+  return entry.dtypes ?? ['fp32'];
+}
 
 export interface MatrixChoice {
   models: string[];
@@ -120,7 +123,7 @@ export function planMatrix(choice: MatrixChoice, catalog: CatalogEntry[], cores 
       continue;
     }
     for (const backend of choice.backends) {
-      for (const dtype of choice.dtypes.filter((d) => (TRANSFORMER_DTYPES as readonly string[]).includes(d))) {
+      for (const dtype of choice.dtypes.filter((d) => heldDtypes(entry).includes(d))) {
         if (backend === 'webgpu') {
           // One GPU: instances would queue on the same device; WebGPU is measured as one instance.
           cells.push({ id: cellId({ model: id, dtype, backend, threads: 0 }), model: id, kind: 'transformer', dtype, backend, threads: 0, pool: 1, batches });
@@ -138,7 +141,7 @@ export function planMatrix(choice: MatrixChoice, catalog: CatalogEntry[], cores 
     }
     if (choice.anchor) {
       // transformers.js picks its own threads (onnxruntime-web's default): one cell per dtype.
-      for (const dtype of choice.dtypes.filter((d) => (TRANSFORMER_DTYPES as readonly string[]).includes(d))) {
+      for (const dtype of choice.dtypes.filter((d) => heldDtypes(entry).includes(d))) {
         cells.push({ id: cellId({ model: id, dtype, backend: 'transformersjs', threads: 0 }), model: id, kind: 'transformer', dtype, backend: 'transformersjs', threads: 0, pool: 1, batches });
       }
     }

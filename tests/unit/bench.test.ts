@@ -58,7 +58,9 @@ describe('matrix', () => {
   });
   it('ignores unknown models and dtypes', () => {
     expect(expandMatrix({ ...choice, models: ['nope'] }, catalog)).toEqual([]);
-    expect(expandMatrix({ ...choice, models: ['use-lite'], dtypes: ['q4'] }, catalog)).toEqual([]);
+    // A dtype the model's files do not hold is not a cell; one they hold (use-lite ships q4) is.
+    expect(expandMatrix({ ...choice, models: ['use-lite'], dtypes: ['bnb4'] }, catalog)).toEqual([]);
+    expect(expandMatrix({ ...choice, models: ['use-lite'], dtypes: ['q4'], backends: ['wasm'], threads: [1], pools: [1] }, catalog, 2).map((c) => c.id)).toEqual(['use-lite q4 wasm 1×1']);
   });
   it('pass length: the chosen sentences, capped by calls per pass, never less than one batch', () => {
     expect(passLength({ sentences: 256, maxCallsPerPass: 64 }, 1)).toBe(64);
