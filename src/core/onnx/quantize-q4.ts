@@ -19,7 +19,7 @@
  */
 import { DataType, rawOf, type NodeSpec, type TensorValue } from './proto.ts';
 import { readFields, text, writeFields, type Field } from './proto-read.ts';
-import { MIN_ELEMENTS, QuantizeError, parse, quantizePerChannel, rebuild, refuseIfQuantized, type QuantizeReport } from './quantize.ts';
+import { MIN_ELEMENTS, QuantizeError, gatherInt8Rows, parse, rebuild, refuseIfQuantized, type QuantizeReport } from './quantize.ts';
 
 export type Q4Format = 'symmetric' | 'asymmetric';
 export const Q4_BLOCK = 32;
@@ -124,22 +124,7 @@ export function quantizeQ4(model: Uint8Array, format: Q4Format = 'symmetric'): {
       }
       bytesAfter += packed.byteLength + scales.byteLength + (zeros?.byteLength ?? 0);
     } else {
-      const { q, scales } = quantizePerChannel(w.values, w.dims, 0);
-      addInits.push(
-        { name: `${w.name}_quantized`, dataType: DataType.INT8, dims: w.dims, raw: rawOf(q) },
-        { name: `${w.name}_row_scale`, dataType: DataType.FLOAT, dims: [scales.length, 1], raw: rawOf(scales) },
-      );
-      for (const n of consumers) {
-        const [, ids] = n.inputs;
-        const [y] = n.outputs;
-        const base = `${y}_gathered`;
-        replace.set(n.index, [
-          { op: 'Gather', inputs: [`${w.name}_quantized`, ids], outputs: [`${base}/int8`], name: `${base}/rows`, attributes: { axis: 0 } },
-          { op: 'Cast', inputs: [`${base}/int8`], outputs: [`${base}/float`], name: `${base}/cast`, attributes: { to: DataType.FLOAT } },
-          { op: 'Gather', inputs: [`${w.name}_row_scale`, ids], outputs: [`${base}/scale`], name: `${base}/scales`, attributes: { axis: 0 } },
-          { op: 'Mul', inputs: [`${base}/float`, `${base}/scale`], outputs: [y], name: `${base}/rescale` },
-        ]);
-      }
+      const { q, scales } = gatherInt8Rows(w as typeof w & { values: Float32Array }, consumers, addInits, replace);
       bytesAfter += q.byteLength + scales.byteLength;
     }
     drop.add(w.index);

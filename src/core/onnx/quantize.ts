@@ -124,6 +124,35 @@ export function quantizePerChannel(values: Float32Array, dims: number[], axis: n
   return { q, scales };
 }
 
+/**
+ * An embedding table read by Gather, as int8 rows with one scale per row, gathered before they are
+ * widened: a table dequantized whole (DequantizeLinear before Gather) costs every run the whole
+ * table — 2M values for use-lite, ~3 ms a run and more than its int8 matmuls at one sentence — so
+ * the cost follows the tokens, not the vocabulary. Adds the initializers, sets each consumer's
+ * replacement (Gather → Cast → Gather scales → Mul) and returns the codes and scales for the report.
+ * Used by quantizeInt8 ('dynamic') and quantizeQ4 alike.
+ */
+export function gatherInt8Rows(w: Initializer & { values: Float32Array }, consumers: Node[], addInits: TensorValue[], replace: Map<number, NodeSpec[]>) {
+  const { q, scales } = quantizePerChannel(w.values, w.dims, 0);
+  addInits.push(
+    { name: `${w.name}_quantized`, dataType: DataType.INT8, dims: w.dims, raw: rawOf(q) },
+    // [rows, 1]: a gathered scale broadcasts over its row without a reshape.
+    { name: `${w.name}_row_scale`, dataType: DataType.FLOAT, dims: [scales.length, 1], raw: rawOf(scales) },
+  );
+  for (const n of consumers) {
+    const [, ids] = n.inputs;
+    const [y] = n.outputs;
+    const base = `${y}_gathered`;
+    replace.set(n.index, [
+      { op: 'Gather', inputs: [`${w.name}_quantized`, ids], outputs: [`${base}/int8`], name: `${base}/rows`, attributes: { axis: 0 } },
+      { op: 'Cast', inputs: [`${base}/int8`], outputs: [`${base}/float`], name: `${base}/cast`, attributes: { to: DataType.FLOAT } },
+      { op: 'Gather', inputs: [`${w.name}_row_scale`, ids], outputs: [`${base}/scale`], name: `${base}/scales`, attributes: { axis: 0 } },
+      { op: 'Mul', inputs: [`${base}/float`, `${base}/scale`], outputs: [y], name: `${base}/rescale` },
+    ]);
+  }
+  return { q, scales };
+}
+
 export function refuseIfQuantized(nodes: Node[], inits: Initializer[]) {
   const done = nodes.find((n) => ALREADY_QUANTIZED.has(n.op));
   if (done) throw new QuantizeError(`the model is already quantized (it has a ${done.op} node); quantize its fp32 original instead`);
@@ -205,26 +234,7 @@ export function quantizeInt8(model: Uint8Array, format: Int8Format = 'qdq'): { m
     const onlyMatMul = consumers.every((n) => n.op === 'MatMul');
     const onlyGather = consumers.every((n) => n.op === 'Gather');
     if (format === 'dynamic' && onlyGather) {
-      // A table dequantized whole (DequantizeLinear before Gather) costs every run the whole table
-      // — 2M values for use-lite, ~3 ms a run and more than its int8 matmuls at one sentence.
-      // Gather the int8 rows and their scales first: the cost follows the tokens, not the vocabulary.
-      const { q, scales } = quantizePerChannel(w.values, w.dims, 0);
-      addInits.push(
-        { name: `${w.name}_quantized`, dataType: DataType.INT8, dims: w.dims, raw: rawOf(q) },
-        // [rows, 1]: a gathered scale broadcasts over its row without a reshape.
-        { name: `${w.name}_row_scale`, dataType: DataType.FLOAT, dims: [scales.length, 1], raw: rawOf(scales) },
-      );
-      for (const n of consumers) {
-        const [, ids] = n.inputs;
-        const [y] = n.outputs;
-        const base = `${y}_gathered`;
-        replace.set(n.index, [
-          { op: 'Gather', inputs: [`${w.name}_quantized`, ids], outputs: [`${base}/int8`], name: `${base}/rows`, attributes: { axis: 0 } },
-          { op: 'Cast', inputs: [`${base}/int8`], outputs: [`${base}/float`], name: `${base}/cast`, attributes: { to: DataType.FLOAT } },
-          { op: 'Gather', inputs: [`${w.name}_row_scale`, ids], outputs: [`${base}/scale`], name: `${base}/scales`, attributes: { axis: 0 } },
-          { op: 'Mul', inputs: [`${base}/float`, `${base}/scale`], outputs: [y], name: `${base}/rescale` },
-        ]);
-      }
+      const { q, scales } = gatherInt8Rows(w as typeof w & { values: Float32Array }, consumers, addInits, replace);
       drop.add(w.index);
       weights++;
       bytesBefore += w.values.byteLength;
