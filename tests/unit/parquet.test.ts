@@ -17,18 +17,11 @@ import {
   type ParquetProblem,
 } from '../../src/core/parquet/index.ts';
 import { parquetNode } from '../../src/core/parquet/node.ts';
+import { pseudoRandomRows } from '../helpers/random.ts';
 
 const pq = parquetNode();
 
-function randomRows(n: number, dims: number, seed = 1): Float32Array {
-  let s = seed;
-  const out = new Float32Array(n * dims);
-  for (let i = 0; i < out.length; i++) {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    out[i] = s / 2 ** 30 - 1;
-  }
-  return out;
-}
+const randomRows = (n: number, dims: number, seed = 1) => pseudoRandomRows(n, dims, seed);
 
 function columns(n: number, dims: number, modelDims = dims) {
   const raw = randomRows(n, modelDims);

@@ -2,17 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { agreement, columnMatrix, compareColumns, difference, dimsChoices, flips, pickReference, planColumns, upperPairs } from '../../src/core/choose/columns.ts';
 import { columnId, defaultPrefs, modelRef, parsePrefs, PREFS_KEY } from '../../src/core/choose/playground-prefs.ts';
 import { spearman } from '../../src/core/eval/metrics.ts';
+import { pseudoRandomRows } from '../helpers/random.ts';
 
-/** Deterministic pseudo-random rows (a small LCG), so failures reproduce. */
-function rows(n: number, dims: number, seed = 7): Float32Array {
-  let s = seed;
-  const out = new Float32Array(n * dims);
-  for (let i = 0; i < out.length; i++) {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    out[i] = s / 2 ** 30 - 1;
-  }
-  return out;
-}
+const rows = (n: number, dims: number, seed = 7) => pseudoRandomRows(n, dims, seed);
 
 describe('columnMatrix', () => {
   it('float32 is the cosine, symmetric with 1 on the diagonal', () => {
