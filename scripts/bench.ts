@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { createServer } from 'vite';
 import { chromium } from '@playwright/test';
 import type { BenchReport, BenchRow } from '../src/bench/run.ts';
+import { PREFS_KEY } from '../src/core/choose/playground-prefs.ts';
 
 const { values } = parseArgs({
   options: {
@@ -73,6 +74,10 @@ try {
     if (m.text().startsWith('[bench]')) console.log(m.text());
   });
   page.on('pageerror', (e) => console.error('page error:', e.message));
+  // A fresh profile is a first visit: the Playground would load its starter models and Auto would
+  // calibrate use-lite beside the benchmark. Measured: glove-100d's static suite ran at 0.49× (batch
+  // 1024) and its load took 2.3× as long with them. The benchmark page starts with nothing loaded.
+  await page.addInitScript(([key, value]) => localStorage.setItem(key, value), [PREFS_KEY, JSON.stringify({ autoload: false })]);
   await page.goto(`http://localhost:${port}/`);
   await page.waitForFunction(() => 'embedscope' in globalThis);
   const opts = {
