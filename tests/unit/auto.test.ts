@@ -129,3 +129,31 @@ describe('cached decisions', () => {
     expect(isDecision({ model: 'x' })).toBe(false);
   });
 });
+
+describe('a benchmark waits for calibrations running in the tab', () => {
+  const decision = (model: string) => ({ model, dtype: 'int8', device: { cores: 2, browser: 'Chromium 156', gpu: 'none', isolated: true }, batch: 16, chosen: { backend: 'wasm' as const, pool: 1, threads: 2 }, figures: [], measuredAt: '', ms: 0 });
+  it('resolves when the last one ends, not before; at once when none runs; on abort', async () => {
+    const { calibrationsRunning, setAutoState, whenCalibrationsDone } = await import('../../src/auto-client.ts');
+    await whenCalibrationsDone(); // none running
+    setAutoState('a', 'int8', { state: 'calibrating', text: '' });
+    setAutoState('b', 'int8', { state: 'calibrating', text: '' });
+    expect(calibrationsRunning()).toEqual(['a · int8', 'b · int8']);
+    let done = false;
+    const waiting = whenCalibrationsDone().then(() => (done = true));
+    setAutoState('a', 'int8', { state: 'decided', text: '', decision: decision('a') });
+    await Promise.resolve();
+    expect(done).toBe(false); // b still calibrates
+    setAutoState('b', 'int8', { state: 'interrupted', text: '' });
+    await waiting;
+    expect(done).toBe(true);
+    expect(calibrationsRunning()).toEqual([]);
+
+    setAutoState('c', 'int8', { state: 'calibrating', text: '' });
+    const ctl = new AbortController();
+    const stopped = whenCalibrationsDone(ctl.signal);
+    ctl.abort();
+    await stopped; // the person cancelled while waiting
+    expect(calibrationsRunning()).toEqual(['c · int8']);
+    setAutoState('c', 'int8', null);
+  });
+});

@@ -13,7 +13,7 @@ import { collectEnvironment, defaultThreads, describeGpu, type Environment } fro
 import type { LoadedPool } from '../../bench/pool.ts';
 import { loadModelPool } from '../../model-client.ts';
 import { planSpeed, summarizeSpeed, type SpeedSummary } from '../../core/choose/speed.ts';
-import { peekDecision } from '../../auto-client.ts';
+import { calibrationsRunning, peekDecision, whenCalibrationsDone } from '../../auto-client.ts';
 import { measurementKey, qualityLanguageProblem, RESCORE_MULTIPLIER, type ChooseModel, type Measured, type Variant } from '../../core/choose/variants.ts';
 import { AbortError, describeError } from '../../core/errors.ts';
 import { parseBeir, type BeirData } from '../../core/eval/retrieval.ts';
@@ -157,6 +157,12 @@ function memoEmbed(pool: LoadedPool, signal: AbortSignal) {
 }
 
 export async function runChoose(variants: Variant[], models: ChooseModel[], hooks: RunHooks): Promise<{ env: Environment; rows: Measured[] }> {
+  const busy = calibrationsRunning();
+  if (busy.length) {
+    hooks.onProgress({ done: 0, total: 0, secondsLeft: null, current: `waiting for Auto to finish measuring ${busy.join(', ')}: it would share the cores with this run`, fromCache: 0 });
+    await whenCalibrationsDone(hooks.signal);
+    if (hooks.signal.aborted) throw new AbortError('The Choose run was cancelled.');
+  }
   const env = await collectEnvironment();
   const data = await loadChooseData();
   const device = deviceOf(env);
