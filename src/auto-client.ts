@@ -196,6 +196,13 @@ export interface CalibrationOptions {
   onProgress?: (text: string) => void;
   /** Overrides the budget (the CLI's check of Auto against the matrix on a busy machine). */
   budgetMs?: number;
+  /**
+   * Texts to time (default: a dozen short and long English sentences). The CLI's check passes the
+   * matrix's own: on the 2-core EPYC, 16 of the default texts ran use-lite int8 at 1×1 ≈ 80–100 ms
+   * a call and 1×2 ≈ 125–280 ms, while the matrix's 32 Moby-Dick sentences ranked 1×2 first
+   * (271 vs 156 sentences/s): a check on other texts compared other work.
+   */
+  texts?: string[];
 }
 
 /**
@@ -219,7 +226,7 @@ export function calibrationBudgetMs(): number {
 export async function runCalibration(o: CalibrationOptions): Promise<AutoDecision> {
   const device = await deviceFingerprint();
   const gpu = device.gpu !== 'none';
-  const texts = takeTexts(TEXTS, Math.min(o.batch, MAX_CALIBRATION_BATCH));
+  const texts = takeTexts(o.texts?.length ? o.texts : TEXTS, Math.min(o.batch, MAX_CALIBRATION_BATCH));
   const dtype = o.spec.dtype ?? 'fp32';
   return calibrate({ model: o.spec.id, dtype, device, batch: o.batch }, candidatesFor(device, { hardware: gpu }), {
     signal: o.signal,
@@ -238,7 +245,11 @@ export async function runCalibration(o: CalibrationOptions): Promise<AutoDecisio
       try {
         checkRuns(pool, c);
         await o.whenIdle();
-        await pool.embed(texts.slice(0, 2 * c.pool), signal); // warm-up: the first run's allocations, every worker
+        // Warm-up: one uncounted call of the timed texts themselves, as the matrix warms up at its
+        // batch. After a 2-text warm-up, 16-text calls on 1 worker × 2 threads (use-lite int8, the
+        // 2-core EPYC) took 150–380 ms each for the rest of the run, against 85–120 ms after a
+        // 16-text one, which put 1×2 last where the matrix ranks it first.
+        await pool.embed(texts, signal);
         let ms = 0;
         let sentences = 0;
         while (sentences === 0 || performance.now() - started < budgetMs) {

@@ -13,8 +13,8 @@ if (import.meta.env.PROD) void pwa.register();
 (globalThis as unknown as { embedscope: unknown }).embedscope = {
   runBench: async (opts: BenchOptions) => {
     const [{ runBench }, { loadModelPool }, { benchSearch }, { runCalibration }] = await Promise.all([import('./bench/run.ts'), import('./model-client.ts'), import('./search-client.ts'), import('./auto-client.ts')]);
-    const calibrate = (spec: Parameters<typeof runCalibration>[0]['spec'], batch: number, budgetMs?: number) =>
-      runCalibration({ spec, batch, budgetMs, loadPool: loadModelPool, signal: new AbortController().signal, whenIdle: async () => {}, foregroundCalls: () => 0 });
+    const calibrate = (spec: Parameters<typeof runCalibration>[0]['spec'], batch: number, budgetMs?: number, texts?: string[]) =>
+      runCalibration({ spec, batch, budgetMs, texts, loadPool: loadModelPool, signal: new AbortController().signal, whenIdle: async () => {}, foregroundCalls: () => 0 });
     return runBench(opts, { loadPool: loadModelPool, benchSearch, calibrate });
   },
 };

@@ -35,7 +35,8 @@ export interface BenchDeps {
   loadPool: PoolLoader;
   benchSearch: (opts: { sizes: number[]; dims: number; repeats: number; ingest: number }, onLog: (line: string) => void) => Promise<BenchRow[]>;
   /** Auto's calibration as the page runs it (src/auto-client.ts), to check its choice against the matrix. */
-  calibrate?: (spec: ModelSpec, batch: number, budgetMs?: number) => Promise<AutoDecision>;
+  /** Auto's calibration, here on the matrix's own texts so its choice and the matrix's best time the same work. */
+  calibrate?: (spec: ModelSpec, batch: number, budgetMs?: number, texts?: string[]) => Promise<AutoDecision>;
 }
 
 export interface BenchOptions extends Partial<MatrixChoice> {
@@ -377,7 +378,7 @@ export function suiteChoice(suite: 'static' | 'transformer', opts: BenchOptions,
  * 32, its 3 s budget), and its chosen configuration's matrix figure is divided by the matrix's best
  * at that batch — the target is ≥ 0.9. Rows `auto_vs_best` (and what it chose, what won).
  */
-async function checkAuto(choice: MatrixChoice, rows: BenchRow[], calibrate: NonNullable<BenchDeps['calibrate']>, hooks: MatrixHooks): Promise<BenchRow[]> {
+async function checkAuto(choice: MatrixChoice, rows: BenchRow[], texts: string[], calibrate: NonNullable<BenchDeps['calibrate']>, hooks: MatrixHooks): Promise<BenchRow[]> {
   const out: BenchRow[] = [];
   const batch = 32;
   for (const model of choice.models) {
@@ -389,7 +390,7 @@ async function checkAuto(choice: MatrixChoice, rows: BenchRow[], calibrate: NonN
       if (!best) continue;
       try {
         const spec = { ...specFor(entry, { model, dtype, backend: 'wasm', kind: 'transformer', threads: 1, pool: 1, batches: [], id: '' }), backend: 'auto' as const, threads: undefined };
-        const d = await calibrate(spec, batch, choice.autoBudgetMs);
+        const d = await calibrate(spec, batch, choice.autoBudgetMs, texts);
         const c = d.chosen;
         const chosen = rows.find((r) => r.metric === 'sentences_per_s' && r.model === model && r.dtype === dtype && r.batch === batch && r.backend === c.backend && (c.backend !== 'wasm' || (Number(r.pool ?? 1) === c.pool && r.threads === c.threads)));
         const label = c.backend === 'wasm' ? `wasm ${c.pool}×${c.threads}` : c.backend;
@@ -423,7 +424,7 @@ export async function runBench(opts: BenchOptions & { signal?: AbortSignal }, de
     for (const s of plan.skipped) opts.onLog?.(`${s.id}: skipped (${s.reason})`);
     const run = await runMatrix(plan.cells, texts, choice, hooks);
     results.push(...run.rows);
-    if (suite === 'transformer' && deps.calibrate && choice.backends.includes('wasm')) results.push(...(await checkAuto(choice, run.rows, deps.calibrate, hooks)));
+    if (suite === 'transformer' && deps.calibrate && choice.backends.includes('wasm')) results.push(...(await checkAuto(choice, run.rows, texts, deps.calibrate, hooks)));
     cells.push(...run.cells, ...plan.skipped.map((s) => ({ id: s.id, status: 'skipped' as const, reason: s.reason })));
   }
   if (opts.suite === 'search' || opts.suite === 'all') {
