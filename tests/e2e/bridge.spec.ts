@@ -96,7 +96,9 @@ test('an idle worker is terminated to give memory back and comes back on the nex
     const client = new ModelClient(spec, { idleMs: 200 });
     await client.load();
     const aliveBefore = client.workerAlive;
-    await new Promise((r) => setTimeout(r, 600));
+    // Wait on the state itself (the worker gone), bounded: the idle timer is 200 ms.
+    const waitedFrom = performance.now();
+    while (client.workerAlive && performance.now() - waitedFrom < 10000) await new Promise((r) => setTimeout(r, 20));
     const aliveAfterIdle = client.workerAlive;
     const r = await client.embed(['whale', 'ship']);
     const out = { aliveBefore, aliveAfterIdle, rows: r.rows, starts: client.workerStarts };
