@@ -47,6 +47,9 @@ export default defineConfig({
       injectManifest: {
         // The manifest and its icons are added by the plugin itself.
         globPatterns: ['**/*.{html,js,mjs,css,wasm}', ...offlineModelFiles],
+        // transformers.js and the onnxruntime build it loads (asyncify, 26.8 MB) serve only the
+        // Benchmark's anchor cells: kept after their first use (src/sw.ts), not downloaded at install.
+        globIgnores: ['**/assets/ort-wasm-simd-threaded.asyncify-*', '**/assets/transformersjs-*'],
         // use-lite fp32 (28 MB) and ORT's wasm (28 MB) are far above workbox's 2 MB default.
         maximumFileSizeToCacheInBytes: 40 * 1024 * 1024,
         // Hashed file names already say which version a file is.

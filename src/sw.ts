@@ -37,10 +37,12 @@ cleanupOutdatedCaches();
 // A reload of any in-app address (#playground, #models, …) is answered by the cached shell.
 registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html')));
 
-// Other same-origin model and corpus files: network first (so a rebuilt model is picked up),
-// the copy from the last visit when offline.
+// Other same-origin model and corpus files, and the Benchmark anchor's transformers.js build that
+// the precache leaves out (vite.config.ts, globIgnores): network first (so a rebuilt model is picked
+// up), the copy from the last visit when offline.
+const RUNTIME_FILES = /\/(models|corpora)\/|\/assets\/(ort-wasm-simd-threaded\.asyncify|transformersjs)-/;
 registerRoute(
-  ({ url, request }) => url.origin === self.location.origin && request.method === 'GET' && /\/(models|corpora)\//.test(url.pathname),
+  ({ url, request }) => url.origin === self.location.origin && request.method === 'GET' && RUNTIME_FILES.test(url.pathname),
   async ({ request }) => {
     const cache = await caches.open(RUNTIME_CACHE);
     try {
