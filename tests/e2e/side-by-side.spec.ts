@@ -16,6 +16,15 @@ const GLOVE = 'glove-100d';
 const USE_INT8 = 'use-lite · int8 · wasm';
 
 /** Every cell's value from a column's matrix, row-major. */
+/** glove-100d loaded, with its int8 and binary columns beside float32. */
+async function loadGloveWithThreePrecisions(page: Page) {
+  await page.getByTestId('catalog-select').selectOption(GLOVE);
+  await page.getByTestId('load-model').click();
+  const view = page.locator(`[data-testid=model-view][data-model-ref="${GLOVE}"]`);
+  await view.getByTestId('precision-int8').check();
+  await view.getByTestId('precision-binary').check();
+}
+
 async function cells(page: Page, id: string): Promise<number[]> {
   return column(page, id)
     .locator('td[data-row]')
@@ -60,11 +69,7 @@ test.describe('first visit', () => {
 
 test('each precision is a column, and the page draws what core/choose computes in Node for the same model', async ({ page }) => {
   await page.goto('/');
-  await page.getByTestId('catalog-select').selectOption(GLOVE);
-  await page.getByTestId('load-model').click();
-  const view = page.locator(`[data-testid=model-view][data-model-ref="${GLOVE}"]`);
-  await view.getByTestId('precision-int8').check();
-  await view.getByTestId('precision-binary').check();
+  await loadGloveWithThreePrecisions(page);
   for (const p of ['float32', 'int8', 'binary']) await expect(column(page, `${GLOVE} | ${p}`).getByTestId('column-summary')).toBeVisible();
   await expect(column(page, `${GLOVE} | int8`).getByTestId('column-summary')).toContainText('100 B/vector');
   await expect(column(page, `${GLOVE} | binary`).getByTestId('column-summary')).toContainText('13 B/vector');
@@ -159,11 +164,7 @@ test('a newly loaded model joins; a hidden model keeps its worker; choices survi
 test('four columns sit in one row on a laptop; on a 390 px phone they stack with no sideways scroll', async ({ page }) => {
   await page.setViewportSize({ width: 1366, height: 800 });
   await page.goto('/');
-  await page.getByTestId('catalog-select').selectOption(GLOVE);
-  await page.getByTestId('load-model').click();
-  const view = page.locator(`[data-testid=model-view][data-model-ref="${GLOVE}"]`);
-  await view.getByTestId('precision-int8').check();
-  await view.getByTestId('precision-binary').check();
+  await loadGloveWithThreePrecisions(page);
   await page.getByTestId('sentences').fill(`${await page.getByTestId('sentences').inputValue()}\nA whale surfaced near the ship.`);
   await page.getByTestId('embed').click();
   // A second GloVe (its own worker): four columns.
