@@ -184,7 +184,7 @@ export class ModelClient {
    * the model stays as it is.
    */
   private async calibrate(why: string | null): Promise<AutoDecision | null> {
-    const { runCalibration, keepDecision, setAutoState, describeState } = await import('./auto-client.ts');
+    const { runCalibration, keepDecision, setAutoState, describeState, autoState } = await import('./auto-client.ts');
     const model = this._spec.id;
     const dtype = this._spec.dtype ?? 'fp32';
     this.calibration?.abort('a new calibration started');
@@ -218,6 +218,9 @@ export class ModelClient {
       return decision;
     } catch (err) {
       if (!this.unloaded) setAutoState(model, dtype, { state: 'interrupted', text: (err as Error).message });
+      // Unloaded mid-calibration: nobody shows this state any more, and a Benchmark or Choose run
+      // waiting for calibrations to end must not wait on it.
+      else if (autoState(model, dtype)?.state === 'calibrating') setAutoState(model, dtype, null);
       return null;
     } finally {
       document.removeEventListener('visibilitychange', onVisibility);

@@ -161,6 +161,18 @@ for (const [what, interrupt, reason] of [
   });
 }
 
+test('a model unloaded mid-calibration leaves no calibration behind: a Benchmark run started next does not wait for it', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/');
+  await loadAuto(page);
+  await expect(page.getByTestId('auto-status')).toHaveAttribute('data-state', 'calibrating');
+  const running = () => page.evaluate(`(async () => (await import('/src/auto-client.ts')).calibrationsRunning())()`);
+  expect(await running()).toEqual(['use-lite · int8']);
+  await page.getByTestId('unload-model').last().click();
+  await expect.poll(running, { timeout: 60_000 }).toEqual([]);
+  expect(await storedDecisions(page)).toEqual([]);
+});
+
 test('a calibration worker that crashes mid-run: nothing kept, the model still works on the default', async ({ page }) => {
   test.setTimeout(300_000);
   await crashCalibrationWorker(page, 'calibrate:model:use-lite#2', 2);
