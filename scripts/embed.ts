@@ -92,6 +92,7 @@ try {
 const workerCount = values.workers ? Number(values.workers) : availableParallelism();
 if (!Number.isInteger(workerCount) || workerCount < 1) fail('--workers must be a whole number ≥ 1');
 const partRows = Number(values['part-rows']);
+if (!Number.isInteger(partRows) || partRows < 1) fail('--part-rows must be a whole number ≥ 1');
 const askedDims = values.dims ? Number(values.dims) : undefined;
 if (askedDims !== undefined && (!Number.isInteger(askedDims) || askedDims < 1)) fail('--dims must be a whole number ≥ 1');
 
@@ -168,6 +169,12 @@ if (resumed.meta) {
     fail(
       `${values.out} already holds ${m.model} ${m.dtype} ${m.dims}-d vectors (${m.precisions.join(', ')}); this run makes ${info.id} ${info.dtype} ${dims}-d (${wanted}) — move it away or pick another --out`,
     );
+  }
+  // Resume skips chunks by content hash: another chunking makes other chunks, and the file would
+  // mix both under one label.
+  const describe = (c: ChunkOptions | undefined) => (c ? `${c.mode}, ${c.maxTokens} tokens, overlap ${c.overlap}` : 'unknown');
+  if (m.chunking && describe(m.chunking as ChunkOptions) !== describe(chunking)) {
+    fail(`${values.out} was chunked ${describe(m.chunking as ChunkOptions)}; this run chunks ${describe(chunking)} — resume with the same --chunking, --max-tokens and --overlap, or pick another --out`);
   }
 }
 

@@ -177,6 +177,10 @@ describe('npm run embed', () => {
     const other = await embed([moby, '--model', 'glove-100d', '--precision', 'float32,binary', '--workers', '1', '--out', out]);
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/already holds glove-100d int8 100-d vectors \(float32, int8\); this run makes glove-100d int8 100-d \(float32, binary\)/);
+    // So is another chunking: resume skips chunks by hash, and the file would mix both.
+    const rechunked = await embed([moby, '--model', 'glove-100d', '--precision', 'float32,int8', '--workers', '1', '--chunking', 'paragraph', '--out', out]);
+    expect(rechunked.code).toBe(2);
+    expect(rechunked.stderr).toMatch(/was chunked sentence, \d+ tokens, overlap \d+; this run chunks paragraph, \d+ tokens, overlap \d+/);
   });
 
   it('walks folders and globs; skips, counts and names what it cannot read', async () => {
@@ -262,6 +266,7 @@ describe('embed CLI pieces', () => {
   it('refuses a run without --out, with an unknown precision or model, before any work', async () => {
     expect((await embed([moby])).stderr).toContain('embed: --out FILE.parquet is required');
     expect((await embed([moby, '--precision', 'float16', '--out', join(dir, 'x.parquet')])).stderr).toContain('unknown precision "float16"');
+    expect((await embed([moby, '--part-rows', 'abc', '--out', join(dir, 'x.parquet')])).stderr).toContain('--part-rows must be a whole number ≥ 1');
     expect((await embed([moby, '--model', 'no-such-model', '--out', join(dir, 'x.parquet')])).stderr).toContain(
       'no-such-model is neither a catalog model (glove-100d, use-lite) nor a folder with a static or transformers.js model',
     );
