@@ -16,6 +16,7 @@
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute, addPlugins } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { productionHeaders } from './headers.ts';
+import { isOlderBuild } from './sw-assets.ts';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<{ url: string; revision: string | null }> };
 
@@ -43,11 +44,15 @@ registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html')));
 const RUNTIME_FILES = /\/(models|corpora)\/|\/assets\/(ort-wasm-simd-threaded\.asyncify|transformersjs)-/;
 registerRoute(
   ({ url, request }) => url.origin === self.location.origin && request.method === 'GET' && RUNTIME_FILES.test(url.pathname),
-  async ({ request }) => {
+  async ({ url, request }) => {
     const cache = await caches.open(RUNTIME_CACHE);
     try {
       const res = await fetch(request);
-      if (res.ok && res.status === 200) await cache.put(request, res.clone()).catch(() => undefined); // a full disk must not fail the request
+      if (res.ok && res.status === 200) {
+        const older = (await cache.keys().catch(() => [])).filter((old) => isOlderBuild(url.pathname, new URL(old.url).pathname));
+        await Promise.all(older.map((old) => cache.delete(old).catch(() => false)));
+        await cache.put(request, res.clone()).catch(() => undefined); // a full disk must not fail the request
+      }
       return withAppHeaders(res);
     } catch (err) {
       const hit = await cache.match(request);
