@@ -107,6 +107,21 @@ describe('export and import', () => {
     expect(collection.modelId).toBe('toy');
   });
 
+  it('NumPy bundle whose calibration does not fit its vectors: refused before anything is stored', async () => {
+    const store = await openFresh();
+    const c = await embedded(store, ['float32', 'int8']);
+    const files = await exportCollection(store, c.id, 'npy');
+    const raw = files['Toy_corpus.manifest.json'];
+    const manifest = JSON.parse(typeof raw === 'string' ? raw : new TextDecoder().decode(raw));
+    expect(manifest.calibration.max).toHaveLength(4);
+    const broken = { ...files, 'Toy_corpus.manifest.json': JSON.stringify({ ...manifest, calibration: { ...manifest.calibration, max: manifest.calibration.max.slice(0, 2) } }) };
+    const other = await openFresh();
+    await expect(importCollection(other, Object.entries(broken).map(([name, content]) => file(name, content)), { modelId: 'toy', modelDims: 4, precisions: ['float32', 'int8'] })).rejects.toThrow(
+      "the calibration's max has 2 dims, the vectors 4",
+    );
+    expect(await other.listCollections()).toEqual([]);
+  });
+
   it('JSONL export refuses a collection without float32', async () => {
     const store = await openFresh();
     const c = await embedded(store, ['int8']);

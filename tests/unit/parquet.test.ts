@@ -128,6 +128,12 @@ describe('Parquet exchange format', () => {
     expect(problemOf(() => decodeParquet(pq, rawParquet({ text }, json), 'noemb.parquet'))).toBe('no-embedding');
     expect(() => decodeParquet(pq, rawParquet({ text }, json), 'noemb.parquet')).toThrow('noemb.parquet: has no "embedding" column (its columns: text)');
     expect(problemOf(() => decodeParquet(pq, rawParquet({ text, embedding: list(cols.embedding, 8, new arrow.Float32()) }), 'nometa.parquet'))).toBe('no-metadata');
+    // Metadata that names no precisions, or a model smaller than its vectors: refused by name, not a TypeError later.
+    const embedding = list(cols.embedding, 8, new arrow.Float32());
+    expect(() => decodeParquet(pq, rawParquet({ text, embedding }, JSON.stringify({ ...meta, precisions: undefined })), 'noprec.parquet')).toThrow('noprec.parquet: its "embedscope" metadata names no known precisions');
+    expect(() => decodeParquet(pq, rawParquet({ text, embedding }, JSON.stringify({ ...meta, modelDims: 4 })), 'small.parquet')).toThrow('small.parquet: its "embedscope" metadata says the model has 4 dims, fewer than its 8-dim vectors');
+    // A well-formed file keeps its modelDims.
+    expect(decodeParquet(pq, encodeParquet(pq, cols, meta), 'ok.parquet').meta.modelDims).toBe(8);
     const f64 = Float64Array.from(cols.embedding);
     expect(() => decodeParquet(pq, rawParquet({ text, embedding: list(f64, 8, new arrow.Float64()) }, json), 'f64.parquet')).toThrow(
       'f64.parquet: its "embedding" column is FixedSizeList[8]<Float64>, not a list of float32',

@@ -156,6 +156,14 @@ export function parseMeta(file: string, json: string | undefined): ParquetMeta {
   if (meta.version > FORMAT_VERSION) {
     throw new ParquetFileError(file, 'no-metadata', `was written by a newer Embedscope (format ${meta.version}; this one reads up to ${FORMAT_VERSION})`);
   }
+  // Older writers left modelDims out when the vectors were not truncated.
+  meta.modelDims ??= meta.dims;
+  if (!Number.isInteger(meta.modelDims) || meta.modelDims < meta.dims) {
+    throw new ParquetFileError(file, 'no-metadata', `its "${META_KEY}" metadata says the model has ${meta.modelDims} dims, fewer than its ${meta.dims}-dim vectors`);
+  }
+  if (!Array.isArray(meta.precisions) || meta.precisions.length === 0 || !meta.precisions.every((p) => Object.hasOwn(PRECISION_PARAMS, p))) {
+    throw new ParquetFileError(file, 'no-metadata', `its "${META_KEY}" metadata names no known precisions (float32, int8, uint8, binary, ubinary)`);
+  }
   if (meta.calibration && (meta.calibration.min?.length !== meta.dims || meta.calibration.max?.length !== meta.dims)) {
     throw new ParquetFileError(file, 'dims', `its int8 calibration has ${meta.calibration.min?.length} dims, its vectors ${meta.dims}`);
   }

@@ -228,6 +228,15 @@ export class VectorStore {
   async importCollection(rows: ImportedRows, opts: { precisions: PrecisionId[]; modelId?: string }): Promise<CollectionRecord> {
     const modelId = opts.modelId ?? rows.model;
     if (!modelId) throw new StoreError('say which model made these vectors: a collection is searched with queries from the same model');
+    // Checked before anything is stored: a bad range would quantize every code to garbage (NaN
+    // steps), and a refusal after createCollection would leave an empty collection behind.
+    const cal = rows.calibration;
+    if (cal) {
+      for (const [name, values] of [['min', cal.min], ['max', cal.max]] as const) {
+        if (!values || values.length !== rows.dims) throw new StoreError(`the calibration's ${name} has ${values?.length ?? 0} dims, the vectors ${rows.dims}`);
+        if (!Array.from(values).every(Number.isFinite)) throw new StoreError(`the calibration's ${name} holds values that are not finite numbers`);
+      }
+    }
     const collection = await this.createCollection({
       name: rows.name,
       modelId,
@@ -235,10 +244,7 @@ export class VectorStore {
       dims: rows.dims,
       precisions: opts.precisions,
     });
-    if (rows.calibration) {
-      if (rows.calibration.min.length !== rows.dims) throw new StoreError(`the calibration has ${rows.calibration.min.length} dims, the vectors ${rows.dims}`);
-      await this.db.put('collections', { ...collection, calibration: rows.calibration });
-    }
+    if (cal) await this.db.put('collections', { ...collection, calibration: cal });
     const job = await this.enqueue(collection.id, rows.texts);
     // enqueue drops repeated texts; each kept text takes the vector of its first occurrence.
     const rowOf = new Map<string, number>();
