@@ -47,12 +47,23 @@ interface Loaded {
   bytes: number;
 }
 const loaded = new Map<string, Loaded>();
+/** Loads under way, by key and count: two searches of one collection at once share one load (and one allocation). */
+const loading = new Map<string, Promise<Loaded & { loadMs: number }>>();
 let loads = 0;
 
-async function vectors(collection: CollectionRecord, precision: PrecisionId): Promise<Loaded & { loadMs: number }> {
+function vectors(collection: CollectionRecord, precision: PrecisionId): Promise<Loaded & { loadMs: number }> {
   const key = `${collection.id}:${precision}`;
   const hit = loaded.get(key);
-  if (hit && hit.count === collection.count) return { ...hit, loadMs: 0 };
+  if (hit && hit.count === collection.count) return Promise.resolve({ ...hit, loadMs: 0 });
+  const pendingKey = `${key}:${collection.count}`;
+  const pending = loading.get(pendingKey);
+  if (pending) return pending;
+  const load = loadVectors(collection, precision, key).finally(() => loading.delete(pendingKey));
+  loading.set(pendingKey, load);
+  return load;
+}
+
+async function loadVectors(collection: CollectionRecord, precision: PrecisionId, key: string): Promise<Loaded & { loadMs: number }> {
   loaded.delete(key); // give the old memory back before asking for the new
   const started = performance.now();
   const p = precisionById(precision);
