@@ -130,9 +130,13 @@ class Models {
    * The models that can be loaded again on the next visit: embedded and hub ones (dropped files
    * are the person's and are not kept), loading or ready, in load order.
    */
+  /**
+   * What the Playground remembers: every model but dropped files (their bytes are gone at reload).
+   * One that failed to load is kept: offline or a server error today must not forget it.
+   */
   get saved(): SavedModel[] {
     return this.list
-      .filter((m) => m.status !== 'error' && m.spec.source.type !== 'blobs')
+      .filter((m) => m.spec.source.type !== 'blobs')
       .map((m) => ({ ref: m.ref, label: m.label, spec: $state.snapshot(m.spec), instances: m.instances }));
   }
 

@@ -38,6 +38,8 @@ class PlaygroundColumns {
   /** Per loaded model (by key): its vectors for the run's sentences. Raw: the vectors are big typed arrays. */
   embeddings = $state.raw<Record<string, ModelEmbedding>>({});
   private started = false;
+  /** True while start() has not yet asked for every remembered model: saving then would forget the rest. */
+  private restoring = $state(false);
 
   view(ref: string): ModelView {
     return this.prefs.views[ref] ?? DEFAULT_VIEW;
@@ -135,7 +137,8 @@ class PlaygroundColumns {
 
   /** Saves the person's choices; called from an effect whenever they change. */
   save(): void {
-    const value: PlaygroundPrefs = { ...$state.snapshot(this.prefs), models: models.saved };
+    const prefs = $state.snapshot(this.prefs);
+    const value: PlaygroundPrefs = { ...prefs, models: this.restoring ? prefs.models : models.saved };
     try {
       localStorage.setItem(PREFS_KEY, JSON.stringify(value));
     } catch {
@@ -162,9 +165,14 @@ class PlaygroundColumns {
     // Static models first and alone: they are ready in a fraction of the time a transformer's
     // runtime takes to start, and sharing the cores with that start only delays them.
     const isStatic = (m: { spec: unknown }) => (m.spec as ModelSpec).kind === 'static';
+    this.restoring = true;
     void (async () => {
-      await Promise.all(toLoad.filter(isStatic).map((m) => models.load(m.spec as ModelSpec, m.label, { instances: m.instances })));
-      for (const m of toLoad.filter((x) => !isStatic(x))) void models.load(m.spec as ModelSpec, m.label, { instances: m.instances });
+      try {
+        await Promise.all(toLoad.filter(isStatic).map((m) => models.load(m.spec as ModelSpec, m.label, { instances: m.instances })));
+        for (const m of toLoad.filter((x) => !isStatic(x))) void models.load(m.spec as ModelSpec, m.label, { instances: m.instances });
+      } finally {
+        this.restoring = false; // every remembered model is in the list now: saving sees them all
+      }
     })();
   }
 }

@@ -153,8 +153,14 @@ test('a newly loaded model joins; a hidden model keeps its worker; choices survi
   await useView.getByTestId('model-shown').check();
   await expect(use.getByTestId('column-summary')).toBeVisible();
 
+  // A reload while the remembered models are still being asked for (the static one first, alone)
+  // keeps both in what is stored, so a second reload brings both back too.
+  const storedModels = () => page.evaluate(() => (JSON.parse(localStorage.getItem('embedscope.playground.v1') ?? '{}').models ?? []).length);
+  await page.reload();
+  expect(await storedModels()).toBe(2);
   await page.reload();
   await expect(page.locator('[data-testid=model-card][data-status=ready]')).toHaveCount(2, { timeout: 90_000 });
+  expect(await storedModels()).toBe(2);
   await expect(column(page, `${USE_INT8} | float32`)).toHaveAttribute('data-reference', 'true');
   await expect(column(page, `${GLOVE} | binary`).getByTestId('column-agreement')).toBeVisible();
   await expect(column(page, `${GLOVE} | float32`)).toHaveCount(0);
