@@ -13,7 +13,7 @@
  * (−1, 1); ½ a step off its middle made no difference below.)
  * Σ_d q_d·x_d = Σ_d (q_d·step_d)·m(code_d) + Σ_d q_d·(min_d + center·step_d): the per-dimension
  * scale and offset fold into the query (weights, plus one constant), and the scan is one pass
- * over the codes (kernels.wat dot_i8: m is two i8x16 ops, shr_s and add_sat_s; dot_u8 reads the
+ * over the codes (kernels.wat dot_i8: m is two i8x16 ops, lt_s and add_sat_s; dot_u8 reads the
  * codes as they are). The weights are rounded to int16 so the kernel is i32x4.dot_i16x8_s
  * (pmaddwd) over the codes widened to i16, exact in i32; the largest weight gets the most bits
  * that cannot overflow an i32 over a row (32,767 up to 512 dims for int8, 257 for uint8).

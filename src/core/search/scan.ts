@@ -140,8 +140,6 @@ export class ScanIndex {
     const shared = opts.shared ?? false;
     const flavor = opts.flavor ?? bestFlavor(shared);
     if (!flavor || !kernelModule(flavor, shared)) return null;
-    // Hamming sums popcounts in u16 lanes: at most 4,095 16-byte chunks (524,160 bits) a row.
-    if (layout.kernel === 'hamming' && widthOf('hamming', layout.dims) > 16 * 4095) throw new ScanError(`${layout.dims}-bit rows are too wide for the Hamming kernel`);
     const bytes = ScanIndex.bytesFor(layout);
     const limit = Math.min(MAX_MEMORY_BYTES, opts.maxBytes ?? MAX_MEMORY_BYTES);
     const need = `${layout.rows.toLocaleString('en')} ${layout.dims}-dim vectors need ${formatBytes(bytes)} of memory to search`;

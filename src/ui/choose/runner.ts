@@ -212,6 +212,7 @@ export async function runChoose(variants: Variant[], models: ChooseModel[], hook
       measurementKey({ what, device, browser: env.browser, model: model.id, dtype: first.dtype, config: `${what === 'speed' ? plan.key : model.kind === 'static' ? 'js' : `wasm×${threads}`}${extra}`, data: what === 'speed' ? 'moby-dick sentences' : data.version });
     if (hooks.signal.aborted) {
       for (const v of group) emit({ variant: v, status: 'cancelled', reason: 'The run was cancelled before this variant was measured.', quality: {}, sentencesPerS: null, latencyMs: null, downloadBytes: null, memoryBytes: null });
+      done += 1 + group.length; // the group's speed unit and each variant's quality unit: settled, not measured
       continue;
     }
     let speed: SpeedSummary;
@@ -229,6 +230,7 @@ export async function runChoose(variants: Variant[], models: ChooseModel[], hook
       });
     } catch (err) {
       const cancelled = hooks.signal.aborted || (err as Error).name === 'AbortError';
+      done++; // the speed unit itself
       for (const v of group) {
         done++;
         emit({ variant: v, status: cancelled ? 'cancelled' : 'failed', reason: cancelled ? 'The run was cancelled while this model was measured.' : `${model.label} ${first.dtype} could not be measured: ${describeError(err)}`, quality: {}, sentencesPerS: null, latencyMs: null, downloadBytes: null, memoryBytes: null });
