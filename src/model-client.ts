@@ -65,6 +65,19 @@ export function shareByLength(texts: string[], parts: number): number[][] {
   return shares.filter((s) => s.length > 0);
 }
 
+/**
+ * Starts a pool's workers: the first alone, then the rest together. The first one fetches and
+ * checks the model's files (a hub download, the cache's damage check) and the others read them
+ * from the cache: started together, two workers downloaded the same hub files twice, and a damaged
+ * cached file was removed by one while the other, finding nothing, reported "are you online?"
+ * instead of the damage.
+ */
+async function startInstances(bridges: WorkerBridge<ModelWorkerApi>[]): Promise<void> {
+  const [first, ...rest] = bridges;
+  await first?.call(async () => undefined);
+  await Promise.all(rest.map((b) => b.call(async () => undefined)));
+}
+
 /** Whether Auto applies: a Transformer with nothing about how it runs chosen by hand. */
 export function autoApplies(spec: ModelSpec, instances: number | undefined): boolean {
   return spec.kind === 'transformer' && (spec.backend ?? 'auto') === 'auto' && spec.threads === undefined && (instances ?? 1) <= 1;
@@ -132,7 +145,7 @@ export class ModelClient {
         const defaults = { spec: this._spec, instances: this._instances };
         this.configure(found.decision.chosen.pool, found.decision);
         try {
-          await Promise.all(this.bridges.map((b) => b.call(async () => undefined)));
+          await startInstances(this.bridges);
           setAutoState(this._spec.id, dtype, { state: 'cached', text: describeState(found.decision, true), decision: found.decision });
           this.registerAuto();
           this.onInfoChange?.(this.info!); // the pool size is not the one asked for at construction
@@ -143,18 +156,18 @@ export class ModelClient {
           await forgetDecision(defaults.spec.id, dtype);
           this._spec = defaults.spec;
           this.configure(defaults.instances, null);
-          await Promise.all(this.bridges.map((b) => b.call(async () => undefined)));
+          await startInstances(this.bridges);
           this.registerAuto();
           this.calibrated = this.calibrate('the kept configuration did not load');
           return this.info!;
         }
       }
-      await Promise.all(this.bridges.map((b) => b.call(async () => undefined)));
+      await startInstances(this.bridges);
       this.registerAuto();
       this.calibrated = this.calibrate('stale' in found && found.stale ? `the kept decision no longer applies: ${found.stale}` : null);
       return this.info!;
     }
-    await Promise.all(this.bridges.map((b) => b.call(async () => undefined)));
+    await startInstances(this.bridges);
     return this.info!;
   }
 
@@ -245,7 +258,7 @@ export class ModelClient {
     const fresh = this.makeBridges(spec, d.chosen.pool);
     const previousInfo = this.info;
     try {
-      await Promise.all(fresh.map((b) => b.call(async () => undefined)));
+      await startInstances(fresh);
     } catch {
       for (const b of fresh) b.dispose();
       this.info = previousInfo;
