@@ -150,13 +150,19 @@ export class ModelClient {
           this.registerAuto();
           this.onInfoChange?.(this.info!); // the pool size is not the one asked for at construction
           return this.info!;
-        } catch {
-          // The kept configuration no longer loads (no GPU any more, out of memory): measure again on the default.
-          const { forgetDecision } = await import('./auto-client.ts');
-          await forgetDecision(defaults.spec.id, dtype);
+        } catch (first) {
+          // The kept configuration no longer loads (no GPU any more, out of memory): try the default.
           this._spec = defaults.spec;
           this.configure(defaults.instances, null);
-          await startInstances(this.bridges);
+          try {
+            await startInstances(this.bridges);
+          } catch {
+            // The model itself does not load (a damaged cached file, offline): the first attempt's
+            // error says why — the retry only finds what that attempt removed — and the decision stays.
+            throw first;
+          }
+          const { forgetDecision } = await import('./auto-client.ts');
+          await forgetDecision(defaults.spec.id, dtype);
           this.registerAuto();
           this.calibrated = this.calibrate('the kept configuration did not load');
           return this.info!;
