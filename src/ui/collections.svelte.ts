@@ -9,6 +9,7 @@ import { models } from './models.svelte.ts';
 import { forgetCollection } from '../search-client.ts';
 import { embedBulk, onBulkWait } from '../embed-queue.ts';
 import type { FileOutcome } from '../core/corpus/read.ts';
+import { saveFile } from './save-file.ts';
 
 export interface RunningJob {
   job: JobRecord;
@@ -203,10 +204,5 @@ class Collections {
 export const collections = new Collections();
 
 function download(name: string, content: Uint8Array | string) {
-  const blob = new Blob([content as BlobPart], { type: typeof content === 'string' ? 'application/json' : 'application/octet-stream' });
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  saveFile(name, content as BlobPart, typeof content === 'string' ? 'application/json' : 'application/octet-stream');
 }
