@@ -204,6 +204,7 @@ export class ModelClient {
    */
   private async calibrate(why: string | null): Promise<AutoDecision | null> {
     const { runCalibration, keepDecision, setAutoState, describeState, autoState } = await import('./auto-client.ts');
+    const { describeCandidate } = await import('./bench/auto.ts');
     const model = this._spec.id;
     const dtype = this._spec.dtype ?? 'fp32';
     this.calibration?.abort('a new calibration started');
@@ -232,8 +233,16 @@ export class ModelClient {
       });
       if (ctl.signal.aborted || this.unloaded) throw new Error(String(ctl.signal.reason ?? 'unloaded'));
       await keepDecision(decision).catch(() => {}); // no IndexedDB: decided for this load only
+      // 'decided' is said only once the model runs on the decision: until the new workers have loaded
+      // they read the model's files, and anything that waits for the calibration to end (a benchmark,
+      // the Models view's damaged-cache test) must not run beside those loads. Said before the apply,
+      // the damaged-cache test failed about half the time whenever Auto chose 2 workers × 1 thread: the
+      // apply's load found the damage first, removed the file and fetched it again.
+      figures.push(`chose ${describeCandidate(decision.chosen)}, loading it`);
+      say();
+      await this.apply(decision);
+      if (this.unloaded) throw new Error('unloaded');
       setAutoState(model, dtype, { state: 'decided', text: describeState(decision, false), decision });
-      await this.apply(decision); // the card's pool size follows once the new workers have loaded
       return decision;
     } catch (err) {
       if (!this.unloaded) setAutoState(model, dtype, { state: 'interrupted', text: (err as Error).message });
