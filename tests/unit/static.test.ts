@@ -153,6 +153,11 @@ describe('static model load errors name the file and the problem', () => {
 });
 
 describe('static pooling: WebAssembly SIMD against the JS loop', () => {
+  it('the embedded module is static-pool.wat as assembled now (run `npm run build:wasm` after editing it)', async () => {
+    const { staticPoolModuleSource } = await import('../../scripts/build-wasm.ts');
+    expect(await staticPoolModuleSource()).toBe(readFileSync(resolve(__dirname, '../../src/core/models/static-pool-wasm.ts'), 'utf8'));
+  });
+
   // Vocabulary w0..w59 plus [UNK]; texts mix known words, unknown ones and repeats.
   const vocab = ['[UNK]', ...Array.from({ length: 59 }, (_, i) => `w${i + 1}`)];
   const texts = ['w1 w2 w3', 'w59 nothing w7 w7 w7', 'zzz', '', 'w10 '.repeat(40), 'w4, w5! w6?', Array.from({ length: 300 }, (_, i) => `w${(i % 59) + 1}`).join(' ')];
