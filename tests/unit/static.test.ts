@@ -186,6 +186,12 @@ describe('static pooling: WebAssembly SIMD against the JS loop', () => {
     }
   }
 
+  it('leaves a table too large for WebAssembly memory to the JS loop (no load fails for it)', async () => {
+    const { WasmPool } = await import('../../src/core/models/static-pool.ts');
+    expect(WasmPool.create({ rows: 1e9, dims: 4, data: new Int8Array(0), rowScale: null, mapping: null }, 1024)).toBeNull();
+    expect(WasmPool.create({ rows: 2, dims: 4, data: new Int8Array(8), rowScale: null, mapping: null }, 1024)).not.toBeNull();
+  });
+
   it('gives the same vectors across output flushes (more texts than one flush holds)', async () => {
     const files = tinyModelFiles({ table: Array.from({ length: 5 }, (_, r) => Array.from(pseudoRandomRows(1, 37, r + 1))) });
     const many = Array.from({ length: 1000 }, (_, i) => ['apple', 'banana dog', 'cherry', 'dog apple zebra', 'zebra'][i % 5] + ' apple'.repeat(i % 3));

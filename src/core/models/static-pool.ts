@@ -26,6 +26,8 @@ export interface PoolTable {
 /** Rows pooled before `flush` copies them out (a call's output is never held twice in full). */
 export const OUT_SLOTS = 256;
 const PAGE = 65536;
+/** Leaves room to grow the id buffer under the 4 GiB a 32-bit memory can address. */
+const MAX_BYTES = 2 ** 31;
 
 let compiled: WebAssembly.Module | null | undefined;
 function poolModule(): WebAssembly.Module | null {
@@ -39,7 +41,7 @@ function poolModule(): WebAssembly.Module | null {
   return compiled;
 }
 
-const align16 = (n: number) => (n + 15) & ~15;
+const align16 = (n: number) => Math.ceil(n / 16) * 16; // not bit ops: a too-large layout must not wrap to a small one
 
 export class WasmPool {
   /** Values per row in memory (dims rounded up to 4). */
@@ -57,10 +59,19 @@ export class WasmPool {
   ids!: Int32Array;
   private outView!: Float32Array;
 
-  /** Null where WebAssembly SIMD does not validate: the caller keeps its JS loop. */
+  /**
+   * Null where WebAssembly SIMD does not validate, or where the table does not fit a 32-bit
+   * WebAssembly memory (or the browser refuses one that large): the caller keeps its JS loop.
+   */
   static create(t: PoolTable, maxIds: number): WasmPool | null {
     const mod = poolModule();
-    return mod ? new WasmPool(mod, t, maxIds) : null;
+    if (!mod) return null;
+    try {
+      return new WasmPool(mod, t, maxIds);
+    } catch (err) {
+      if (err instanceof RangeError) return null;
+      throw err;
+    }
   }
 
   private constructor(mod: WebAssembly.Module, t: PoolTable, maxIds: number) {
@@ -77,6 +88,7 @@ export class WasmPool {
     this.idsAt = align16(this.out + OUT_SLOTS * this.padded * 4);
     this.capacity = Math.max(1024, maxIds);
     const bytes = this.idsAt + this.capacity * 12; // ids, then the kernel's 8-byte (address, weight) scratch
+    if (!(bytes <= MAX_BYTES)) throw new RangeError(`a ${bytes}-byte table does not fit WebAssembly memory`);
     this.memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE) });
     this.exports = new WebAssembly.Instance(mod, { env: { memory: this.memory } }).exports as unknown as PoolExports;
     const buffer = this.memory.buffer;
