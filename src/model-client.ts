@@ -66,6 +66,39 @@ export function shareByLength(texts: string[], parts: number): number[][] {
 }
 
 /**
+ * Contiguous parts of equal characters, as [start, end) ranges: the split for static models,
+ * whose cost is linear in characters, so contiguous halves finish together and the rows come
+ * back in order with one copy a part. shareByLength's sort and row-by-row reassembly cost the
+ * page 1.1 µs a sentence at 1024 texts a call (Chromium, pool of 2), a third of a static
+ * embed's own cost.
+ */
+export function shareContiguous(texts: string[], parts: number): [number, number][] {
+  let total = 0;
+  for (const t of texts) total += t.length + 1;
+  const out: [number, number][] = [];
+  let start = 0;
+  let sum = 0;
+  for (let i = 0; i < texts.length && out.length < parts - 1; i++) {
+    const w = texts[i].length + 1;
+    const target = (total * (out.length + 1)) / parts;
+    if (sum + w >= target) {
+      // Cut on whichever side of text i is nearer the target; a part is never empty.
+      if (i > start && target - sum < sum + w - target) {
+        out.push([start, i]);
+        start = i;
+        i--; // text i again, against the next target
+        continue;
+      }
+      out.push([start, i + 1]);
+      start = i + 1;
+    }
+    sum += w;
+  }
+  if (start < texts.length) out.push([start, texts.length]);
+  return out;
+}
+
+/**
  * Starts a pool's workers: the first alone, then the rest together. The first one fetches and
  * checks the model's files (a hub download, the cache's damage check) and the others read them
  * from the cache: started together, two workers downloaded the same hub files twice, and a damaged
@@ -317,12 +350,28 @@ export class ModelClient {
     const busy = this.busy;
     const parts = Math.min(bridges.length, texts.length);
     if (parts <= 1) return this.onInstance(bridges, busy, busy.indexOf(Math.min(...busy)), texts, signal);
+    if (this._spec.kind === 'static') return this.embedContiguous(bridges, busy, texts, parts, signal);
     const shares = shareByLength(texts, parts);
     const results = await Promise.all(shares.map((rows, i) => this.onInstance(bridges, busy, i, rows.map((r) => texts[r]), signal)));
     const dims = results.find((r) => r.dims)?.dims ?? 0;
     const vectors = new Float32Array(texts.length * dims);
     // Each row back to the place its text had in the call.
     results.forEach((r, i) => shares[i].forEach((row, k) => vectors.set(r.vectors.subarray(k * dims, (k + 1) * dims), row * dims)));
+    return {
+      vectors,
+      rows: texts.length,
+      dims,
+      tokens: results.reduce((s, r) => s + r.tokens, 0),
+      truncated: results.reduce((s, r) => s + r.truncated, 0),
+    };
+  }
+
+  private async embedContiguous(bridges: WorkerBridge<ModelWorkerApi>[], busy: number[], texts: string[], parts: number, signal?: AbortSignal): Promise<EmbedResult> {
+    const ranges = shareContiguous(texts, parts);
+    const results = await Promise.all(ranges.map(([from, to], i) => this.onInstance(bridges, busy, i, texts.slice(from, to), signal)));
+    const dims = results.find((r) => r.dims)?.dims ?? 0;
+    const vectors = new Float32Array(texts.length * dims);
+    results.forEach((r, i) => vectors.set(r.vectors, ranges[i][0] * dims));
     return {
       vectors,
       rows: texts.length,

@@ -19,7 +19,7 @@ export const memorySources: Record<MemorySource, { label: string; covers: string
   },
   wasm_memory: {
     label: 'WASM memory',
-    covers: 'WebAssembly.Memory size of every model worker (onnxruntime’s heap, weights included)',
+    covers: 'WebAssembly.Memory size of every model worker (onnxruntime’s heap, or a static model’s table; weights included)',
     misses: 'JS heap, GPU memory; a high-water mark, since WASM memory never shrinks',
   },
   gpu_buffers: {

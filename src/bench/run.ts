@@ -352,6 +352,8 @@ export function suiteChoice(suite: 'static' | 'transformer', opts: BenchOptions,
     return {
       ...defaultChoice, ...common,
       models: opts.models?.filter((m) => ids('static').includes(m)) ?? ids('static'),
+      // One worker and a pool of two: issue #18's targets are one of each (≥ 100k and ≥ 250k sentences/s).
+      pools: (opts.pools ?? [1, 2]).filter((p) => p > 0),
       batches: opts.batches ?? [1, opts.batchSize ?? 1024],
       sentences: opts.sentences ?? Math.min(30_000, corpusSentences * 100),
       maxCallsPerPass: opts.maxCallsPerPass ?? 200,

@@ -24,9 +24,15 @@ const HYPHEN = 0x2d;
 
 const wordChar = /^[\p{L}\p{M}\p{N}]$/u;
 const spaceChar = /^\s$/u;
+/** BAIL: a BMP character the ASCII-first scan does not take (a word character or one that lowercasing changes). */
+const BAIL = 4;
 const asciiClass = new Uint8Array(128);
 for (let c = 0; c < 128; c++) asciiClass[c] = classifySlow(c);
+/** ASCII lowercased, by code. */
+const asciiLower = Uint8Array.from({ length: 128 }, (_, c) => (c >= 65 && c <= 90 ? c + 32 : c));
 const classCache = new Map<number, number>();
+/** What the ASCII-first scan does with each BMP code unit ≥ 128: 0 until asked, then SPACE, OTHER or BAIL. */
+const bmpScan = new Uint8Array(0x10000);
 
 function classifySlow(codePoint: number): number {
   const ch = String.fromCodePoint(codePoint);
@@ -40,6 +46,15 @@ function classify(codePoint: number): number {
   return c;
 }
 
+function scanClassSlow(unit: number): number {
+  // Surrogates (astral characters) and word characters take the full path; so does anything
+  // lowercasing changes (circled letters such as Ⓐ are symbols with a lowercase form).
+  if (unit >= 0xd800 && unit <= 0xdfff) return BAIL;
+  const kind = classify(unit);
+  if (kind === WORD || String.fromCharCode(unit).toLowerCase() !== String.fromCharCode(unit)) return BAIL;
+  return kind;
+}
+
 function hashString(word: string): number {
   let h = FNV_OFFSET;
   for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), FNV_PRIME);
@@ -47,8 +62,17 @@ function hashString(word: string): number {
 }
 
 export class WordScanner {
-  private readonly words: string[] = [];
+  /**
+   * Open addressing, 4 ints a slot: id (−1 empty), the word's hash, where its characters start in
+   * `chars`, its length. A probe reads one slot and, when the hash matches, the characters: no
+   * string objects. Measured on Moby-Dick sentences (CPU time, Node 20, one run, medians of 21):
+   * lookups were ~1.1 µs of the scan's 1.5–1.8 µs a sentence with a string per word (a slot, the
+   * word array, the string: a cache miss each); this layout with the ASCII-first scan takes the
+   * whole scan from 1.72 to 1.30 µs (2.01 → 1.42 in a second run).
+   */
   private readonly slots: Int32Array;
+  /** Every word's characters, in id order (frequent words first in frequency-ordered vocabularies: they share cache lines). */
+  private readonly chars: Uint16Array;
   private readonly mask: number;
 
   constructor(
@@ -57,18 +81,84 @@ export class WordScanner {
   ) {
     const size = 1 << Math.ceil(Math.log2(Math.max(2, vocab.size * 2)));
     this.mask = size - 1;
-    this.slots = new Int32Array(size).fill(-1);
-    for (const [word, id] of vocab) {
-      this.words[id] = word;
-      let at = hashString(word) & this.mask;
-      while (this.slots[at] !== -1) at = (at + 1) & this.mask;
-      this.slots[at] = id;
+    this.slots = new Int32Array(size * 4).fill(-1);
+    const byId = [...vocab].sort((x, y) => x[1] - y[1]);
+    let total = 0;
+    for (const [word] of byId) total += word.length;
+    this.chars = new Uint16Array(total);
+    let from = 0;
+    for (const [word, id] of byId) {
+      for (let k = 0; k < word.length; k++) this.chars[from + k] = word.charCodeAt(k);
+      const hash = hashString(word);
+      let at = hash & this.mask;
+      while (this.slots[at * 4] !== -1) at = (at + 1) & this.mask;
+      this.slots.set([id, hash, from, word.length], at * 4);
+      from += word.length;
     }
   }
 
-  /** Ids of the lowercased text's words (unknown words as unkId, or left out without one). */
+  /**
+   * Ids of the lowercased text's words (unknown words as unkId, or left out without one).
+   *
+   * ASCII-first: most text is ASCII words with a little non-ASCII punctuation (Moby-Dick: curly
+   * quotes and dashes in most sentences), so the scan lowercases by table as it hashes and
+   * makes no lowercased copy; the first non-ASCII word character (or anything lowercasing could
+   * change) sends the whole text down the full path (its own copy lowercased, as before).
+   */
   encodeInto(text: string, out: Int32Array): number {
-    const s = text.toLowerCase();
+    const n = text.length;
+    let i = 0;
+    let count = 0;
+    while (i < n) {
+      let c = text.charCodeAt(i);
+      let kind = c < 128 ? asciiClass[c] : bmpScan[c] || (bmpScan[c] = scanClassSlow(c));
+      if (kind === SPACE) {
+        i++;
+        continue;
+      }
+      if (kind === BAIL) return this.encodeLowered(text.toLowerCase(), out);
+      const start = i;
+      let h = FNV_OFFSET;
+      if (kind === OTHER) {
+        h = Math.imul(h ^ (c < 128 ? asciiLower[c] : c), FNV_PRIME);
+        i++;
+      } else {
+        for (;;) {
+          while (i < n) {
+            c = text.charCodeAt(i);
+            if (c >= 128) {
+              kind = bmpScan[c] || (bmpScan[c] = scanClassSlow(c));
+              if (kind === BAIL) return this.encodeLowered(text.toLowerCase(), out);
+              break;
+            }
+            if (asciiClass[c] !== WORD) break;
+            h = Math.imul(h ^ asciiLower[c], FNV_PRIME);
+            i++;
+          }
+          // A hyphen joins two runs only when a word character follows it.
+          if (i + 1 < n && text.charCodeAt(i) === HYPHEN) {
+            const q = text.charCodeAt(i + 1);
+            if (q >= 128 && (bmpScan[q] || (bmpScan[q] = scanClassSlow(q))) === BAIL) return this.encodeLowered(text.toLowerCase(), out);
+            if (q < 128 && asciiClass[q] === WORD) {
+              h = Math.imul(h ^ HYPHEN, FNV_PRIME);
+              i++;
+              continue;
+            }
+          }
+          break;
+        }
+      }
+      const id = this.lookupAscii(text, start, i, h);
+      if (id !== -1) {
+        if (count < out.length) out[count] = id;
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /** The full path, over the lowercased text: any character, astral ones included. */
+  private encodeLowered(s: string, out: Int32Array): number {
     const n = s.length;
     let i = 0;
     let count = 0;
@@ -118,15 +208,36 @@ export class WordScanner {
     return count;
   }
 
-  private lookup(s: string, start: number, end: number, hash: number): number {
+  /** lookup() over text not yet lowercased, in which only ASCII characters can change. */
+  private lookupAscii(s: string, start: number, end: number, hash: number): number {
+    const { slots, chars, mask } = this;
     const length = end - start;
-    for (let at = hash & this.mask; ; at = (at + 1) & this.mask) {
-      const id = this.slots[at];
+    for (let at = hash & mask; ; at = (at + 1) & mask) {
+      const p = at * 4;
+      const id = slots[p];
       if (id === -1) return this.unkId ?? -1;
-      const word = this.words[id];
-      if (word.length !== length) continue;
+      if (slots[p + 1] !== hash || slots[p + 3] !== length) continue;
+      const from = slots[p + 2];
       let k = 0;
-      while (k < length && word.charCodeAt(k) === s.charCodeAt(start + k)) k++;
+      for (; k < length; k++) {
+        const c = s.charCodeAt(start + k);
+        if (chars[from + k] !== (c < 128 ? asciiLower[c] : c)) break;
+      }
+      if (k === length) return id;
+    }
+  }
+
+  private lookup(s: string, start: number, end: number, hash: number): number {
+    const { slots, chars, mask } = this;
+    const length = end - start;
+    for (let at = hash & mask; ; at = (at + 1) & mask) {
+      const p = at * 4;
+      const id = slots[p];
+      if (id === -1) return this.unkId ?? -1;
+      if (slots[p + 1] !== hash || slots[p + 3] !== length) continue;
+      const from = slots[p + 2];
+      let k = 0;
+      while (k < length && chars[from + k] === s.charCodeAt(start + k)) k++;
       if (k === length) return id;
     }
   }

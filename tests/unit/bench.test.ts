@@ -62,6 +62,15 @@ describe('matrix', () => {
     expect(expandMatrix({ ...choice, models: ['use-lite'], dtypes: ['bnb4'] }, catalog)).toEqual([]);
     expect(expandMatrix({ ...choice, models: ['use-lite'], dtypes: ['q4'], backends: ['wasm'], threads: [1], pools: [1] }, catalog, 2).map((c) => c.id)).toEqual(['use-lite q4 wasm 1×1']);
   });
+  it('the static suite times one worker and a pool of two unless told otherwise (issue #18 targets one of each)', async () => {
+    const { suiteChoice } = await import('../../src/bench/run.ts');
+    const staticChoice = suiteChoice('static', { suite: 'static' }, 9000);
+    expect(staticChoice.pools).toEqual([1, 2]);
+    const cells = planMatrix(staticChoice, catalog, 2).cells.filter((c) => c.model === 'glove-100d'); // this machine's 2 cores
+    expect(cells.map((c) => c.pool)).toEqual([1, 2]);
+    expect(suiteChoice('static', { suite: 'static', pools: [2] }, 9000).pools).toEqual([2]);
+    expect(suiteChoice('transformer', { suite: 'transformer' }, 9000).pools).toEqual([1]);
+  });
   it('pass length: the chosen sentences, capped by calls per pass, never less than one batch', () => {
     expect(passLength({ sentences: 256, maxCallsPerPass: 64 }, 1)).toBe(64);
     expect(passLength({ sentences: 256, maxCallsPerPass: 64 }, 32)).toBe(256);

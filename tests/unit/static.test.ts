@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import { loadStaticModel } from '../../src/core/models/static.ts';
 import { folderFiles } from '../../src/core/models/node-files.ts';
 import { ModelLoadError } from '../../src/core/errors.ts';
-import { memoryFiles, tinyModelFiles, wordPieceTokenizer, TINY_TABLE } from '../helpers/tiny-model.ts';
+import { memoryFiles, tinyModelFiles, wordLevelTokenizer, wordPieceTokenizer, TINY_TABLE } from '../helpers/tiny-model.ts';
+import { pseudoRandomRows } from '../helpers/random.ts';
 
 function unit(v: number[]) {
   const n = Math.hypot(...v);
@@ -148,6 +149,65 @@ describe('static model load errors name the file and the problem', () => {
   it('a config whose hidden_dim disagrees with the table loads with a warning (model2vec test models do this)', async () => {
     const model = await load(tinyModelFiles({ config: { hidden_dim: 64 } }));
     expect(model.info.warnings).toEqual(['config.json says hidden_dim 64, but the table has 3 columns; using 3.']);
+  });
+});
+
+describe('static pooling: WebAssembly SIMD against the JS loop', () => {
+  it('the embedded module is static-pool.wat as assembled now (run `npm run build:wasm` after editing it)', async () => {
+    const { staticPoolModuleSource } = await import('../../scripts/build-wasm.ts');
+    expect(await staticPoolModuleSource()).toBe(readFileSync(resolve(__dirname, '../../src/core/models/static-pool-wasm.ts'), 'utf8'));
+  });
+
+  // Vocabulary w0..w59 plus [UNK]; texts mix known words, unknown ones and repeats.
+  const vocab = ['[UNK]', ...Array.from({ length: 59 }, (_, i) => `w${i + 1}`)];
+  const texts = ['w1 w2 w3', 'w59 nothing w7 w7 w7', 'zzz', '', 'w10 '.repeat(40), 'w4, w5! w6?', Array.from({ length: 300 }, (_, i) => `w${(i % 59) + 1}`).join(' ')];
+  for (const dims of [2, 3, 4, 16, 20, 37, 100, 256]) {
+    for (const dtype of ['F32', 'F16', 'I8'] as const) {
+      it(`${dtype} table, ${dims} dims: same vectors, tokens and truncation (to float32 rounding)`, async () => {
+        const random = pseudoRandomRows(vocab.length, dims, dims * 7 + dtype.length);
+        const table = Array.from({ length: vocab.length }, (_, r) =>
+          Array.from(random.subarray(r * dims, (r + 1) * dims), (x) => (dtype === 'I8' ? Math.round(x * 127) : dtype === 'F16' ? Math.round(x * 64) / 64 : x)),
+        );
+        const weights = dims % 2 ? Array.from({ length: vocab.length }, (_, i) => 0.5 + (i % 5) / 4) : undefined;
+        const mapping = dims === 37 ? Array.from({ length: vocab.length }, (_, i) => (i * 7) % vocab.length) : undefined;
+        const files = tinyModelFiles({ dtype, table, weights, mapping, tokenizer: wordLevelTokenizer(vocab), config: { normalize: dims !== 20 } });
+        const wasm = await load(files, { maxTokens: 100 });
+        const js = await load(files, { maxTokens: 100, wasmPooling: false });
+        expect((wasm as unknown as { pooling: string }).pooling).toBe('wasm-simd');
+        expect((js as unknown as { pooling: string }).pooling).toBe('js');
+        // Twice, so the second call reuses the memory the first one left.
+        for (let round = 0; round < 2; round++) {
+          const a = wasm.embed(texts);
+          const b = js.embed(texts);
+          expect([a.rows, a.dims, a.tokens, a.truncated]).toEqual([b.rows, b.dims, b.tokens, b.truncated]);
+          for (let i = 0; i < b.vectors.length; i++) expect(Math.abs(a.vectors[i] - b.vectors[i])).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(b.vectors[i])));
+        }
+      });
+    }
+  }
+
+  it('leaves a table too large for WebAssembly memory to the JS loop (no load fails for it)', async () => {
+    const { WasmPool } = await import('../../src/core/models/static-pool.ts');
+    expect(WasmPool.create({ rows: 1e9, dims: 4, data: new Int8Array(0), rowScale: null, mapping: null }, 1024)).toBeNull();
+    expect(WasmPool.create({ rows: 2, dims: 4, data: new Int8Array(8), rowScale: null, mapping: null }, 1024)).not.toBeNull();
+  });
+
+  it('gives the same vectors across output flushes (more texts than one flush holds)', async () => {
+    const files = tinyModelFiles({ table: Array.from({ length: 5 }, (_, r) => Array.from(pseudoRandomRows(1, 37, r + 1))) });
+    const many = Array.from({ length: 1000 }, (_, i) => ['apple', 'banana dog', 'cherry', 'dog apple zebra', 'zebra'][i % 5] + ' apple'.repeat(i % 3));
+    const a = (await load(files)).embed(many);
+    const b = (await load(files, { wasmPooling: false })).embed(many);
+    for (let i = 0; i < b.vectors.length; i++) expect(Math.abs(a.vectors[i] - b.vectors[i])).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('grows its id buffer for a text with more tokens than characters would suggest (Tokenizers.js path)', async () => {
+    // WordPiece on a 100k-word text of known words: more ids than the buffer made for maxTokens.
+    const files = tinyModelFiles({ tokenizer: wordPieceTokenizer() });
+    const long = 'apple banana '.repeat(50_000);
+    const a = (await load(files, { maxTokens: 100_000 })).embed([long, 'dog']);
+    const b = (await load(files, { maxTokens: 100_000, wasmPooling: false })).embed([long, 'dog']);
+    expect(a.tokens).toBe(b.tokens);
+    for (let i = 0; i < b.vectors.length; i++) expect(Math.abs(a.vectors[i] - b.vectors[i])).toBeLessThanOrEqual(1e-6);
   });
 });
 

@@ -23,6 +23,11 @@ describe('WordLevel fast path', () => {
     'a-b-c -a a- a--b a - b well-known-ish -- x-',
     'astral letters 𝐀𝐁𝐂 and 𐐀𐐨 (Deseret) beside emoji 👩‍👩‍👧 and a lone surrogate \ud800 here',
     'Combining marks: cafe\u0301 and A\u030a; digits ٣٤٥ and ½',
+    // The ASCII-first scan: case folded by table, non-ASCII punctuation kept, and what it hands on.
+    'THE Whale’s “WHITE” hump — Ahab‘s CAPTAIN-like rage…',
+    'Symbols that lowercase: Ⓐ Ⓑ ⓒ ⅠⅡ and the Kelvin sign \u212A; final Σ in ΟΔΟΣ',
+    'MIXED-case-WORDS at-END-',
+    '\u00a0non-breaking\u2003spaces\u3000and ideographic ones',
   ];
 
   async function compareWithLibrary(regex: string, expected: string) {

@@ -17,6 +17,7 @@ import { AbortError, InputError, ModelLoadError } from '../errors.ts';
 import { readSafetensors, tensorToFloat32, tensorToInt32, int8View, type Tensor } from '../safetensors.ts';
 import { loadTokenizer, parseTokenizerJson, type TextTokenizer } from '../tokenizer.ts';
 import type { ModelFiles } from './files.ts';
+import { OUT_SLOTS, WasmPool } from './static-pool.ts';
 import type { EmbedOptions, EmbedResult, Embedder, ModelInfo } from './types.ts';
 
 export const staticKind = {
@@ -37,6 +38,8 @@ export interface StaticLoadOptions {
   normalize?: boolean;
   /** Test hook: force the transformers.js tokenizer even where the fast path applies. */
   allowFastTokenizer?: boolean;
+  /** Test hook: false keeps the JS pooling loop even where WebAssembly SIMD runs. */
+  wasmPooling?: boolean;
 }
 
 interface Table {
@@ -89,24 +92,90 @@ export async function loadStaticModel(files: ModelFiles, opts: StaticLoadOptions
   const matryoshka = matryoshkaDims(config, stConfig, readmeBytes, table.dims);
   if (matryoshka) info.matryoshkaDims = matryoshka;
   info.loadMs = performance.now() - started;
-  return new StaticEmbedder(info, table, tokenizer);
+  return new StaticEmbedder(info, table, tokenizer, { wasm: opts.wasmPooling });
 }
 
 class StaticEmbedder implements Embedder {
   /** Texts longer than this many characters cannot fit in maxTokens tokens of ≤16 chars; cut first so
    * a megabyte "sentence" costs no more than a long one (model2vec pre-truncates the same way). */
   private readonly maxChars: number;
+  /** The table in WebAssembly memory with the SIMD pooling, or null (no SIMD here): then the JS loop. */
+  private wasm: WasmPool | null;
 
   constructor(
     readonly info: ModelInfo,
     private table: Table,
     private tokenizer: TextTokenizer,
+    opts: { wasm?: boolean } = {},
   ) {
     this.maxChars = info.maxTokens * Math.max(16, tokenizer.medianTokenChars);
+    // Room for any text of maxChars under the default cap (a token is at least one character); grown past it.
+    this.wasm = opts.wasm === false ? null : WasmPool.create(table, Math.min(this.maxChars + 1, 16_384));
+    // The table now lives in the module's memory: drop the file's copy so the model holds one.
+    if (this.wasm) this.table = { ...table, data: new Float32Array(0), rowScale: null, mapping: null };
+  }
+
+  /** Which pooling runs, for tests and model info. */
+  get pooling(): 'wasm-simd' | 'js' {
+    return this.wasm ? 'wasm-simd' : 'js';
   }
 
   embed(texts: string[], opts: EmbedOptions = {}): EmbedResult {
     if (!Array.isArray(texts)) throw new InputError('embed() takes a list of texts');
+    return this.wasm ? this.embedWasm(texts, this.wasm, opts) : this.embedJs(texts, opts);
+  }
+
+  /** The text at `t`, checked and cut to maxChars (model2vec's pre-truncation). */
+  private textAt(texts: string[], t: number, opts: EmbedOptions): string {
+    if (opts.signal?.aborted) throw new AbortError('Embedding was cancelled');
+    const text = texts[t];
+    if (typeof text !== 'string') throw new InputError(`text ${t + 1} is not a string`);
+    return text.length > this.maxChars ? text.slice(0, this.maxChars) : text;
+  }
+
+  private embedWasm(texts: string[], wasm: WasmPool, opts: EmbedOptions): EmbedResult {
+    const { dims } = this.table;
+    const { unkId } = this.tokenizer;
+    const maxTokens = this.info.maxTokens;
+    const normalize = this.info.normalize;
+    const out = new Float32Array(texts.length * dims);
+    let tokens = 0;
+    let truncated = 0;
+    let slot = 0;
+    for (let t = 0; t < texts.length; t++) {
+      const text = this.textAt(texts, t, opts);
+      let ids = wasm.ids;
+      let length = this.tokenizer.encodeInto(text, ids);
+      if (length > ids.length) {
+        wasm.grow(length * 2);
+        ids = wasm.ids;
+        length = this.tokenizer.encodeInto(text, ids);
+      }
+      // Unknown tokens out, at most maxTokens kept, in place at the front of `ids`.
+      let count = 0;
+      let dropped = false;
+      for (let k = 0; k < length; k++) {
+        const id = ids[k];
+        if (id === unkId) continue;
+        if (count === maxTokens) {
+          dropped = true;
+          break;
+        }
+        ids[count++] = id;
+      }
+      if (text.length !== texts[t].length || dropped) truncated++;
+      tokens += count;
+      wasm.pool(count, slot++, normalize);
+      if (slot === OUT_SLOTS) {
+        wasm.flush(out, t + 1 - slot, slot, dims);
+        slot = 0;
+      }
+    }
+    wasm.flush(out, texts.length - slot, slot, dims);
+    return { vectors: out, rows: texts.length, dims, tokens, truncated };
+  }
+
+  private embedJs(texts: string[], opts: EmbedOptions): EmbedResult {
     const { dims, data, rowScale, mapping } = this.table;
     const { unkId } = this.tokenizer;
     const maxTokens = this.info.maxTokens;
@@ -116,11 +185,7 @@ class StaticEmbedder implements Embedder {
     let tokens = 0;
     let truncated = 0;
     for (let t = 0; t < texts.length; t++) {
-      if (opts.signal?.aborted) throw new AbortError('Embedding was cancelled');
-      let text = texts[t];
-      if (typeof text !== 'string') throw new InputError(`text ${t + 1} is not a string`);
-      const cut = text.length > this.maxChars;
-      if (cut) text = text.slice(0, this.maxChars);
+      const text = this.textAt(texts, t, opts);
       let length = this.tokenizer.encodeInto(text, ids);
       if (length > ids.length) {
         ids = new Int32Array(length * 2);
@@ -141,7 +206,7 @@ class StaticEmbedder implements Embedder {
         addRow(acc, data, at, w, dims);
         count++;
       }
-      if (cut || dropped) truncated++;
+      if (text.length !== texts[t].length || dropped) truncated++;
       tokens += count;
       // Mean, then L2 with model2vec's 1e-12 floor (an all-unknown text stays a zero vector).
       const inv = 1 / Math.max(count, 1);
@@ -159,6 +224,7 @@ class StaticEmbedder implements Embedder {
   }
 
   dispose(): void {
+    this.wasm = null;
     this.table = { ...this.table, data: new Float32Array(0), rowScale: null, mapping: null };
   }
 }
