@@ -30,3 +30,8 @@ export function benchSearch(opts: SearchBenchOptions, log: (line: string) => voi
 export function forgetCollection(collectionId: string): Promise<void> {
   return bridge.call((api) => api.forget(collectionId));
 }
+
+/** Which collections' rows the search workers hold in memory (keys "collection:precision:load"; tests). */
+export function searchMemoryHeld(): Promise<{ loaded: string[]; helpers: string[][] }> {
+  return bridge.call((api) => api.held());
+}

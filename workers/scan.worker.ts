@@ -1,7 +1,8 @@
 /**
  * A search helper: scans its share of rows that the search worker keeps in a shared
  * WebAssembly.Memory (search/pool.ts sends the memory with each request; instances are cached
- * per memory key). Started only where the page is cross-origin isolated.
+ * per memory key, one at a time, and dropped when the search worker releases the key). Started
+ * only where the page is cross-origin isolated.
  */
 import { ScanIndex } from '../src/core/search/scan.ts';
 import type { ScanRequest, ScanReply } from '../src/core/search/pool-protocol.ts';
@@ -10,6 +11,13 @@ const instances = new Map<string, ScanIndex>();
 
 self.onmessage = (event: MessageEvent<ScanRequest>) => {
   const req = event.data;
+  if (req.op === 'release') {
+    // The collection was deleted or re-packed: without this the instance (and the old rows'
+    // memory) stayed until another collection was searched.
+    for (const key of req.keys) instances.delete(key);
+    self.postMessage({ id: req.id, hits: [], held: [...instances.keys()] } satisfies ScanReply);
+    return;
+  }
   if (req.crash) {
     // Fault injection for the crash test: an uncaught error, as a real failure would raise.
     setTimeout(() => {

@@ -63,8 +63,24 @@ function vectors(collection: CollectionRecord, precision: PrecisionId): Promise<
   return load;
 }
 
+/**
+ * Lets go of loaded rows here and in the scan helpers, whose cached instances hold the same shared
+ * memory: until the release op they kept a deleted or re-packed collection's block until another
+ * collection was searched.
+ */
+async function release(keys: string[]): Promise<void> {
+  const held = keys.flatMap((k) => {
+    const entry = loaded.get(k);
+    loaded.delete(k);
+    return entry ? [entry.key] : [];
+  });
+  if (held.length && pool) await pool.release(held);
+}
+
 async function loadVectors(collection: CollectionRecord, precision: PrecisionId, key: string): Promise<Loaded & { loadMs: number }> {
-  loaded.delete(key); // give the old memory back before asking for the new
+  // Give the old memory back before asking for the new: this precision's, and every other
+  // precision's of this collection loaded at another count (stale since the collection grew).
+  await release([...loaded].filter(([k, l]) => k === key || (k.startsWith(`${collection.id}:`) && l.count !== collection.count)).map(([k]) => k));
   const started = performance.now();
   const p = precisionById(precision);
   let index: ScanIndex | null = null;
@@ -159,9 +175,14 @@ const api: SearchWorkerApi = {
     });
   },
 
+  /** What holds rows' memory (the tests' probe): this worker's loaded keys and each running helper's. */
+  async held() {
+    return { loaded: [...loaded.values()].map((l) => l.key), helpers: pool ? await pool.release([]) : [] };
+  },
+
   /** Forget loaded vectors (after a collection is deleted or replaced). */
-  forget(collectionId: string) {
-    for (const key of loaded.keys()) if (key.startsWith(`${collectionId}:`)) loaded.delete(key);
+  async forget(collectionId: string) {
+    await release([...loaded.keys()].filter((key) => key.startsWith(`${collectionId}:`)));
   },
 };
 

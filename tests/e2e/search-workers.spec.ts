@@ -106,6 +106,58 @@ test('a search worker that crashes mid-scan fails that search with a message; th
   expect(out.workers).toBe(2);
 });
 
+test('deleting a collection, or searching one that grew, lets go of its old rows in the search worker and its helpers; the grown one finds its new rows', async ({ page }) => {
+  const gone = await storeRandom(page, 'gone', 3000, 64, 5);
+  const grow = await storeRandom(page, 'grow', 3000, 64, 6);
+  const out = await page.evaluate(async ({ gone, grow }) => {
+    const { search, setupSearch, forgetCollection, searchMemoryHeld } = await import('/src/search-client.ts' as string);
+    const { VectorStore } = await import('/src/core/store/store.ts' as string);
+    await setupSearch({ workers: 2, minBytesPerWorker: 0 });
+    const query = new Float32Array(64).fill(0.1);
+    await search({ collectionId: gone, precision: 'float32', query, k: 5 });
+    const beforeDelete = await searchMemoryHeld();
+    // As the Collections view's delete does: the store, then the search worker.
+    const store = await VectorStore.open();
+    await store.deleteCollection(gone);
+    await forgetCollection(gone);
+    const afterDelete = await searchMemoryHeld();
+
+    await search({ collectionId: grow, precision: 'float32', query, k: 5 });
+    const beforeGrowth = await searchMemoryHeld();
+    // 500 more rows through the commit path; the last is the next query, so it must come first.
+    const dims = 64;
+    const added = Float32Array.from({ length: 500 * dims }, (_, i) => Math.cos(i * 0.37));
+    const job = await store.enqueue(grow, Array.from({ length: 500 }, (_, i) => ({ text: `new row ${i}`, source: 'synthetic' })));
+    for (;;) {
+      const batch = await store.nextBatch(job.id, 1000);
+      if (batch.length === 0) break;
+      await store.commitBatch(job.id, batch, added.subarray(batch[0].seq * dims, (batch[0].seq + batch.length) * dims), dims);
+    }
+    store.close();
+    // Another precision first: the old float32 rows are stale the moment the collection grew.
+    await search({ collectionId: grow, precision: 'binary', query, k: 5 });
+    const afterGrowth = await searchMemoryHeld();
+    const found = await search({ collectionId: grow, precision: 'float32', query: added.slice(499 * dims), k: 3 });
+    const afterSearch = await searchMemoryHeld();
+    return { beforeDelete, afterDelete, beforeGrowth, afterGrowth, afterSearch, top: found.hits[0].row, workers: found.workers };
+  }, { gone, grow });
+  const of = (id: string) => (keys: string[]) => keys.filter((k) => k.startsWith(`${id}:`));
+  expect(of(gone)(out.beforeDelete.loaded)).toHaveLength(1);
+  expect(out.beforeDelete.helpers.map(of(gone))).toEqual([out.beforeDelete.loaded]);
+  expect(out.afterDelete).toEqual({ loaded: [], helpers: [[]] });
+  const oldFloat32 = of(grow)(out.beforeGrowth.loaded);
+  expect(oldFloat32).toHaveLength(1);
+  expect(out.beforeGrowth.helpers).toEqual([oldFloat32]);
+  // Only the binary rows of the grown collection are held: the old float32 block is let go everywhere.
+  expect(out.afterGrowth.loaded).toHaveLength(1);
+  expect(out.afterGrowth.loaded[0]).toMatch(new RegExp(`^${grow}:binary:`));
+  expect(out.afterGrowth.helpers).toEqual([out.afterGrowth.loaded]);
+  expect(out.top).toBe(3499);
+  expect(out.workers).toBe(2);
+  expect(out.afterSearch.loaded.filter((k: string) => k.includes(':float32:'))).toHaveLength(1);
+  expect(out.afterSearch.loaded).not.toContain(oldFloat32[0]);
+});
+
 test('a query of other dims, and a collection too large for the memory a search may take, are refused by size; nothing is lost', async ({ page }) => {
   const small = await storeRandom(page, 'small', 200, 16);
   const big = await storeRandom(page, 'big', 5000, 128, 3);

@@ -7,7 +7,7 @@
  */
 import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { KERNEL_VARIANTS, kernelsModuleSource } from '../../scripts/build-wasm.ts';
+import { HAMMING_WIDTHS, KERNEL_VARIANTS, kernelsModuleSource } from '../../scripts/build-wasm.ts';
 import { readFile } from 'node:fs/promises';
 import { bestFlavor, BLOCK_ROWS, kernelModule, ScanError, ScanIndex, type Flavor } from '../../src/core/search/scan.ts';
 import { scanJs } from '../../src/core/search/kernels.ts';
@@ -123,6 +123,46 @@ for (const flavor of ['simd128', 'relaxed'] as Flavor[]) {
             for (const k of [1, 10, 300]) expect(index.scan(c.query, k), `dims ${dims} k ${k}`).toEqual(bruteForce(c.expected, k));
           }
         });
+
+        if (kernel === 'hamming') {
+          it('hamming: the unrolled kernel of each common width (256…1024 bits) equals brute force and the loop kernel, odd row counts too', () => {
+            for (const width of HAMMING_WIDTHS) {
+              const dims = width * 8;
+              for (const n of [1, 2, 3, 7, 256, 257, BLOCK_ROWS + 1, BLOCK_ROWS * 2 + 123]) {
+                for (const fill of [undefined, 'duplicates', 'equal'] as const) {
+                  const c = makeCase(kernel, dims, n, width * 7 + n, fill);
+                  const index = ScanIndex.from(c.rows, { kernel, dims }, { flavor, shared })!;
+                  expect(index.fixedWidth, `width ${width}`).toBe(true);
+                  const loop = ScanIndex.attach(index.memory, index.layout, flavor, { anyWidth: true });
+                  expect(loop.fixedWidth).toBe(false);
+                  for (const k of [1, 10, 300]) {
+                    const got = index.scan(c.query, k);
+                    expect(got, `width ${width} n ${n} ${fill ?? 'random'} k ${k}`).toEqual(bruteForce(c.expected, k));
+                    expect(loop.scan(c.query, k)).toEqual(got);
+                  }
+                  // Parts that start and end on odd rows (how workers split a scan), and rescoring's single rows.
+                  if (n > 3) {
+                    const cuts = [0, 1, Math.floor(n / 2) | 1, n];
+                    const merged = new TopK(10);
+                    cuts.slice(1).forEach((to, i) => index.scan(c.query, 10, cuts[i], to, i).forEach((h) => merged.push(h.index, h.score)));
+                    expect(merged.result()).toEqual(bruteForce(c.expected, 10));
+                  }
+                  const some = [n - 1, 0, Math.floor(n / 3)];
+                  expect(index.scoreRows(c.query, some)).toEqual(some.map((r) => c.expected[r]));
+                }
+              }
+            }
+          });
+
+          it('hamming: widths without an unrolled kernel use the loop kernel', () => {
+            for (const dims of [8, 100, 129, 520, 1032]) {
+              const c = makeCase(kernel, dims, 33, dims);
+              const index = ScanIndex.from(c.rows, { kernel, dims }, { flavor, shared })!;
+              expect(index.fixedWidth, `dims ${dims}`).toBe(false);
+              expect(index.scan(c.query, 10)).toEqual(bruteForce(c.expected, 10));
+            }
+          });
+        }
 
         it(`${kernel}: ties go to the lower row (duplicated rows, all-equal rows)`, () => {
           for (const dims of [5, 16, 100]) {

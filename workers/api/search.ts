@@ -49,6 +49,8 @@ export interface SearchWorkerApi {
   search(req: SearchRequest): Promise<SearchResponse>;
   /** The search benchmark suite runs in the worker, where searches run (src/bench/search.ts). */
   bench(opts: SearchBenchOptions, log?: (line: string) => void): Promise<BenchRow[]>;
-  /** Forget loaded vectors (after a collection is deleted or replaced). */
-  forget(collectionId: string): void;
+  /** The keys of the rows held in memory, here and by each running scan helper (tests). */
+  held(): Promise<{ loaded: string[]; helpers: string[][] }>;
+  /** Forget loaded vectors (after a collection is deleted or replaced), here and in the scan helpers. */
+  forget(collectionId: string): Promise<void>;
 }

@@ -12,6 +12,8 @@
 ;;   MADD_F32  with [a b c] on the stack leaves a·b + c: "f32x4.relaxed_madd" (one FMA where the
 ;;             CPU has it), or "local.set $t f32x4.mul local.get $t f32x4.add" (SIMD128; every
 ;;             function using it declares (local $t v128)).
+;; and inserting the unrolled Hamming kernels for the common row widths where the token
+;; HAMMING_FIXED stands (generated: scripts/build-wasm.ts, hammingFixed; see the comment there).
 ;; Tails (dims not a multiple of the vector width) are scored one value at a time, so any dims work.
 (module
   (import "env" "memory" (memory MEMORY))
@@ -206,6 +208,10 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $row)))
     (i32.shr_u (i32.sub (local.get $out) (local.get $out0)) (i32.const 3)))
+
+  ;; hamming_32, hamming_48, hamming_64, hamming_96, hamming_128: the same results as "hamming" for
+  ;; rows of exactly that many bytes (256/384/512/768/1024 bits), with no inner loop.
+  HAMMING_FIXED
 
   ;; The read ceiling: the fastest pass over $bytes bytes (a multiple of 64) at $p we can write —
   ;; four independent i32x4 sums of 16-byte loads. Returns a value that depends on every byte so

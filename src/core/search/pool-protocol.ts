@@ -3,11 +3,11 @@ import type { KernelQuery } from '../precision/types.ts';
 import type { Flavor, ScanLayout } from './scan.ts';
 import type { Hit } from './topk.ts';
 
-export interface ScanRequest {
+export interface ScanJob {
   id: number;
   /** scan: top-k of rows [from, to); sum: the read-ceiling pass over them (the bench). */
   op: 'scan' | 'sum';
-  /** Names the memory's contents (collection, precision, rows): a helper reuses its instance for it. */
+  /** Names the memory's contents (collection, precision, load): a helper reuses its instance for it. */
   key: string;
   memory: WebAssembly.Memory;
   layout: ScanLayout;
@@ -21,9 +21,27 @@ export interface ScanRequest {
   crash?: boolean;
 }
 
+/**
+ * Drop the instances of these keys, and with them the helper's hold on their shared memory: sent
+ * when a collection is deleted or re-packed after it grew, so the old rows' memory can be freed
+ * (before the new block is allocated). No keys: only asks what the helper holds.
+ */
+export interface ScanRelease {
+  id: number;
+  op: 'release';
+  keys: string[];
+}
+
+export type ScanRequest = ScanJob | ScanRelease;
+
+/** A request before the pool numbers it. */
+export type ScanMessage = Omit<ScanJob, 'id'> | Omit<ScanRelease, 'id'>;
+
 export interface ScanReply {
   id: number;
   hits: Hit[];
   /** The sum pass's checksum (op 'sum'). */
   checksum?: number;
+  /** The keys the helper still holds (op 'release'). */
+  held?: string[];
 }

@@ -8,7 +8,7 @@
  * Framework-free: `spawn` makes the helper (a Worker in the browser).
  */
 import type { KernelQuery } from '../precision/types.ts';
-import type { ScanReply, ScanRequest } from './pool-protocol.ts';
+import type { ScanMessage, ScanReply, ScanRequest } from './pool-protocol.ts';
 import { MAX_SLOTS, type ScanIndex } from './scan.ts';
 import { mergeHits, type Hit } from './topk.ts';
 
@@ -87,6 +87,17 @@ export class ScanPool {
     return checksum;
   }
 
+  /**
+   * Has every running helper drop its instance of `keys` (a deleted collection, or one re-packed
+   * after it grew): an instance holds its shared memory, which cannot be freed while any worker
+   * does. Starts no helper. Answers the keys each running helper still holds (none: just asks).
+   */
+  async release(keys: string[]): Promise<string[][]> {
+    const running = this.helpers.flatMap((h, i) => (h ? [i] : []));
+    const replies = await Promise.all(running.map((h) => this.request(h, { op: 'release', keys })));
+    return replies.map((r) => r.held ?? []);
+  }
+
   dispose(): void {
     this.helpers.forEach((h) => h?.terminate());
     this.helpers = [];
@@ -94,12 +105,12 @@ export class ScanPool {
     this.pending.clear();
   }
 
-  private request(h: number, msg: Omit<ScanRequest, 'id'>): Promise<ScanReply> {
+  private request(h: number, msg: ScanMessage): Promise<ScanReply> {
     const helper = this.helper(h);
     const id = this.nextId++;
     return new Promise<ScanReply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, helper: h });
-      helper.postMessage({ ...msg, id });
+      helper.postMessage({ ...msg, id } as ScanRequest);
     });
   }
 

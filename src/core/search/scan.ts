@@ -39,6 +39,8 @@ export interface KernelExports {
   dot_i8: Kernel;
   dot_u8: Kernel;
   hamming: Kernel;
+  /** hamming for rows of exactly N bytes (N in build-wasm.ts's HAMMING_WIDTHS), unrolled. */
+  [fixedWidth: `hamming_${number}`]: Kernel | undefined;
   sum(p: number, bytes: number): number;
 }
 
@@ -103,6 +105,11 @@ export class ScanError extends Error {
 const widthOf = (kernel: KernelName, dims: number) => (kernel === 'hamming' ? Math.ceil(dims / 8) : dims);
 const rowBytesOf = (kernel: KernelName, dims: number) => (kernel === 'dot_f32' ? dims * 4 : widthOf(kernel, dims));
 
+export interface AttachOptions {
+  /** Use the loop kernel for any row width even where an unrolled one exists (to measure the two). */
+  anyWidth?: boolean;
+}
+
 export interface ScanLayout {
   kernel: KernelName;
   dims: number;
@@ -113,17 +120,27 @@ export interface ScanLayout {
 export class ScanIndex {
   readonly rowBytes: number;
   private readonly exports: KernelExports;
+  /** The kernel for this layout: an unrolled Hamming one for the common widths (kernels.wat). */
+  private readonly run: Kernel;
 
   private constructor(
     readonly memory: WebAssembly.Memory,
     readonly layout: ScanLayout,
     readonly flavor: Flavor,
+    opts: AttachOptions = {},
   ) {
     this.rowBytes = rowBytesOf(layout.kernel, layout.dims);
     const shared = memory.buffer instanceof ArrayBuffer === false;
     const mod = kernelModule(flavor, shared);
     if (!mod) throw new ScanError(`this engine does not run the ${flavor} kernels`);
     this.exports = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as KernelExports;
+    const fixed = layout.kernel === 'hamming' && !opts.anyWidth ? this.exports[`hamming_${this.rowBytes}`] : undefined;
+    this.run = fixed ?? this.exports[layout.kernel];
+  }
+
+  /** Whether scans use a kernel unrolled for this row width. */
+  get fixedWidth(): boolean {
+    return this.run !== this.exports[this.layout.kernel];
   }
 
   /** Bytes of WebAssembly memory a layout needs. */
@@ -158,8 +175,8 @@ export class ScanIndex {
   }
 
   /** Another worker's handle on a shared memory made by `allocate` (same layout). */
-  static attach(memory: WebAssembly.Memory, layout: ScanLayout, flavor: Flavor): ScanIndex {
-    return new ScanIndex(memory, layout, flavor);
+  static attach(memory: WebAssembly.Memory, layout: ScanLayout, flavor: Flavor, opts: AttachOptions = {}): ScanIndex {
+    return new ScanIndex(memory, layout, flavor, opts);
   }
 
   /** Copies packed rows in (the whole collection, or `rows` of it from row `at`). */
@@ -185,7 +202,7 @@ export class ScanIndex {
   scanInto(q: KernelQuery, top: TopK, from = 0, to = this.layout.rows, slot = 0): void {
     const { kernel, dims } = this.layout;
     if (q.kernel !== kernel) throw new ScanError(`a ${q.kernel} query cannot scan ${kernel} rows`);
-    const run = this.exports[kernel];
+    const run = this.run;
     const qAt = this.writeQuery(q, slot);
     const outAt = qAt + QUERY_BYTES;
     const width = widthOf(kernel, dims);
@@ -208,7 +225,7 @@ export class ScanIndex {
     if (q.kernel !== kernel) throw new ScanError(`a ${q.kernel} query cannot score ${kernel} rows`);
     const qAt = this.writeQuery(q, slot);
     const outAt = qAt + QUERY_BYTES;
-    const run = this.exports[kernel];
+    const run = this.run;
     const all = rawThreshold(q, -Infinity);
     return rows.map((row) => {
       run(qAt, ROWS_AT + row * this.rowBytes, 1, widthOf(kernel, dims), outAt, all);
