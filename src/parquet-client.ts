@@ -15,8 +15,8 @@ function parquet(): Promise<ParquetModule> {
   return ready;
 }
 
-export async function exportParquet(store: VectorStore, collectionId: string, dtype?: string): Promise<Uint8Array> {
-  return collectionToParquet(await parquet(), store, collectionId, { dtype });
+export async function exportParquet(store: VectorStore, collectionId: string): Promise<Uint8Array> {
+  return collectionToParquet(await parquet(), store, collectionId);
 }
 
 export async function importParquet(file: File) {

@@ -11,7 +11,7 @@ import { decodeParquet, encodeParquet, type ChunkColumns, type ParquetModule } f
 import { CODE_PRECISIONS, ParquetFileError, makeMeta, type CodePrecision, type ParquetMeta } from './format.ts';
 import { formatBytes } from '../util/format.ts';
 
-export async function collectionToParquet(pq: ParquetModule, store: VectorStore, collectionId: string, opts: { dtype?: string } = {}): Promise<Uint8Array> {
+export async function collectionToParquet(pq: ParquetModule, store: VectorStore, collectionId: string): Promise<Uint8Array> {
   const c = await store.collection(collectionId);
   if (!c.precisions.includes('float32')) {
     throw new Error(`a Parquet export carries the float32 "embedding" column, and "${c.name}" keeps only ${c.precisions.join(', ')}: use the NumPy export`);
@@ -22,8 +22,9 @@ export async function collectionToParquet(pq: ParquetModule, store: VectorStore,
   for (const p of kept) codes[p] = (await store.loadVectors(c.id, p)) as Int8Array | Uint8Array;
   const meta = makeMeta({
     model: c.modelId,
-    // The collection record does not keep the weights' dtype; the caller passes the loaded model's.
-    dtype: opts.dtype ?? 'unknown',
+    // From the record, fixed when the collection was made: a same-id model loaded now may run
+    // other weights. Collections made before the record kept it say so rather than guess.
+    dtype: c.dtype ?? 'unknown',
     dims: c.dims,
     modelDims: c.modelDims,
     precisions: c.precisions,
@@ -85,6 +86,7 @@ export function parquetToImport(
     rows: {
       name: file.replace(/\.parquet$/i, ''),
       model: meta.model,
+      dtype: meta.dtype,
       modelDims: meta.modelDims,
       dims: meta.dims,
       texts: columns.texts.map((text, i) => ({ text, source: columns.sources[i] })),

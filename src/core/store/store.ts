@@ -20,6 +20,8 @@ export interface NewCollection {
   name: string;
   modelId: string;
   modelDims: number;
+  /** The model's weights as run (CollectionRecord.dtype); null when not known. */
+  dtype?: string | null;
   /** Matryoshka: keep the first `dims` dimensions (renormalised). Defaults to all. */
   dims?: number;
   precisions: PrecisionId[];
@@ -68,6 +70,7 @@ export class VectorStore {
       modelId: spec.modelId,
       dims,
       modelDims: spec.modelDims,
+      dtype: spec.dtype ?? null,
       precisions: [...new Set(spec.precisions)],
       calibration: null,
       count: 0,
@@ -241,6 +244,7 @@ export class VectorStore {
       name: rows.name,
       modelId,
       modelDims: rows.modelDims,
+      dtype: rows.dtype ?? null,
       dims: rows.dims,
       precisions: opts.precisions,
     });

@@ -109,6 +109,8 @@ export function exportJsonl(chunks: { text: string; source: string }[], float32:
 export interface ImportedRows {
   name: string;
   model: string | null;
+  /** The model's weights as run, when the file says (Parquet does; JSONL and NumPy do not). */
+  dtype?: string | null;
   modelDims: number;
   dims: number;
   texts: { text: string; source: string }[];
