@@ -9,6 +9,8 @@ import { runIngestJob } from '../../src/core/store/ingest.ts';
 import { queueCorpus } from '../../src/core/corpus/collection.ts';
 import { collectionToParquet, parquetToImport, readMeta } from '../../src/core/parquet/index.ts';
 import { parquetNode } from '../../src/core/parquet/node.ts';
+import { contentHash } from '../../src/core/store/hash.ts';
+import { calibrate, calibrationToJson, precisionById } from '../../src/core/precision/index.ts';
 
 const pq = parquetNode();
 let n = 0;
@@ -43,5 +45,69 @@ describe('Parquet export of a page collection', () => {
     const imported = await other.importCollection(parquetToImport(pq, bytes, 'toy.parquet').rows, { precisions: ['float32'] });
     expect(imported.dtype).toBe('int8');
     expect(readMeta(pq, await collectionToParquet(pq, other, imported.id), 'again.parquet').meta.dtype).toBe('int8');
+  });
+});
+
+describe('importing rows into the store', () => {
+  const dims = 4;
+  /** n rows, every 10th repeating the text (and vector) of the row before it. */
+  function rowsOf(n: number, hashes?: (t: string, i: number) => string) {
+    const texts = Array.from({ length: n }, (_, i) => ({ text: `text ${i % 10 === 9 ? i - 1 : i}`, source: `s${i % 3}` }));
+    const float32 = new Float32Array(n * dims);
+    for (let i = 0; i < n; i++) {
+      const k = i % 10 === 9 ? i - 1 : i;
+      const v = [Math.cos(k), Math.sin(k), ((k % 13) - 6) / 6, 1 / (k + 1)];
+      const norm = Math.hypot(...v);
+      float32.set(v.map((x) => x / norm), i * dims);
+    }
+    return { name: 'big', model: 'toy', dtype: 'fp32', modelDims: dims, dims, texts, float32, calibration: null, skipped: 0, problems: [], hashes: hashes && texts.map((t, i) => hashes(t.text, i)) };
+  }
+
+  it('writes every distinct row once, in file order, across text and vector blocks, with the page’s hashes and a calibration from the first 1,024', async () => {
+    const n = 20_000;
+    const rows = rowsOf(n);
+    const store = await openFresh();
+    const progress: number[] = [];
+    const c = await store.importCollection(rows, { precisions: ['float32', 'int8'], onProgress: (done) => progress.push(done) });
+    const keep = Array.from({ length: n }, (_, i) => i).filter((i) => i % 10 !== 9);
+    expect(c.count).toBe(keep.length);
+    expect(progress.at(-1)).toBe(keep.length);
+    const chunks = await store.chunks(c.id);
+    expect(chunks.map((ch) => ch.text)).toEqual(keep.map((i) => `text ${i}`));
+    expect(chunks.map((ch) => ch.source)).toEqual(keep.map((i) => `s${i % 3}`));
+    expect(chunks.map((ch) => ch.row)).toEqual(keep.map((_, r) => r));
+    for (const r of [0, 1023, 1024, 9000, keep.length - 1]) expect(chunks[r].hash).toBe(await contentHash(chunks[r].text));
+    const f32 = (await store.loadVectors(c.id, 'float32')) as Float32Array;
+    expect(f32).toHaveLength(keep.length * dims);
+    for (const r of [0, 8191, 8192, keep.length - 1]) {
+      expect(Array.from(f32.subarray(r * dims, (r + 1) * dims))).toEqual(Array.from(rows.float32.subarray(keep[r] * dims, (keep[r] + 1) * dims)).map((x) => expect.closeTo(x, 6)));
+    }
+    const cal = calibrate(f32.subarray(0, 1024 * dims), dims);
+    expect(c.calibration).toEqual(calibrationToJson(cal));
+    expect(await store.loadVectors(c.id, 'int8')).toEqual(precisionById('int8').encode(f32, dims, cal));
+    // The search path reads a hit's text and hash block: row 1,500 is in the second.
+    expect((await store.chunks(c.id, [1500]))[0]).toMatchObject({ row: 1500, text: `text ${keep[1500]}`, hash: await contentHash(`text ${keep[1500]}`) });
+    // A later job on the collection knows every imported text (the embedding cache).
+    const job = await store.enqueue(c.id, [{ text: 'text 5', source: 'x' }, { text: 'new text', source: 'x' }]);
+    expect(job).toMatchObject({ total: 1, cached: 1 });
+  });
+
+  it('uses the file’s hashes when they are the page’s, and hashes the texts itself when they are not', async () => {
+    const good = rowsOf(300);
+    const page = await Promise.all(good.texts.map((t) => contentHash(t.text)));
+    const fromFile = await (await openFresh()).importCollection({ ...good, hashes: page }, { precisions: ['float32'] });
+    expect(fromFile.count).toBe(270);
+    // Hashes made some other way (here: all the same) would make every row a repeat of the first.
+    const store = await openFresh();
+    const c = await store.importCollection({ ...good, hashes: good.texts.map(() => 'f'.repeat(32)) }, { precisions: ['float32'] });
+    expect(c.count).toBe(270);
+    expect((await store.chunks(c.id)).map((ch) => ch.hash)).toEqual(page.filter((_, i) => i % 10 !== 9));
+  });
+
+  it('refuses rows whose vectors do not match their texts, leaving nothing behind', async () => {
+    const rows = rowsOf(10);
+    const store = await openFresh();
+    await expect(store.importCollection({ ...rows, float32: rows.float32.subarray(0, 9 * dims) }, { precisions: ['float32'] })).rejects.toThrow('9 vectors for 10 texts');
+    expect(await store.listCollections()).toEqual([]);
   });
 });

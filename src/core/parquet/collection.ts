@@ -90,6 +90,7 @@ export function parquetToImport(
       modelDims: meta.modelDims,
       dims: meta.dims,
       texts: columns.texts.map((text, i) => ({ text, source: columns.sources[i] })),
+      hashes: columns.hashes,
       float32: columns.embedding,
       calibration: meta.calibration,
       skipped: 0,

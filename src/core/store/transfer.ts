@@ -114,6 +114,8 @@ export interface ImportedRows {
   modelDims: number;
   dims: number;
   texts: { text: string; source: string }[];
+  /** Each text's content hash, when the file keeps them (Parquet): checked on a sample, then used. */
+  hashes?: string[];
   /** rows × dims float32, the source every stored precision is encoded from. */
   float32: Float32Array;
   calibration: Manifest['calibration'];
