@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { VectorStore } from '../../src/core/store/store.ts';
 import { runIngestJob } from '../../src/core/store/ingest.ts';
 import { queueCorpus } from '../../src/core/corpus/collection.ts';
-import { collectionToParquet, parquetToImport, readMeta } from '../../src/core/parquet/index.ts';
+import { collectionToParquet, decodeForImport, decodeParquet, encodeParquet, makeMeta, ParquetFileError, parquetToImport, readMeta } from '../../src/core/parquet/index.ts';
 import { parquetNode } from '../../src/core/parquet/node.ts';
 import { contentHash } from '../../src/core/store/hash.ts';
 import { calibrate, calibrationToJson, precisionById } from '../../src/core/precision/index.ts';
@@ -109,5 +109,49 @@ describe('importing rows into the store', () => {
     const store = await openFresh();
     await expect(store.importCollection({ ...rows, float32: rows.float32.subarray(0, 9 * dims) }, { precisions: ['float32'] })).rejects.toThrow('9 vectors for 10 texts');
     expect(await store.listCollections()).toEqual([]);
+  });
+});
+
+describe('reading an import: only the columns it needs, a row group at a time', () => {
+  function file(n: number, dims: number, opts: { hashes?: boolean } = {}) {
+    const texts = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? `naïve — whale ${i} 🐋` : i % 3 === 1 ? `plain ${i}` : ''));
+    const embedding = Float32Array.from({ length: n * dims }, (_, k) => Math.sin(k));
+    const cols = { ids: texts.map((_, i) => `d#${i}`), texts, sources: texts.map((_, i) => `src ${i % 5} · ü`), hashes: texts.map((_, i) => i.toString(16).padStart(32, '0')), embedding, codes: {} };
+    const meta = makeMeta({ model: 'toy', dtype: 'fp32', dims, modelDims: dims, precisions: ['float32'] });
+    const bytes = encodeParquet(pq, cols, meta);
+    return { bytes, cols, meta, withoutHashes: opts.hashes === false };
+  }
+
+  it('gives the same columns as decoding the bytes whole, across record batches and non-ASCII text', async () => {
+    const { bytes, cols } = file(66_000, 2); // more than one 65,536-row batch
+    const whole = decodeParquet(pq, bytes, 'a.parquet').columns;
+    const got = decodeForImport(pq, bytes, 'a.parquet');
+    expect(got.texts).toEqual(cols.texts);
+    expect(got.sources).toEqual(cols.sources);
+    expect(got.hashes).toEqual(cols.hashes);
+    expect(got.embedding).toEqual(whole.embedding);
+    const imported = parquetToImport(pq, bytes, 'a.parquet');
+    expect(imported.rows).toMatchObject({ name: 'a', model: 'toy', dtype: 'fp32', dims: 3 });
+    expect(imported.rows.texts[3]).toEqual({ text: 'naïve — whale 3 🐋', source: 'src 3 · ü' });
+  });
+
+  it('refuses a bad file, each with its reason, damage inside the data included', async () => {
+    const { bytes } = file(50, 4);
+    const kind = async (b: Uint8Array, opts?: { modelDims?: Record<string, number> }) => {
+      try {
+        parquetToImport(pq, b, 'x.parquet', opts);
+      } catch (err) {
+        return err instanceof ParquetFileError ? err.problem : `other: ${err}`;
+      }
+      return 'no error';
+    };
+    expect(await kind(bytes.subarray(0, bytes.length - 100))).toBe('truncated');
+    expect(await kind(new TextEncoder().encode('{"text": "hello"}\n'))).toBe('not-parquet');
+    expect(await kind(bytes, { modelDims: { toy: 9 } })).toBe('model');
+    // Damage inside the data, framing intact: a decode failure, not a crash or a short import.
+    const damaged = bytes.slice();
+    damaged.fill(0x55, 200, 1200);
+    expect(['corrupt', 'dims']).toContain(await kind(damaged));
+    expect(await kind(bytes)).toBe('no error');
   });
 });

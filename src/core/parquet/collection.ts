@@ -7,7 +7,7 @@
 import type { PrecisionId } from '../precision/types.ts';
 import type { VectorStore } from '../store/store.ts';
 import type { ImportedRows } from '../store/transfer.ts';
-import { decodeParquet, encodeParquet, type ChunkColumns, type ParquetModule } from './codec.ts';
+import { decodeForImport, encodeParquet, type ChunkColumns, type ImportColumns, type ParquetModule } from './codec.ts';
 import { CODE_PRECISIONS, ParquetFileError, makeMeta, type CodePrecision, type ParquetMeta } from './format.ts';
 import { formatBytes } from '../util/format.ts';
 
@@ -75,26 +75,27 @@ export function parquetToImport(
   opts: { modelDims?: Record<string, number> } = {},
 ): { rows: ImportedRows; meta: ParquetMeta; precisions: PrecisionId[] } {
   checkImportSize(file, bytes.byteLength);
-  const { meta, columns } = decodeParquet(pq, bytes, file);
+  return toImport(decodeForImport(pq, bytes, file), file, opts);
+}
+
+function toImport(c: ImportColumns, file: string, opts: { modelDims?: Record<string, number> }) {
+  const meta = c.meta;
   const known = opts.modelDims?.[meta.model];
   if (known !== undefined && known !== meta.modelDims) {
     throw new ParquetFileError(file, 'model', `says ${meta.model} made its vectors, but ${meta.model} gives ${known}-dim vectors and these have ${meta.modelDims}`);
   }
-  return {
-    meta,
-    precisions: meta.precisions,
-    rows: {
-      name: file.replace(/\.parquet$/i, ''),
-      model: meta.model,
-      dtype: meta.dtype,
-      modelDims: meta.modelDims,
-      dims: meta.dims,
-      texts: columns.texts.map((text, i) => ({ text, source: columns.sources[i] })),
-      hashes: columns.hashes,
-      float32: columns.embedding,
-      calibration: meta.calibration,
-      skipped: 0,
-      problems: [],
-    },
+  const rows: ImportedRows = {
+    name: file.replace(/\.parquet$/i, ''),
+    model: meta.model,
+    dtype: meta.dtype,
+    modelDims: meta.modelDims,
+    dims: meta.dims,
+    texts: c.texts.map((text, i) => ({ text, source: c.sources[i] })),
+    hashes: c.hashes ?? undefined,
+    float32: c.embedding,
+    calibration: meta.calibration,
+    skipped: 0,
+    problems: [],
   };
+  return { meta, precisions: meta.precisions, rows };
 }
