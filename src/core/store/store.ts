@@ -272,7 +272,10 @@ export class VectorStore {
    * Repeated texts keep their first row (as a job would). The file's content hashes are used when
    * a sample of them matches the page's own (SHA-256 of the text); otherwise all are computed here.
    */
-  async importCollection(rows: ImportedRows, opts: { precisions: PrecisionId[]; modelId?: string; onProgress?: (done: number, total: number) => void }): Promise<CollectionRecord> {
+  async importCollection(
+    rows: ImportedRows,
+    opts: { precisions: PrecisionId[]; modelId?: string; onProgress?: (done: number, total: number) => void; /** Rows a transaction (default 65,536). */ groupRows?: number },
+  ): Promise<CollectionRecord> {
     const modelId = opts.modelId ?? rows.model;
     if (!modelId) throw new StoreError('say which model made these vectors: a collection is searched with queries from the same model');
     // Checked before anything is stored: a bad range would quantize every code to garbage (NaN
@@ -313,8 +316,12 @@ export class VectorStore {
       }
       const calib = calibrationFromJson(calibration);
       let count = 0;
-      for (let g = 0; g < keep.length; g += IMPORT_GROUP) {
-        const end = Math.min(keep.length, g + IMPORT_GROUP);
+      // One transaction committing while the next is built: the values are cloned when added,
+      // and IndexedDB writes them out while this thread gathers and encodes the next group.
+      let committing: Promise<void> | null = null;
+      const group = opts.groupRows ?? IMPORT_GROUP;
+      for (let g = 0; g < keep.length; g += group) {
+        const end = Math.min(keep.length, g + group);
         const tx = this.db.transaction(['collections', 'chunkBlocks', 'hashBlocks', 'blocks'], 'readwrite');
         for (let b = g; b < end; b += IMPORT_TEXT_BLOCK) {
           const e = Math.min(end, b + IMPORT_TEXT_BLOCK);
@@ -346,13 +353,18 @@ export class VectorStore {
         }
         count = end;
         tx.objectStore('collections').put({ ...collection, calibration, count });
-        try {
-          await tx.done;
-        } catch (err) {
-          throw quotaMessage(err, 'batch') ?? err;
-        }
-        opts.onProgress?.(count, keep.length);
+        const done = count;
+        const previous = committing;
+        committing = tx.done.then(
+          () => opts.onProgress?.(done, keep.length),
+          (err) => {
+            throw quotaMessage(err, 'batch') ?? err;
+          },
+        );
+        committing.catch(() => {}); // awaited below; a failure is not "unhandled" meanwhile
+        await previous;
       }
+      await committing;
     } catch (err) {
       // Nothing half-imported: the collection goes with whatever of it was written.
       await this.deleteCollection(collection.id).catch(() => {});
