@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { VectorStore } from '../../src/core/store/store.ts';
 import { runIngestJob } from '../../src/core/store/ingest.ts';
 import { queueCorpus } from '../../src/core/corpus/collection.ts';
-import { collectionToParquet, decodeForImport, decodeParquet, encodeParquet, makeMeta, ParquetFileError, parquetToImport, readMeta } from '../../src/core/parquet/index.ts';
+import { collectionToParquet, decodeBlobForImport, decodeForImport, parquetBlobToImport, decodeParquet, encodeParquet, makeMeta, ParquetFileError, parquetToImport, readMeta } from '../../src/core/parquet/index.ts';
 import { parquetNode } from '../../src/core/parquet/node.ts';
 import { contentHash } from '../../src/core/store/hash.ts';
 import { calibrate, calibrationToJson, precisionById } from '../../src/core/precision/index.ts';
@@ -131,6 +131,12 @@ describe('reading an import: only the columns it needs, a row group at a time', 
     expect(got.sources).toEqual(cols.sources);
     expect(got.hashes).toEqual(cols.hashes);
     expect(got.embedding).toEqual(whole.embedding);
+    // From a Blob (a picked File), a row group at a time: the same columns.
+    const fromBlob = await decodeBlobForImport(pq, new Blob([bytes]), 'a.parquet');
+    expect(fromBlob.texts).toEqual(cols.texts);
+    expect(fromBlob.sources).toEqual(cols.sources);
+    expect(fromBlob.hashes).toEqual(cols.hashes);
+    expect(fromBlob.embedding).toEqual(whole.embedding);
     const imported = parquetToImport(pq, bytes, 'a.parquet');
     expect(imported.rows).toMatchObject({ name: 'a', model: 'toy', dtype: 'fp32', dims: 2 });
     expect(imported.rows.texts[3]).toEqual({ text: 'naïve — whale 3 🐋', source: 'src 3 · ü' });
@@ -138,13 +144,23 @@ describe('reading an import: only the columns it needs, a row group at a time', 
 
   it('refuses a bad file, each with its reason, damage inside the data included', async () => {
     const { bytes } = file(50, 4);
-    const kind = async (b: Uint8Array, opts?: { modelDims?: Record<string, number> }) => {
-      try {
-        parquetToImport(pq, b, 'x.parquet', opts);
-      } catch (err) {
-        return err instanceof ParquetFileError ? err.problem : `other: ${err}`;
+    const kinds = async (b: Uint8Array, opts?: { modelDims?: Record<string, number> }) => {
+      const out: string[] = [];
+      for (const read of [async () => parquetToImport(pq, b, 'x.parquet', opts), () => parquetBlobToImport(pq, new Blob([b]), 'x.parquet', opts)]) {
+        try {
+          await read();
+          out.push('no error');
+        } catch (err) {
+          out.push(err instanceof ParquetFileError ? err.problem : `other: ${err}`);
+        }
       }
-      return 'no error';
+      return out;
+    };
+    // Both readers (the bytes whole, and a Blob a row group at a time) give the same reason.
+    const kind = async (b: Uint8Array, opts?: { modelDims?: Record<string, number> }) => {
+      const [whole, blob] = await kinds(b, opts);
+      expect(blob).toBe(whole);
+      return whole;
     };
     expect(await kind(bytes.subarray(0, bytes.length - 100))).toBe('truncated');
     expect(await kind(new TextEncoder().encode('{"text": "hello"}\n'))).toBe('not-parquet');

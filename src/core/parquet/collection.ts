@@ -7,7 +7,7 @@
 import type { PrecisionId } from '../precision/types.ts';
 import type { VectorStore } from '../store/store.ts';
 import type { ImportedRows } from '../store/transfer.ts';
-import { decodeForImport, encodeParquet, type ChunkColumns, type ImportColumns, type ParquetModule } from './codec.ts';
+import { decodeBlobForImport, decodeForImport, encodeParquet, type ChunkColumns, type ImportColumns, type ParquetModule } from './codec.ts';
 import { CODE_PRECISIONS, ParquetFileError, makeMeta, type CodePrecision, type ParquetMeta } from './format.ts';
 import { formatBytes } from '../util/format.ts';
 
@@ -76,6 +76,17 @@ export function parquetToImport(
 ): { rows: ImportedRows; meta: ParquetMeta; precisions: PrecisionId[] } {
   checkImportSize(file, bytes.byteLength);
   return toImport(decodeForImport(pq, bytes, file), file, opts);
+}
+
+/** parquetToImport for a picked File (any Blob): read a row group at a time, never whole (decodeBlobForImport). */
+export async function parquetBlobToImport(
+  pq: ParquetModule,
+  blob: Blob,
+  file: string,
+  opts: { modelDims?: Record<string, number> } = {},
+): Promise<{ rows: ImportedRows; meta: ParquetMeta; precisions: PrecisionId[] }> {
+  checkImportSize(file, blob.size);
+  return toImport(await decodeBlobForImport(pq, blob, file), file, opts);
 }
 
 function toImport(c: ImportColumns, file: string, opts: { modelDims?: Record<string, number> }) {
