@@ -132,7 +132,7 @@ describe('reading an import: only the columns it needs, a row group at a time', 
     expect(got.hashes).toEqual(cols.hashes);
     expect(got.embedding).toEqual(whole.embedding);
     // From a Blob (a picked File), a row group at a time: the same columns.
-    const fromBlob = await decodeBlobForImport(pq, new Blob([bytes]), 'a.parquet');
+    const fromBlob = await decodeBlobForImport(pq, new Blob([bytes as Uint8Array<ArrayBuffer>]), 'a.parquet');
     expect(fromBlob.texts).toEqual(cols.texts);
     expect(fromBlob.sources).toEqual(cols.sources);
     expect(fromBlob.hashes).toEqual(cols.hashes);
@@ -146,7 +146,7 @@ describe('reading an import: only the columns it needs, a row group at a time', 
     const { bytes } = file(50, 4);
     const kinds = async (b: Uint8Array, opts?: { modelDims?: Record<string, number> }) => {
       const out: string[] = [];
-      for (const read of [async () => parquetToImport(pq, b, 'x.parquet', opts), () => parquetBlobToImport(pq, new Blob([b]), 'x.parquet', opts)]) {
+      for (const read of [async () => parquetToImport(pq, b, 'x.parquet', opts), () => parquetBlobToImport(pq, new Blob([b as Uint8Array<ArrayBuffer>]), 'x.parquet', opts)]) {
         try {
           await read();
           out.push('no error');
