@@ -376,9 +376,8 @@ const IMPORT_BATCH_ROWS = 65_536;
  * batches, one IPC copy of the whole table, Arrow's row-by-row string decoding) spent 21.5 s in
  * readParquet alone on its first call; these columns in 65,536-row batches read in 4.9 s.
  *
- * Not ParquetFile.fromFile (a Blob read in slices, never whole): on a file damaged inside its
- * data that reader panics in a WASM future (an uncaught "unreachable", the promise never
- * settles), where readParquet throws and the damage is reported (unit test).
+ * For bytes already in memory (Node, tests); the page reads a picked File with
+ * decodeBlobForImport, below, which never holds the file whole.
  */
 export function decodeForImport(pq: ParquetModule, bytes: Uint8Array, file: string, expect: Expect = {}): ImportColumns {
   const { meta, schema } = readMeta(pq, bytes, file, expect);
