@@ -1,6 +1,6 @@
 /**
  * `npm run embed -- FILES… --model ID [--dtype D] [--precision float32,int8,binary] [--dims N]
- *                   --out corpus.parquet [--shard i/n] [--workers N] [--chunking sentence|paragraph|tokens]
+ *                   --out corpus.parquet [--shard i/n] [--workers N] [--threads N] [--chunking sentence|paragraph|tokens]
  *                   [--max-tokens N] [--overlap N] [--field F] [--column C] [--part-rows N]`
  *
  * Embeds a corpus outside the browser with the page's own core — the same readers, chunking,
@@ -47,6 +47,8 @@ const { values, positionals } = parseArgs({
     out: { type: 'string' },
     shard: { type: 'string' },
     workers: { type: 'string' },
+    /** onnxruntime-node threads per worker (transformers); workers × threads should not pass the cores. */
+    threads: { type: 'string', default: '1' },
     chunking: { type: 'string', default: defaultChunking.mode },
     'max-tokens': { type: 'string', default: String(defaultChunking.maxTokens) },
     overlap: { type: 'string', default: String(defaultChunking.overlap) },
@@ -118,7 +120,8 @@ type WorkerReply =
   | ({ type: 'done'; id: number; chunks: number } & ChunkColumns)
   | { type: 'error'; id: number; message: string };
 
-const threadsPerWorker = 1;
+const threadsPerWorker = Number(values.threads);
+if (!Number.isInteger(threadsPerWorker) || threadsPerWorker < 1) fail('--threads must be a whole number ≥ 1');
 const pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>();
 let nextId = 0;
 const workers = Array.from({ length: workerCount }, () => {

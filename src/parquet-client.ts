@@ -5,7 +5,7 @@
  */
 import init, * as wasm from 'parquet-wasm/esm';
 import wasmUrl from 'parquet-wasm/esm/parquet_wasm_bg.wasm?url';
-import { checkImportSize, collectionToParquet, parquetToImport, type ParquetModule } from './core/parquet/index.ts';
+import { checkImportSize, collectionToParquet, parquetBlobToImport, type ParquetModule } from './core/parquet/index.ts';
 import type { VectorStore } from './core/store/store.ts';
 import { catalog } from '../models/catalog.ts';
 
@@ -15,12 +15,13 @@ function parquet(): Promise<ParquetModule> {
   return ready;
 }
 
-export async function exportParquet(store: VectorStore, collectionId: string, dtype?: string): Promise<Uint8Array> {
-  return collectionToParquet(await parquet(), store, collectionId, { dtype });
+export async function exportParquet(store: VectorStore, collectionId: string): Promise<Uint8Array> {
+  return collectionToParquet(await parquet(), store, collectionId);
 }
 
 export async function importParquet(file: File) {
   checkImportSize(file.name, file.size); // before reading a byte of a file too large to take
   const modelDims = Object.fromEntries(catalog.map((m) => [m.id, m.dims]));
-  return parquetToImport(await parquet(), new Uint8Array(await file.arrayBuffer()), file.name, { modelDims });
+  // Read a row group at a time from the File itself: the file is never held whole.
+  return parquetBlobToImport(await parquet(), file, file.name, { modelDims });
 }

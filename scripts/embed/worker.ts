@@ -48,8 +48,17 @@ const seen = new Set<string>();
 async function embedAll(texts: string[]): Promise<Float32Array> {
   const dims = model.info.dims;
   const out = new Float32Array(texts.length * dims);
-  for (let at = 0; at < texts.length; at += model.batch) {
-    out.set(await model.embed(texts.slice(at, at + model.batch)), at * dims);
+  if (model.info.kind !== 'transformer') {
+    for (let at = 0; at < texts.length; at += model.batch) out.set(await model.embed(texts.slice(at, at + model.batch)), at * dims);
+    return out;
+  }
+  // A transformer pads each call to its longest text: calls of similar lengths (the task's texts
+  // sorted by length, vectors put back in order) pad far less than calls in reading order.
+  const order = texts.map((_, i) => i).sort((a, b) => texts[a].length - texts[b].length);
+  for (let at = 0; at < order.length; at += model.batch) {
+    const ids = order.slice(at, at + model.batch);
+    const v = await model.embed(ids.map((i) => texts[i]));
+    ids.forEach((i, k) => out.set(v.subarray(k * dims, (k + 1) * dims), i * dims));
   }
   return out;
 }

@@ -161,7 +161,7 @@ class Collections {
         const store = await this.db();
         const c = await store.collection(collectionId);
         const { exportParquet } = await import('../parquet-client.ts');
-        return download(`${c.name.replace(/[^\w.-]+/g, '_') || 'collection'}.parquet`, await exportParquet(store, c.id, models.list.find((m) => m.info?.id === c.modelId)?.info?.dtype));
+        return download(`${c.name.replace(/[^\w.-]+/g, '_') || 'collection'}.parquet`, await exportParquet(store, c.id));
       }
       const files = await exportCollection(await this.db(), collectionId, format);
       for (const [name, content] of Object.entries(files)) download(name, content);

@@ -22,7 +22,8 @@ export interface QueueProgress {
 
 export interface QueueCorpusOptions {
   name: string;
-  model: { id: string; dims: number };
+  /** `dtype`: the weights as run, kept in the collection's record (what a Parquet export names). */
+  model: { id: string; dims: number; dtype?: string };
   precisions: PrecisionId[];
   dims?: number;
   /** May be a stream (a corpus read as it goes): queued in groups, never held all at once. */
@@ -47,6 +48,7 @@ export async function queueCorpus(store: VectorStore, opts: QueueCorpusOptions):
     name: opts.name,
     modelId: opts.model.id,
     modelDims: opts.model.dims,
+    dtype: opts.model.dtype ?? null,
     dims: opts.dims,
     precisions: opts.precisions,
   });

@@ -7,11 +7,11 @@
 import type { PrecisionId } from '../precision/types.ts';
 import type { VectorStore } from '../store/store.ts';
 import type { ImportedRows } from '../store/transfer.ts';
-import { decodeParquet, encodeParquet, type ChunkColumns, type ParquetModule } from './codec.ts';
+import { decodeBlobForImport, decodeForImport, encodeParquet, type ChunkColumns, type ImportColumns, type ParquetModule } from './codec.ts';
 import { CODE_PRECISIONS, ParquetFileError, makeMeta, type CodePrecision, type ParquetMeta } from './format.ts';
 import { formatBytes } from '../util/format.ts';
 
-export async function collectionToParquet(pq: ParquetModule, store: VectorStore, collectionId: string, opts: { dtype?: string } = {}): Promise<Uint8Array> {
+export async function collectionToParquet(pq: ParquetModule, store: VectorStore, collectionId: string): Promise<Uint8Array> {
   const c = await store.collection(collectionId);
   if (!c.precisions.includes('float32')) {
     throw new Error(`a Parquet export carries the float32 "embedding" column, and "${c.name}" keeps only ${c.precisions.join(', ')}: use the NumPy export`);
@@ -22,8 +22,9 @@ export async function collectionToParquet(pq: ParquetModule, store: VectorStore,
   for (const p of kept) codes[p] = (await store.loadVectors(c.id, p)) as Int8Array | Uint8Array;
   const meta = makeMeta({
     model: c.modelId,
-    // The collection record does not keep the weights' dtype; the caller passes the loaded model's.
-    dtype: opts.dtype ?? 'unknown',
+    // From the record, fixed when the collection was made: a same-id model loaded now may run
+    // other weights. Collections made before the record kept it say so rather than guess.
+    dtype: c.dtype ?? 'unknown',
     dims: c.dims,
     modelDims: c.modelDims,
     precisions: c.precisions,
@@ -74,24 +75,38 @@ export function parquetToImport(
   opts: { modelDims?: Record<string, number> } = {},
 ): { rows: ImportedRows; meta: ParquetMeta; precisions: PrecisionId[] } {
   checkImportSize(file, bytes.byteLength);
-  const { meta, columns } = decodeParquet(pq, bytes, file);
+  return toImport(decodeForImport(pq, bytes, file), file, opts);
+}
+
+/** parquetToImport for a picked File (any Blob): read a row group at a time, never whole (decodeBlobForImport). */
+export async function parquetBlobToImport(
+  pq: ParquetModule,
+  blob: Blob,
+  file: string,
+  opts: { modelDims?: Record<string, number> } = {},
+): Promise<{ rows: ImportedRows; meta: ParquetMeta; precisions: PrecisionId[] }> {
+  checkImportSize(file, blob.size);
+  return toImport(await decodeBlobForImport(pq, blob, file), file, opts);
+}
+
+function toImport(c: ImportColumns, file: string, opts: { modelDims?: Record<string, number> }) {
+  const meta = c.meta;
   const known = opts.modelDims?.[meta.model];
   if (known !== undefined && known !== meta.modelDims) {
     throw new ParquetFileError(file, 'model', `says ${meta.model} made its vectors, but ${meta.model} gives ${known}-dim vectors and these have ${meta.modelDims}`);
   }
-  return {
-    meta,
-    precisions: meta.precisions,
-    rows: {
-      name: file.replace(/\.parquet$/i, ''),
-      model: meta.model,
-      modelDims: meta.modelDims,
-      dims: meta.dims,
-      texts: columns.texts.map((text, i) => ({ text, source: columns.sources[i] })),
-      float32: columns.embedding,
-      calibration: meta.calibration,
-      skipped: 0,
-      problems: [],
-    },
+  const rows: ImportedRows = {
+    name: file.replace(/\.parquet$/i, ''),
+    model: meta.model,
+    dtype: meta.dtype,
+    modelDims: meta.modelDims,
+    dims: meta.dims,
+    texts: c.texts.map((text, i) => ({ text, source: c.sources[i] })),
+    hashes: c.hashes ?? undefined,
+    float32: c.embedding,
+    calibration: meta.calibration,
+    skipped: 0,
+    problems: [],
   };
+  return { meta, precisions: meta.precisions, rows };
 }

@@ -20,6 +20,13 @@ export interface CollectionRecord {
   /** Dimensions stored (after Matryoshka truncation, when asked for). */
   dims: number;
   modelDims: number;
+  /**
+   * The model's weights as run ("fp32", "int8", …), fixed when the collection is made: another
+   * dtype of the same model gives slightly other vectors, and an export must name the one these
+   * came from, not whichever same-id model is loaded when it runs. Null when unknown (made before
+   * this was kept, or imported from a file that does not say).
+   */
+  dtype?: string | null;
   precisions: PrecisionId[];
   /** Per-dimension ranges for int8/uint8, fixed by the first committed batch (or an import). */
   calibration: CalibrationJson | null;

@@ -109,9 +109,13 @@ export function exportJsonl(chunks: { text: string; source: string }[], float32:
 export interface ImportedRows {
   name: string;
   model: string | null;
+  /** The model's weights as run, when the file says (Parquet does; JSONL and NumPy do not). */
+  dtype?: string | null;
   modelDims: number;
   dims: number;
   texts: { text: string; source: string }[];
+  /** Each text's content hash, when the file keeps them (Parquet): checked on a sample, then used. */
+  hashes?: string[];
   /** rows × dims float32, the source every stored precision is encoded from. */
   float32: Float32Array;
   calibration: Manifest['calibration'];
