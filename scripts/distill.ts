@@ -166,25 +166,26 @@ function pca(t: DistilledTable, k: number): DistilledTable {
 }
 
 const a = Number(values.sif);
+const pcaDims = Number(values.pca);
+const words = vocabVariants['corpus+teacher+glove'];
 if (values.sweep) {
-  const results: Record<string, { dev: number; test: number }> = {};
-  for (const [name, words] of Object.entries(vocabVariants)) {
-    results[`token-only mean, ${name}`] = score(`token-only mean, ${name} (${words.length})`, start(words, 0));
-    for (const sa of [1e-3, 1e-4]) results[`token-only sif ${sa}, ${name}`] = score(`token-only SIF ${sa}, ${name}`, start(words, sa));
+  for (const [name, w] of Object.entries(vocabVariants)) {
+    score(`token-only mean, ${name} (${w.length})`, start(w, 0));
+    for (const sa of [1e-3, 1e-4, 3e-5]) score(`token-only SIF ${sa}, ${name}`, start(w, sa));
   }
-  const words = vocabVariants['corpus+teacher+glove'];
-  const variants: { name: string; loss: 'cosine' | 'mse'; lr: number; learnWeights: boolean; a: number }[] = [
-    { name: 'cosine lr 2e-3 sif 1e-3', loss: 'cosine', lr: 2e-3, learnWeights: false, a: 1e-3 },
-    { name: 'cosine lr 2e-3 sif 1e-3 learned weights', loss: 'cosine', lr: 2e-3, learnWeights: true, a: 1e-3 },
-    { name: 'mse lr 2e-3 sif 1e-3', loss: 'mse', lr: 2e-3, learnWeights: false, a: 1e-3 },
-    { name: 'cosine lr 5e-3 sif 1e-3', loss: 'cosine', lr: 5e-3, learnWeights: false, a: 1e-3 },
-    { name: 'cosine lr 2e-3 mean', loss: 'cosine', lr: 2e-3, learnWeights: false, a: 0 },
-  ];
-  for (const v of variants) {
-    log(`fit: ${v.name}`);
-    const f = fit(start(words, v.a), { ...v, epochs: Number(values.epochs) });
-    results[`fit ${v.name}`] = score(`fit ${v.name}`, f);
-    for (const k of [256, 128]) results[`fit ${v.name} + pca ${k}`] = score(`fit ${v.name} + PCA ${k}`, pca(f, k));
-  }
-  console.log(JSON.stringify(results, null, 1));
+}
+const tokenOnly = start(words, a);
+score(`token-only SIF ${a}`, tokenOnly);
+score(`token-only SIF ${a} + PCA ${pcaDims}`, pca(tokenOnly, pcaDims));
+const opts = { loss: values.loss as 'cosine' | 'mse', lr: Number(values.lr), learnWeights: values['learn-weights']!, epochs: Number(values.epochs) };
+log(`fit: ${JSON.stringify(opts)}`);
+const fitted = fit(tokenOnly, opts);
+score('fitted', fitted);
+const final = pca(fitted, pcaDims);
+score(`fitted + PCA ${pcaDims}`, final);
+if (values.out) {
+  const files = distilledModelFiles(final, { precision: 'int8', config: { teacher: 'use-lite', sources } });
+  await mkdir(values.out, { recursive: true });
+  for (const [f, c] of Object.entries(files)) await writeFile(join(values.out, f), c);
+  log(`wrote ${values.out}`);
 }

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { applyPca, fitPca, jacobiEigen } from '../../src/core/distill/pca.ts';
+import { applyPca, fitPca, symmetricEigen } from '../../src/core/distill/pca.ts';
 import { sifFromCounts, sifFromRank } from '../../src/core/distill/sif.ts';
 import { encodeCorpus, mergeVocabulary, mineWords, splitWords, teacherWords } from '../../src/core/distill/vocabulary.ts';
 import { fitTable, mulberry32, MIN_FIT_SENTENCES } from '../../src/core/distill/fit.ts';
@@ -33,7 +33,7 @@ function normalizeRow(v: Float64Array | Float32Array): Float32Array {
 describe('PCA', () => {
   it('diagonalises a symmetric matrix (A v = λ v for every pair)', () => {
     const a = Float64Array.from([4, 1, 2, 1, 3, 0.5, 2, 0.5, 5]);
-    const { values, vectors } = jacobiEigen(a, 3);
+    const { values, vectors } = symmetricEigen(a, 3);
     for (let j = 0; j < 3; j++) {
       for (let i = 0; i < 3; i++) {
         let av = 0;
@@ -42,6 +42,27 @@ describe('PCA', () => {
       }
     }
     expect(values.reduce((s, x) => s + x, 0)).toBeCloseTo(12, 9); // the trace
+  });
+
+  it('diagonalises a 64 × 64 covariance to orthonormal vectors', () => {
+    const n = 64;
+    const x = randomRows(200, n, 4);
+    const a = new Float64Array(n * n);
+    for (let r = 0; r < 200; r++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] += x[r * n + i] * x[r * n + j];
+    const { values, vectors } = symmetricEigen(a, n);
+    for (const j of [0, 17, 63]) {
+      let norm = 0;
+      let other = 0;
+      for (let i = 0; i < n; i++) {
+        let av = 0;
+        for (let k = 0; k < n; k++) av += a[i * n + k] * vectors[k * n + j];
+        expect(av).toBeCloseTo(values[j] * vectors[i * n + j], 6);
+        norm += vectors[i * n + j] ** 2;
+        other += vectors[i * n + j] * vectors[i * n + ((j + 1) % n)];
+      }
+      expect(norm).toBeCloseTo(1, 9);
+      expect(other).toBeCloseTo(0, 9);
+    }
   });
 
   it('finds the axis of largest variance first and keeps what it explains', () => {
