@@ -59,6 +59,8 @@ export interface DistillOptions {
 export interface DistillResult {
   files: StaticModelFiles;
   table: DistilledTable;
+  /** The token-only table after the same PCA: the fit's starting point, for comparison. */
+  tokenOnly: DistilledTable;
   /** Agreement with the teacher on held-out sentence pairs (1 − mean squared cosine difference; 1 = the teacher): token-only start vs the fitted table, both after PCA. */
   heldOutAgreement: { tokenOnly: number; fitted: number | null };
   kept: 'fitted' | 'token-only';
@@ -175,7 +177,7 @@ export async function distill(teacher: Teacher, opts: DistillOptions): Promise<D
   };
   const files = distilledModelFiles(result, { precision: o.precision, config });
   progress('write', 1, 1);
-  return { files, table: result, heldOutAgreement: { tokenOnly: tokenOnlyScore, fitted: fittedScore }, kept, notes, fitHistory, config };
+  return { files, table: result, tokenOnly: startReduced, heldOutAgreement: { tokenOnly: tokenOnlyScore, fitted: fittedScore }, kept, notes, fitHistory, config };
 }
 
 function countUsable(c: EncodedCorpus): number {
@@ -203,7 +205,14 @@ async function embedAll(teacher: Teacher, texts: readonly string[], batch: numbe
   return out ?? new Float32Array(0);
 }
 
-/** PCA of the rows as the pooled sentence sees them (× their weight); the weights become 1. */
+/**
+ * PCA of the rows as the pooled sentence sees them (× their weight); the weights become 1. The
+ * axes come from the centred rows, but the rows are projected uncentred: a pure rotation and cut,
+ * so every pooled sentence is its old vector's projection. Centring the weighted rows shifts each
+ * by −mean, which for a sentence of low-weight (frequent) words outweighs the words themselves:
+ * use-lite token-only, SIF 1e-3, 512 → 256 dims, STS-B test 0.6341 → 0.4111 centred, 0.6319
+ * uncentred (unweighted centred rows with the weights kept: 0.6146).
+ */
 export function pcaTable(t: DistilledTable, k: number): DistilledTable {
   const scaled = new Float32Array(t.table.length);
   for (let r = 0; r < t.words.length; r++) {
@@ -211,6 +220,7 @@ export function pcaTable(t: DistilledTable, k: number): DistilledTable {
     for (let d = 0; d < t.dims; d++) scaled[r * t.dims + d] = t.table[r * t.dims + d] * w;
   }
   const model = fitPca(scaled, t.dims, k);
+  model.mean.fill(0);
   return { words: t.words, dims: k, table: applyPca(model, scaled), weights: new Float32Array(t.words.length).fill(1) };
 }
 
