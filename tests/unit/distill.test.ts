@@ -352,3 +352,24 @@ describe.skipIf(!existsSync(resolve(useLiteDir, 'onnx/model_quantized.onnx')))('
     }
   }, 600_000);
 });
+
+describe('the committed use-lite-static', () => {
+  it('loads on the word-scanner fast path, is ≤ 16 MB, and scores ≥ 0.66 on the STS-B test split shipped in public/data', async () => {
+    const { folderFiles } = await import('../../src/core/models/node-files.ts');
+    const { parseSts } = await import('../../src/core/eval/sts.ts');
+    const { spearman, rowCosine } = await import('../../src/core/eval/metrics.ts');
+    const { statSync } = await import('node:fs');
+    const dir = resolve(import.meta.dirname, '../../models/use-lite-static');
+    const bytes = ['config.json', 'tokenizer.json', 'model.safetensors'].reduce((s, f) => s + statSync(resolve(dir, f)).size, 0);
+    expect(bytes).toBeLessThanOrEqual(16e6);
+    const model = await loadStaticModel(folderFiles(dir), { id: 'use-lite-static' });
+    expect(model.info).toMatchObject({ dims: 100, dtype: 'int8', layout: 'model2vec' });
+    expect(model.info.tokenizer.implementation).toBe('word-scanner');
+    const pairs = parseSts(readFileSync(resolve(import.meta.dirname, '../../public/data/stsb/sts-test.tsv'), 'utf8'));
+    const a = model.embed(pairs.map((p) => p.sentence1)).vectors;
+    const b = model.embed(pairs.map((p) => p.sentence2)).vectors;
+    const rho = spearman(pairs.map((_, i) => rowCosine(a, b, 100, i)), pairs.map((p) => p.score));
+    expect(rho).toBeGreaterThanOrEqual(0.66);
+    expect(JSON.parse(readFileSync(resolve(dir, 'config.json'), 'utf8')).embedscope).toMatchObject({ teacher: 'use-lite (int8)', kept: 'fitted', pca_dims: 100 });
+  });
+});
