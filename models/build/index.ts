@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildGlove, GLOVE_BUILD_VERSION } from './glove.ts';
 import { buildUseLite, USE_BUILD_VERSION } from './use-lite.ts';
+import { buildUseLiteStatic, USE_LITE_STATIC_BUILD_VERSION } from './use-lite-static.ts';
 import { loadStaticModel } from '../../src/core/models/static.ts';
 import { folderFiles } from '../../src/core/models/node-files.ts';
 import { parseSts } from '../../src/core/eval/sts.ts';
@@ -32,6 +33,7 @@ interface Builder {
 const builders: Builder[] = [
   { id: 'glove-100d', version: GLOVE_BUILD_VERSION, build: async () => ({ ...(await buildGlove()) }), report: stsbSpearman },
   { id: 'use-lite', version: USE_BUILD_VERSION, build: buildUseLite },
+  { id: 'use-lite-static', version: USE_LITE_STATIC_BUILD_VERSION, build: buildUseLiteStatic, report: stsbSpearman },
 ];
 
 async function isCurrent(dir: string, version: number): Promise<boolean> {

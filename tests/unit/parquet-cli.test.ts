@@ -271,7 +271,7 @@ describe('embed CLI pieces', () => {
     expect((await embed([moby, '--precision', 'float16', '--out', join(dir, 'x.parquet')])).stderr).toContain('unknown precision "float16"');
     expect((await embed([moby, '--part-rows', 'abc', '--out', join(dir, 'x.parquet')])).stderr).toContain('--part-rows must be a whole number ≥ 1');
     expect((await embed([moby, '--model', 'no-such-model', '--out', join(dir, 'x.parquet')])).stderr).toContain(
-      'no-such-model is neither a catalog model (glove-100d, use-lite) nor a folder with a static or transformers.js model',
+      'no-such-model is neither a catalog model (glove-100d, use-lite-static, use-lite) nor a folder with a static or transformers.js model',
     );
   });
 });

