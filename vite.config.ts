@@ -8,6 +8,7 @@ export { isolationHeaders };
 /** Embedded model files the service worker precaches: the ones the app offers offline. */
 const offlineModelFiles = [
   'models/glove-100d/{config.json,tokenizer.json,model.safetensors}',
+  'models/use-lite-static/{config.json,tokenizer.json,model.safetensors}', // 4.8 MB: a static model is the one that must work everywhere
   'models/use-lite/{config.json,tokenizer.json,tokenizer_config.json}',
   'models/use-lite/onnx/{model.onnx,model_quantized.onnx}', // fp32 and int8; fp16 is cached on first use
   'corpora/moby-dick.txt',
