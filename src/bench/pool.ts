@@ -27,3 +27,23 @@ export interface LoadedPool {
 
 /** Loads `instances` workers of the model; rejects (with every worker gone) when one fails to load. */
 export type PoolLoader = (spec: ModelSpec, instances: number) => Promise<LoadedPool>;
+
+/**
+ * Which texts each of `parts` workers gets: longest first to the worker with the least work so
+ * far (characters as the cost: attention grows with length), so the workers finish together. A
+ * cut into contiguous parts can hand one worker the long texts while the other idles; then a pool
+ * of two is little faster than one. Each worker then sorts its share by length into batches.
+ */
+export function shareByLength(texts: string[], parts: number): number[][] {
+  const shares: number[][] = Array.from({ length: parts }, () => []);
+  const load = new Array(parts).fill(0);
+  const order = texts.map((_, i) => i).sort((a, b) => texts[b].length - texts[a].length || a - b);
+  for (const i of order) {
+    let p = 0;
+    for (let q = 1; q < parts; q++) if (load[q] < load[p] || (load[q] === load[p] && shares[q].length < shares[p].length)) p = q;
+    shares[p].push(i);
+    load[p] += texts[i].length + 1;
+  }
+  for (const s of shares) s.sort((a, b) => a - b);
+  return shares.filter((s) => s.length > 0);
+}
