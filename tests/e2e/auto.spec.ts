@@ -48,16 +48,19 @@ const storedDecisions = (page: Page) =>
 
 /**
  * A worker that dies the way a crashed one does (an `error` event, then gone), for the calibration's
- * workers only: `crashOn` names the worker and which message the page sends it (1 = load, 2 = first embed).
+ * workers only: the `nth` worker named `name`, on the `crashOn`th message the page sends it
+ * (1 = load, 2 = first embed). The calibration's one-thread workers are one-worker pools, all named
+ * `calibrate:model:<id>`; the second is the one only 2 × 1 needs.
  */
-async function crashCalibrationWorker(page: Page, name: string, crashOn: number) {
+async function crashCalibrationWorker(page: Page, name: string, crashOn: number, nth = 2) {
   await page.addInitScript(
-    ({ name, crashOn }) => {
+    ({ name, crashOn, nth }) => {
       const Real = globalThis.Worker;
+      let made = 0;
       globalThis.Worker = class extends Real {
         constructor(url: string | URL, opts?: WorkerOptions) {
           super(url, opts);
-          if (opts?.name !== name) return;
+          if (opts?.name !== name || ++made !== nth) return;
           let sent = 0;
           const post = this.postMessage.bind(this);
           this.postMessage = ((...args: Parameters<Worker['postMessage']>) => {
@@ -73,7 +76,7 @@ async function crashCalibrationWorker(page: Page, name: string, crashOn: number)
         }
       } as typeof Worker;
     },
-    { name, crashOn },
+    { name, crashOn, nth },
   );
 }
 
@@ -175,7 +178,7 @@ test('a model unloaded mid-calibration leaves no calibration behind: a Benchmark
 
 test('a calibration worker that crashes mid-run: nothing kept, the model still works on the default', async ({ page }) => {
   test.setTimeout(300_000);
-  await crashCalibrationWorker(page, 'calibrate:model:use-lite#2', 2);
+  await crashCalibrationWorker(page, 'calibrate:model:use-lite', 2);
   await page.goto('/');
   await loadAuto(page);
   const status = page.getByTestId('auto-status');
@@ -187,7 +190,7 @@ test('a calibration worker that crashes mid-run: nothing kept, the model still w
 
 test('a configuration that fails to load is skipped with its reason; the others still decide', async ({ page }) => {
   test.setTimeout(300_000);
-  await crashCalibrationWorker(page, 'calibrate:model:use-lite#2', 1);
+  await crashCalibrationWorker(page, 'calibrate:model:use-lite', 1);
   await page.goto('/');
   await loadAuto(page);
   const status = page.getByTestId('auto-status');
