@@ -305,7 +305,7 @@ async function prepareCandidates(o: CalibrationOptions, candidates: Candidate[],
 
 /** Times one call of `texts` split over `pools` (one worker each) as the model client splits a call. */
 function timerOn(o: CalibrationOptions, pools: LoadedPool[], texts: string[]): CandidateTimer {
-  const shares = pools.length > 1 ? shareByLength(texts, pools.length) : [texts.map((_, i) => i)];
+  const shares = pools.length > 1 ? shareByLength(texts, pools.length, o.spec.batchSize ?? 32) : [texts.map((_, i) => i)];
   return {
     time: async (signal) => {
       await o.whenIdle();

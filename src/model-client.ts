@@ -20,7 +20,7 @@ import type { ModelWorkerApi } from '../workers/api/model.ts';
 import type { AutoDecision } from './bench/auto.ts';
 import type { LoadedDefault } from './auto-client.ts';
 
-export { shareByLength, type InstanceMemory } from './bench/pool.ts';
+export type { InstanceMemory } from './bench/pool.ts';
 
 export interface ModelClientOptions {
   onProgress?: (p: LoadProgress) => void;
@@ -310,7 +310,9 @@ export class ModelClient {
     const busy = this.busy;
     const parts = Math.min(bridges.length, texts.length);
     if (parts <= 1) return this.onInstance(bridges, busy, busy.indexOf(Math.min(...busy)), texts, signal);
-    const shares = shareByLength(texts, parts);
+    // A Transformer pads each batch to its longest text (runs by length, balanced on padded work);
+    // a static model's cost is its characters (batches of 1: balanced on characters).
+    const shares = shareByLength(texts, parts, this._spec.kind === 'transformer' ? (this._spec.batchSize ?? 32) : 1);
     const results = await Promise.all(shares.map((rows, i) => this.onInstance(bridges, busy, i, rows.map((r) => texts[r]), signal)));
     const dims = results.find((r) => r.dims)?.dims ?? 0;
     const vectors = new Float32Array(texts.length * dims);
