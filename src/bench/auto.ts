@@ -54,6 +54,8 @@ export interface AutoDecision {
   measuredAt: string;
   /** Wall time the calibration took, loads included. */
   ms: number;
+  /** Where that time went: loading the candidates' workers, their warm-up calls, and the timed rounds. */
+  phases?: { loadMs: number; warmMs: number; rounds: number };
 }
 
 /** Pools and threads the calibration considers; the Benchmark view can measure more. */
@@ -218,12 +220,18 @@ export async function calibrate(
         return fail(err);
       }
     };
+    const loadMs = now() - started;
+    let warmMs = 0;
+    const busy = () =>
+      interrupted(`this device was too busy to time every configuration in ${budget / 1000} s (loads ${(loadMs / 1000).toFixed(1)} s, warm-up ${(warmMs / 1000).toFixed(1)} s)`);
+    if (loadMs >= budget) busy();
     // Warm-up: one uncounted call each (the first run of a session allocates and picks kernels).
     for (const c of live) await call(c);
-    const busy = () => interrupted(`this device was too busy to time every configuration in ${budget / 1000} s`);
+    warmMs = now() - started - loadMs;
     // Rounds until the budget is spent: a round starts only when one more like the last fits.
     let lastRound = 0;
-    for (let round = 0; ; round++) {
+    let round = 0;
+    for (; ; round++) {
       const left = budget - (now() - started);
       const counted = live.every((c) => c.rates.length > 0);
       if (counted && left < lastRound) break;
@@ -241,7 +249,7 @@ export async function calibrate(
       hooks.onFigure?.(figure);
     }
     const ranked = rankFigures(candidates.map((c) => figures.find((f) => sameCandidate(f.candidate, c))!));
-    return { ...what, chosen: ranked[0].candidate, figures: ranked, measuredAt: new Date().toISOString(), ms: now() - started };
+    return { ...what, chosen: ranked[0].candidate, figures: ranked, measuredAt: new Date().toISOString(), ms: now() - started, phases: { loadMs, warmMs, rounds: round } };
   } finally {
     prepared.release();
   }

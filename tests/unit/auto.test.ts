@@ -77,6 +77,7 @@ describe('calibration', () => {
     expect(d.ms).toBeLessThanOrEqual(3000);
     expect(d.ms).toBeGreaterThan(3000 - 600);
     expect(f.released()).toBe(1);
+    expect(d.phases).toEqual({ loadMs: 1000, warmMs: expect.closeTo(533, 0), rounds: 2 });
     expect(describeDecision(d)).toBe('Auto chose 2 workers × 1 thread: 131 sentences/s; 1 × 2: 88 sentences/s; 1 × 1: 70 sentences/s');
     expect(isDecision(JSON.parse(JSON.stringify(d)))).toBe(true);
   });
@@ -117,8 +118,15 @@ describe('calibration', () => {
     const seen: (number | null)[] = [];
     const f = device2({ loadMs: 2900 });
     const run = calibrate(what, candidatesFor(device, { hardware: false }), { ...f.hooks, onFigure: (x) => seen.push(x.sentencesPerS) });
-    await expect(run).rejects.toThrow('Calibration stopped: this device was too busy to time every configuration in 3 s. Nothing was kept');
+    await expect(run).rejects.toThrow('Calibration stopped: this device was too busy to time every configuration in 3 s (loads 2.9 s, warm-up 0.5 s). Nothing was kept');
     expect(seen).toEqual([]);
+    expect(f.released()).toBe(1);
+  });
+
+  it('loads that spend the whole budget: nothing is timed at all', async () => {
+    const f = device2({ loadMs: 3500 });
+    await expect(calibrate(what, candidatesFor(device, { hardware: false }), f.hooks)).rejects.toThrow('in 3 s (loads 3.5 s, warm-up 0.0 s)');
+    expect(f.calls).toEqual([]);
     expect(f.released()).toBe(1);
   });
 
