@@ -75,7 +75,8 @@ if (!isMainThread) {
   for (const runtime of values.runtime!.split(',') as Job['runtime'][]) {
     for (const dtype of values.dtypes!.split(',')) {
       const job: Job = { model: entry.id, path: join('public', entry.path), dtype, runtime, texts, batch: Number(values.batch) };
-      const workers = Array.from({ length: n }, () => new Worker(new URL(import.meta.url), { workerData: job, execArgv: ['--import', 'tsx'] }));
+      // worker_threads do not inherit tsx's loader (as scripts/embed/worker-boot.mjs): register it first.
+      const workers = Array.from({ length: n }, () => new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); })`, { eval: true, workerData: job }));
       await Promise.all(workers.map((w) => new Promise((r) => w.once('message', r))));
       const run = (ws: Worker[]) => {
         const t = performance.now();
