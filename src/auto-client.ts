@@ -11,11 +11,12 @@
  */
 import { openDB, type IDBPDatabase } from 'idb';
 import {
-  calibrate, CALIBRATION_BUDGET_MS, CalibrationInterrupted, candidatesFor, CandidateFailed, decisionKey, describeCandidate, describeDecision, isDecision, staleBecause,
-  type AutoDecision, type Candidate, type DeviceFingerprint,
+  calibrate, CALIBRATION_BUDGET_MS, CalibrationInterrupted, candidatesFor, CandidateFailed, decisionKey, describeCandidate, describeDecision, isDecision, sameCandidate, staleBecause,
+  type AutoDecision, type Candidate, type CandidateTimer, type DeviceFingerprint,
 } from './bench/auto.ts';
 import { browserName } from './bench/environment.ts';
 import { takeTexts } from './bench/matrix.ts';
+import { shareByLength } from './bench/pool.ts';
 import type { LoadedPool, PoolLoader } from './bench/pool.ts';
 import { describeError } from './core/errors.ts';
 import type { ModelSpec } from './core/models/registry.ts';
@@ -184,11 +185,23 @@ const TEXTS = [
   'Cats sleep for most of the day.',
 ];
 
+/** The pool the model already serves on (the default), which the calibration may time but never unloads. */
+export interface LoadedDefault {
+  candidate: Candidate;
+  pool: LoadedPool;
+}
+
 export interface CalibrationOptions {
   spec: ModelSpec;
   batch: number;
   loadPool: PoolLoader;
   signal: AbortSignal;
+  /**
+   * The model as it serves now: its configuration is timed on it instead of loaded again, and its
+   * worker is the first of any larger pool at the same threads. Each use-lite load took 1.2–1.9 s on
+   * the 2-core EPYC: three of them alone overran the 3 s budget.
+   */
+  loaded?: LoadedDefault;
   /** Resolves when no embedding the person asked for is running: theirs go first. */
   whenIdle: () => Promise<void>;
   /** Counts the person's embedding calls: a timed call that overlapped one is timed again. */
@@ -206,11 +219,6 @@ export interface CalibrationOptions {
 }
 
 /**
- * Times each candidate: load its pool, one warm-up call, then calls of `batch` texts until its
- * share of the budget is spent (at least one). A load that fails is a skipped candidate; a run
- * that fails (a worker crashed) interrupts the calibration. Throws CalibrationInterrupted.
- */
-/**
  * Texts per timed call: the person's batch, at most 16 — one call of 32 takes ~0.8 s on one WASM
  * thread of the 2-core EPYC (int8), so three configurations with a load and a warm-up each would
  * not fit 3 s; 16 keeps a pool's split (8 + 8 on two workers) and fits.
@@ -223,6 +231,14 @@ export function calibrationBudgetMs(): number {
   return Number.isFinite(asked) && asked >= 500 ? Math.min(asked, 120_000) : CALIBRATION_BUDGET_MS;
 }
 
+/**
+ * Times the candidates on real workers. Workers are shared between candidates: those at the same
+ * backend and threads use the first N of one set of one-worker pools (1×1 is the first worker of
+ * 2×1; a call on N of them is split with the pool's own `shareByLength`), and the default the model
+ * already runs on is the first worker of its set. On 2 cores that is one load of two 1-thread
+ * workers, side by side, instead of three loads one after the other. A worker that fails to load
+ * skips the candidates that need it, with its reason; the rest still run. Throws CalibrationInterrupted.
+ */
 export async function runCalibration(o: CalibrationOptions): Promise<AutoDecision> {
   const device = await deviceFingerprint();
   const gpu = device.gpu !== 'none';
@@ -232,42 +248,91 @@ export async function runCalibration(o: CalibrationOptions): Promise<AutoDecisio
     signal: o.signal,
     budgetMs: o.budgetMs ?? calibrationBudgetMs(),
     onFigure: (f) => o.onProgress?.(`${describeCandidate(f.candidate)}: ${f.sentencesPerS === null ? `skipped (${f.reason})` : `${Math.round(f.sentencesPerS)} sentences/s`}`),
-    measure: async (c, budgetMs, signal) => {
-      const started = performance.now();
-      const spec: ModelSpec = { ...o.spec, backend: c.backend, ...(c.backend === 'wasm' ? { threads: c.threads } : { threads: undefined }) };
-      let pool: LoadedPool;
-      try {
-        pool = await o.loadPool(spec, c.pool);
-      } catch (err) {
-        if (signal.aborted) throw err;
-        throw new CandidateFailed(`did not load: ${describeError(err)}`);
-      }
-      try {
-        checkRuns(pool, c);
-        await o.whenIdle();
-        // Warm-up: one uncounted call of the timed texts themselves, as the matrix warms up at its
-        // batch. After a 2-text warm-up, 16-text calls on 1 worker × 2 threads (use-lite int8, the
-        // 2-core EPYC) took 150–380 ms each for the rest of the run, against 85–120 ms after a
-        // 16-text one, which put 1×2 last where the matrix ranks it first.
-        await pool.embed(texts, signal);
-        let ms = 0;
-        let sentences = 0;
-        while (sentences === 0 || performance.now() - started < budgetMs) {
-          await o.whenIdle();
-          const before = o.foregroundCalls();
-          const t = performance.now();
-          await pool.embed(texts, signal);
-          const took = performance.now() - t;
-          if (o.foregroundCalls() !== before) continue; // shared the cores with the person's call: not this configuration's speed
-          ms += took;
-          sentences += texts.length;
-        }
-        return (sentences / ms) * 1000;
-      } finally {
-        pool.unload();
-      }
-    },
+    prepare: (candidates, signal) => prepareCandidates(o, candidates, texts, signal),
   });
+}
+
+async function prepareCandidates(o: CalibrationOptions, candidates: Candidate[], texts: string[], signal: AbortSignal) {
+  const ours: LoadedPool[] = [];
+  const release = () => ours.splice(0).forEach((p) => p.unload());
+  try {
+    // One set of workers per backend × threads, as many as its largest candidate needs.
+    const sets = new Map<string, { backend: Candidate['backend']; threads: number; need: number }>();
+    for (const c of candidates) {
+      const key = `${c.backend}|${c.threads}`;
+      const set = sets.get(key) ?? { backend: c.backend, threads: c.threads, need: 0 };
+      set.need = Math.max(set.need, c.pool);
+      sets.set(key, set);
+    }
+    const workers = new Map<string, { pools: LoadedPool[]; failed: string | null }>();
+    for (const [key, set] of sets) {
+      const base = o.loaded && o.loaded.candidate.pool === 1 && `${o.loaded.candidate.backend}|${o.loaded.candidate.threads}` === key ? [o.loaded.pool] : [];
+      const spec: ModelSpec = { ...o.spec, backend: set.backend, ...(set.backend === 'wasm' ? { threads: set.threads } : { threads: undefined }) };
+      // Side by side: loads of one-thread workers use one core each (the model's files are in the
+      // browser's cache by now: the default loaded them).
+      const loads = await Promise.allSettled(Array.from({ length: set.need - base.length }, () => o.loadPool(spec, 1)));
+      const pools = [...base];
+      let failed: string | null = null;
+      for (const l of loads) {
+        if (l.status === 'fulfilled') {
+          ours.push(l.value);
+          if (failed === null) {
+            try {
+              checkRuns(l.value, { backend: set.backend, pool: 1, threads: set.threads });
+              pools.push(l.value);
+            } catch (err) {
+              failed = describeError(err);
+            }
+          }
+        } else failed ??= `did not load: ${describeError(l.reason)}`;
+      }
+      if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new DOMException(String(signal.reason ?? 'cancelled'), 'AbortError');
+      workers.set(key, { pools, failed });
+    }
+    const timers = candidates.map((c): CandidateTimer | CandidateFailed => {
+      const set = workers.get(`${c.backend}|${c.threads}`)!;
+      // The default serving as a 2-worker pool (an older decision) is timed as it is.
+      if (o.loaded && sameCandidate(o.loaded.candidate, c) && c.pool > 1) return timerOn(o, [o.loaded.pool], texts);
+      if (set.pools.length < c.pool) return new CandidateFailed(set.failed ?? `only ${set.pools.length} of ${c.pool} workers loaded`);
+      return timerOn(o, set.pools.slice(0, c.pool), texts);
+    });
+    return { timers, release };
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+/** Times one call of `texts` split over `pools` (one worker each) as the model client splits a call. */
+function timerOn(o: CalibrationOptions, pools: LoadedPool[], texts: string[]): CandidateTimer {
+  const shares = pools.length > 1 ? shareByLength(texts, pools.length, o.spec.batchSize ?? 32) : [texts.map((_, i) => i)];
+  return {
+    time: async (signal) => {
+      await o.whenIdle();
+      const before = o.foregroundCalls();
+      const t = performance.now();
+      await Promise.all(shares.map((rows, i) => pools[i].embed(rows.map((r) => texts[r]), signal)));
+      const ms = performance.now() - t;
+      // Shared the cores with the person's call: not this configuration's speed.
+      return o.foregroundCalls() !== before ? null : { ms, sentences: texts.length };
+    },
+  };
+}
+
+/**
+ * Auto as a first visit runs it, for the CLI's check against the matrix: the model loads on the
+ * default (not counted: a person's first embedding waits for that load, not for the calibration),
+ * then the calibration runs beside it.
+ */
+export async function calibrateFromDefault(o: Omit<CalibrationOptions, 'loaded'>): Promise<AutoDecision> {
+  const pool = await o.loadPool({ ...o.spec, backend: 'auto', threads: undefined }, 1);
+  try {
+    const info = pool.info;
+    const candidate: Candidate = { backend: info.backend === 'webgpu' ? 'webgpu' : 'wasm', pool: 1, threads: info.backend === 'webgpu' ? 0 : (info.threads ?? 1) };
+    return await runCalibration({ ...o, loaded: { candidate, pool } });
+  } finally {
+    pool.unload();
+  }
 }
 
 function checkRuns(pool: LoadedPool, c: Candidate) {

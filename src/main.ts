@@ -12,9 +12,9 @@ if (import.meta.env.PROD) void pwa.register();
 // The CLI (`npm run bench`) drives the page's own benchmark code through this handle.
 (globalThis as unknown as { embedscope: unknown }).embedscope = {
   runBench: async (opts: BenchOptions) => {
-    const [{ runBench }, { loadModelPool }, { benchSearch }, { runCalibration }] = await Promise.all([import('./bench/run.ts'), import('./model-client.ts'), import('./search-client.ts'), import('./auto-client.ts')]);
-    const calibrate = (spec: Parameters<typeof runCalibration>[0]['spec'], batch: number, budgetMs?: number, texts?: string[]) =>
-      runCalibration({ spec, batch, budgetMs, texts, loadPool: loadModelPool, signal: new AbortController().signal, whenIdle: async () => {}, foregroundCalls: () => 0 });
+    const [{ runBench }, { loadModelPool }, { benchSearch }, { calibrateFromDefault }] = await Promise.all([import('./bench/run.ts'), import('./model-client.ts'), import('./search-client.ts'), import('./auto-client.ts')]);
+    const calibrate = (spec: Parameters<typeof calibrateFromDefault>[0]['spec'], batch: number, budgetMs?: number, texts?: string[]) =>
+      calibrateFromDefault({ spec, batch, budgetMs, texts, loadPool: loadModelPool, signal: new AbortController().signal, whenIdle: async () => {}, foregroundCalls: () => 0 });
     return runBench(opts, { loadPool: loadModelPool, benchSearch, calibrate });
   },
 };

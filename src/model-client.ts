@@ -13,11 +13,12 @@
 import * as Comlink from 'comlink';
 import { defaultWasmThreads } from './core/util/threads.ts';
 import { WorkerBridge } from './bridge.ts';
-import type { InstanceMemory, LoadedPool } from './bench/pool.ts';
+import { shareByLength, type InstanceMemory, type LoadedPool } from './bench/pool.ts';
 import type { LoadProgress, ModelSpec } from './core/models/registry.ts';
 import type { EmbedResult, ModelInfo } from './core/models/types.ts';
 import type { ModelWorkerApi } from '../workers/api/model.ts';
 import type { AutoDecision } from './bench/auto.ts';
+import type { LoadedDefault } from './auto-client.ts';
 
 export type { InstanceMemory } from './bench/pool.ts';
 
@@ -43,26 +44,6 @@ let foregroundCalls = 0;
 let idleWaiters: (() => void)[] = [];
 function whenForegroundIdle(): Promise<void> {
   return foreground === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
-}
-
-/**
- * Which texts each of `parts` workers gets: longest first to the worker with the least work so
- * far (characters as the cost: attention grows with length), so the workers finish together. A
- * cut into contiguous parts can hand one worker the long texts while the other idles; then a pool
- * of two is little faster than one. Each worker then sorts its share by length into batches.
- */
-export function shareByLength(texts: string[], parts: number): number[][] {
-  const shares: number[][] = Array.from({ length: parts }, () => []);
-  const load = new Array(parts).fill(0);
-  const order = texts.map((_, i) => i).sort((a, b) => texts[b].length - texts[a].length || a - b);
-  for (const i of order) {
-    let p = 0;
-    for (let q = 1; q < parts; q++) if (load[q] < load[p] || (load[q] === load[p] && shares[q].length < shares[p].length)) p = q;
-    shares[p].push(i);
-    load[p] += texts[i].length + 1;
-  }
-  for (const s of shares) s.sort((a, b) => a - b);
-  return shares.filter((s) => s.length > 0);
 }
 
 /**
@@ -256,6 +237,7 @@ export class ModelClient {
         spec: base,
         batch: this.autoBatch,
         loadPool: (spec, n) => loadModelPool(spec, n, { background: true }),
+        loaded: this.servingPool(),
         signal: ctl.signal,
         whenIdle: whenForegroundIdle,
         foregroundCalls: () => foregroundCalls,
@@ -287,6 +269,26 @@ export class ModelClient {
       document.removeEventListener('visibilitychange', onVisibility);
       if (this.calibration === ctl) this.calibration = null;
     }
+  }
+
+  /**
+   * The model as it serves now, for the calibration to time instead of loading it again: its calls
+   * go straight to the workers (not counted as the person's), and the calibration never unloads it.
+   */
+  private servingPool(): LoadedDefault | undefined {
+    const info = this.info;
+    if (!info || (info.backend !== 'wasm' && info.backend !== 'webgpu')) return undefined;
+    return {
+      candidate: { backend: info.backend, pool: this._instances, threads: info.backend === 'wasm' ? (info.threads ?? 1) : 0 },
+      pool: {
+        instances: this._instances,
+        info,
+        how: 'the model as it serves',
+        embed: (texts, signal) => this.embedOnPool(texts, signal),
+        memory: () => this.memory(),
+        unload: () => {},
+      },
+    };
   }
 
   /** Rebuilds the (not yet started) workers for a decision, or for the default with `null`. */
@@ -351,7 +353,8 @@ export class ModelClient {
     const parts = Math.min(bridges.length, texts.length);
     if (parts <= 1) return this.onInstance(bridges, busy, busy.indexOf(Math.min(...busy)), texts, signal);
     if (this._spec.kind === 'static') return this.embedContiguous(bridges, busy, texts, parts, signal);
-    const shares = shareByLength(texts, parts);
+    // A Transformer pads each batch to its longest text (runs by length, balanced on padded work).
+    const shares = shareByLength(texts, parts, this._spec.kind === 'transformer' ? (this._spec.batchSize ?? 32) : 1);
     const results = await Promise.all(shares.map((rows, i) => this.onInstance(bridges, busy, i, rows.map((r) => texts[r]), signal)));
     const dims = results.find((r) => r.dims)?.dims ?? 0;
     const vectors = new Float32Array(texts.length * dims);

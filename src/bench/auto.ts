@@ -54,6 +54,8 @@ export interface AutoDecision {
   measuredAt: string;
   /** Wall time the calibration took, loads included. */
   ms: number;
+  /** Where that time went: loading the candidates' workers, their warm-up calls, and the timed rounds. */
+  phases?: { loadMs: number; warmMs: number; rounds: number };
 }
 
 /** Pools and threads the calibration considers; the Benchmark view can measure more. */
@@ -125,22 +127,51 @@ export class CandidateFailed extends Error {
   override name = 'CandidateFailed';
 }
 
+/** One timed call of a candidate: its milliseconds and texts, or null when it shared the cores with the person's own call (not counted). */
+export type TimedCall = { ms: number; sentences: number } | null;
+
+/** A candidate made ready to time: its workers loaded (perhaps shared with another candidate's). */
+export interface CandidateTimer {
+  /** One call of the calibration's texts. Throws on a worker crash (that interrupts the calibration). */
+  time(signal: AbortSignal): Promise<TimedCall>;
+}
+
 export interface CalibrationHooks {
   /**
-   * Times one candidate within `budgetMs` and says its sentences/s. Throws CandidateFailed when it
-   * cannot load (skipped); any other error (a worker that crashed mid-run) interrupts the calibration.
+   * Makes every candidate ready to time, in one go so candidates can share workers (1×1 is one
+   * worker of 2×1; the model already serving on the default is one of them) and load side by side.
+   * One entry per candidate: its timer, or a CandidateFailed saying why it cannot load (skipped).
+   * Any other error interrupts the calibration. `release` unloads what was loaded for it.
    */
-  measure: (candidate: Candidate, budgetMs: number, signal: AbortSignal) => Promise<number>;
+  prepare: (candidates: Candidate[], signal: AbortSignal) => Promise<{ timers: (CandidateTimer | CandidateFailed)[]; release: () => void }>;
   signal?: AbortSignal;
   now?: () => number;
   budgetMs?: number;
   onFigure?: (figure: Figure) => void;
 }
 
+/** A round's order: the candidates rotated by the round's number (A B C, B C A, C A B …). */
+export function roundOrder<T>(items: T[], round: number): T[] {
+  const k = items.length ? round % items.length : 0;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
 /**
- * Times every candidate within the budget (shared out evenly over those left) and returns the
- * decision, or throws CalibrationInterrupted (cancelled, tab hidden, a worker crash, nothing
- * that ran). Candidates the budget did not reach are listed as skipped.
+ * Times the candidates within the budget and returns the decision, or throws
+ * CalibrationInterrupted (cancelled, tab hidden, a worker crash, nothing that ran, a device too
+ * busy to time every candidate in the budget).
+ *
+ * Interleaved, not one after the other: every candidate is loaded first, warmed with one uncounted
+ * call each, then timed in rounds of one call each, the order rotated every round (A B C, B C A,
+ * C A B …) until the budget is spent, and each figure is the median of its calls' rates. Timed one
+ * after the other (load, warm, time, unload), the 2-core EPYC's first configuration read slow and
+ * its last fast (Auto chose 2×1 for fp32 at 0.44× the matrix's best): a burst of load from
+ * elsewhere, or the CPU's own warm-up, landed on one candidate only. In rounds it lands on all.
  */
 export async function calibrate(
   what: { model: string; dtype: string; device: DeviceFingerprint; batch: number },
@@ -151,42 +182,77 @@ export async function calibrate(
   const budget = hooks.budgetMs ?? CALIBRATION_BUDGET_MS;
   const started = now();
   const signal = hooks.signal ?? new AbortController().signal;
-  const figures: Figure[] = [];
   const interrupted = (why: string): never => {
     throw new CalibrationInterrupted(`Calibration stopped: ${why}. Nothing was kept; the model runs on the default.`);
   };
-  for (let i = 0; i < candidates.length; i++) {
+  const fail = (err: unknown): never => {
     if (signal.aborted) interrupted(reasonOf(signal));
-    const left = budget - (now() - started);
-    const candidate = candidates[i];
-    let figure: Figure;
-    if (left <= 0) {
-      figure = { candidate, sentencesPerS: null, reason: `the ${budget / 1000} s calibration budget ran out` };
-    } else {
-      try {
-        const rate = await hooks.measure(candidate, left / (candidates.length - i), signal);
-        if (signal.aborted) interrupted(reasonOf(signal));
-        if (!(rate > 0) || !Number.isFinite(rate)) throw new CandidateFailed(`measured ${rate} sentences/s`);
-        figure = { candidate, sentencesPerS: rate };
-      } catch (err) {
-        if (signal.aborted) interrupted(reasonOf(signal));
-        if (err instanceof CalibrationInterrupted) throw err;
-        if ((err as Error)?.name === 'AbortError') interrupted('cancelled');
-        if ((err as Error)?.name !== 'CandidateFailed') interrupted(describeError(err));
-        figure = { candidate, sentencesPerS: null, reason: describeError(err) };
-      }
-    }
-    figures.push(figure);
-    hooks.onFigure?.(figure);
+    if (err instanceof CalibrationInterrupted) throw err;
+    if ((err as Error)?.name === 'AbortError') interrupted('cancelled');
+    return interrupted(describeError(err));
+  };
+  let prepared: Awaited<ReturnType<CalibrationHooks['prepare']>>;
+  try {
+    prepared = await hooks.prepare(candidates, signal);
+  } catch (err) {
+    return fail(err);
   }
-  const ranked = rankFigures(figures);
-  if (ranked[0]?.sentencesPerS == null) interrupted(`no configuration ran (${figures.map((f) => f.reason).join('; ')})`);
-  // A choice among the configurations the budget happened to reach is no measurement of the
-  // others: on the shared 2-core EPYC at load ~16 the first one alone took 11 s, and "keeping" it
-  // would have cached 1×1 where the matrix's best was 2×1. Keep nothing; measure on the next load.
-  const cut = figures.filter((f) => f.reason?.includes('budget ran out')).length;
-  if (cut > 0) interrupted(`this device was too busy to time every configuration in ${budget / 1000} s (${figures.length - cut} of ${figures.length})`);
-  return { ...what, chosen: ranked[0].candidate, figures: ranked, measuredAt: new Date().toISOString(), ms: now() - started };
+  try {
+    if (signal.aborted) interrupted(reasonOf(signal));
+    const figures: Figure[] = [];
+    const live: { candidate: Candidate; timer: CandidateTimer; rates: number[] }[] = [];
+    candidates.forEach((candidate, i) => {
+      const t = prepared.timers[i];
+      if (t instanceof CandidateFailed || !t) {
+        const figure = { candidate, sentencesPerS: null, reason: t ? describeError(t) : 'not prepared' };
+        figures.push(figure);
+        hooks.onFigure?.(figure);
+      } else live.push({ candidate, timer: t, rates: [] });
+    });
+    if (live.length === 0) interrupted(`no configuration ran (${figures.map((f) => f.reason).join('; ')})`);
+    const call = async (c: (typeof live)[number]): Promise<TimedCall> => {
+      try {
+        const r = await c.timer.time(signal);
+        if (signal.aborted) interrupted(reasonOf(signal));
+        if (r && !(r.ms > 0 && r.sentences > 0 && Number.isFinite(r.ms))) throw new Error(`${describeCandidate(c.candidate)} timed ${r.sentences} texts in ${r.ms} ms`);
+        return r;
+      } catch (err) {
+        return fail(err);
+      }
+    };
+    const loadMs = now() - started;
+    let warmMs = 0;
+    const busy = () =>
+      interrupted(`this device was too busy to time every configuration in ${budget / 1000} s (loads ${(loadMs / 1000).toFixed(1)} s, warm-up ${(warmMs / 1000).toFixed(1)} s)`);
+    if (loadMs >= budget) busy();
+    // Warm-up: one uncounted call each (the first run of a session allocates and picks kernels).
+    for (const c of live) await call(c);
+    warmMs = now() - started - loadMs;
+    // Rounds until the budget is spent: a round starts only when one more like the last fits.
+    let lastRound = 0;
+    let round = 0;
+    for (; ; round++) {
+      const left = budget - (now() - started);
+      const counted = live.every((c) => c.rates.length > 0);
+      if (counted && left < lastRound) break;
+      if (left <= 0) busy();
+      const t = now();
+      for (const c of roundOrder(live, round)) {
+        const r = await call(c);
+        if (r) c.rates.push((r.sentences / r.ms) * 1000);
+      }
+      lastRound = now() - t;
+    }
+    for (const c of live) {
+      const figure: Figure = { candidate: c.candidate, sentencesPerS: median(c.rates) };
+      figures.push(figure);
+      hooks.onFigure?.(figure);
+    }
+    const ranked = rankFigures(candidates.map((c) => figures.find((f) => sameCandidate(f.candidate, c))!));
+    return { ...what, chosen: ranked[0].candidate, figures: ranked, measuredAt: new Date().toISOString(), ms: now() - started, phases: { loadMs, warmMs, rounds: round } };
+  } finally {
+    prepared.release();
+  }
 }
 
 function reasonOf(signal: AbortSignal): string {

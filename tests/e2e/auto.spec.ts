@@ -48,16 +48,19 @@ const storedDecisions = (page: Page) =>
 
 /**
  * A worker that dies the way a crashed one does (an `error` event, then gone), for the calibration's
- * workers only: `crashOn` names the worker and which message the page sends it (1 = load, 2 = first embed).
+ * workers only: the `nth` worker named `name`, on the `crashOn`th message the page sends it
+ * (1 = load, 2 = first embed). The calibration's one-thread workers are one-worker pools, all named
+ * `calibrate:model:<id>`; the second is the one only 2 × 1 needs.
  */
-async function crashCalibrationWorker(page: Page, name: string, crashOn: number) {
+async function crashCalibrationWorker(page: Page, name: string, crashOn: number, nth = 2) {
   await page.addInitScript(
-    ({ name, crashOn }) => {
+    ({ name, crashOn, nth }) => {
       const Real = globalThis.Worker;
+      let made = 0;
       globalThis.Worker = class extends Real {
         constructor(url: string | URL, opts?: WorkerOptions) {
           super(url, opts);
-          if (opts?.name !== name) return;
+          if (opts?.name !== name || ++made !== nth) return;
           let sent = 0;
           const post = this.postMessage.bind(this);
           this.postMessage = ((...args: Parameters<Worker['postMessage']>) => {
@@ -73,7 +76,7 @@ async function crashCalibrationWorker(page: Page, name: string, crashOn: number)
         }
       } as typeof Worker;
     },
-    { name, crashOn },
+    { name, crashOn, nth },
   );
 }
 
@@ -99,10 +102,12 @@ test('first load calibrates, keeps the fastest and says so; the next load uses i
   const rates = decision.figures.map((f) => f.sentencesPerS).filter((r): r is number => r !== null);
   expect(rates).toEqual([...rates].sort((a, b) => b - a));
   expect(decision.chosen).toEqual(timed[0]);
-  // The model now runs on the chosen configuration, and its card says so.
+  // The model already runs on the chosen configuration when 'decided' shows, and its card says so:
+  // read at once, not waited for (a benchmark that waits for the calibration must not meet its loads).
   const { pool, threads } = decision.chosen;
-  if (pool > 1) await expect(card).toContainText(`${pool} instances`, { timeout: 60_000 });
-  await expect(card).toContainText(`${threads} thread`, { timeout: 60_000 });
+  const shown = (await card.textContent()) ?? '';
+  if (pool > 1) expect(shown).toContain(`${pool} instances`);
+  expect(shown).toContain(`${threads} thread`);
 
   // A fresh page (same profile): the kept decision loads directly, no calibration.
   await page.reload();
@@ -175,7 +180,7 @@ test('a model unloaded mid-calibration leaves no calibration behind: a Benchmark
 
 test('a calibration worker that crashes mid-run: nothing kept, the model still works on the default', async ({ page }) => {
   test.setTimeout(300_000);
-  await crashCalibrationWorker(page, 'calibrate:model:use-lite#2', 2);
+  await crashCalibrationWorker(page, 'calibrate:model:use-lite', 2);
   await page.goto('/');
   await loadAuto(page);
   const status = page.getByTestId('auto-status');
@@ -187,7 +192,7 @@ test('a calibration worker that crashes mid-run: nothing kept, the model still w
 
 test('a configuration that fails to load is skipped with its reason; the others still decide', async ({ page }) => {
   test.setTimeout(300_000);
-  await crashCalibrationWorker(page, 'calibrate:model:use-lite#2', 1);
+  await crashCalibrationWorker(page, 'calibrate:model:use-lite', 1);
   await page.goto('/');
   await loadAuto(page);
   const status = page.getByTestId('auto-status');

@@ -1,7 +1,7 @@
 /** Auto = measured: the candidates, the calibration's faults and the cached decision's validity (src/bench/auto.ts). */
 import { describe, expect, it } from 'vitest';
 import {
-  calibrate, CalibrationInterrupted, candidatesFor, CandidateFailed, describeDecision, isDecision, staleBecause,
+  calibrate, CalibrationInterrupted, candidatesFor, CandidateFailed, describeDecision, isDecision, roundOrder, staleBecause,
   type Candidate, type DeviceFingerprint,
 } from '../../src/bench/auto.ts';
 
@@ -27,90 +27,136 @@ describe('candidates', () => {
 
 describe('calibration', () => {
   const rates: Record<string, number> = { '1×1': 70, '1×2': 88, '2×1': 131 };
+  const texts = 16;
 
-  it('times every candidate within the budget, keeps the fastest and every figure, fastest first', async () => {
+  /**
+   * Fake workers on a fake clock: loading costs `loadMs`; a call of a candidate takes
+   * texts / rate × `slowdown(now)` seconds, so a device that speeds up or slows down over the
+   * calibration can be played.
+   */
+  function device2(opts: { loadMs?: number; slowdown?: (t: number) => number; fail?: Record<string, string>; crash?: string; abortOn?: [string, AbortController, string]; disturbed?: (n: number) => boolean } = {}) {
     const c = clock();
-    const budgets: number[] = [];
-    const d = await calibrate(what, candidatesFor(device, { hardware: false }), {
+    const calls: string[] = [];
+    let released = 0;
+    let n = 0;
+    const hooks = {
       now: c.now,
       budgetMs: 3000,
-      measure: async (cand, budget) => {
-        budgets.push(budget);
-        c.advance(900);
-        return rates[label(cand)];
+      prepare: async (cands: Candidate[]) => {
+        c.advance(opts.loadMs ?? 1000);
+        return {
+          release: () => released++,
+          timers: cands.map((cand) => {
+            const name = label(cand);
+            if (opts.fail?.[name]) return new CandidateFailed(opts.fail[name]);
+            return {
+              time: async () => {
+                calls.push(name);
+                if (name === opts.crash) throw new Error("The model's worker stopped: boom");
+                if (opts.abortOn?.[0] === name) opts.abortOn[1].abort(opts.abortOn[2]);
+                const ms = (texts / rates[name]) * 1000 * (opts.slowdown?.(c.now()) ?? 1);
+                c.advance(ms);
+                return opts.disturbed?.(n++) ? null : { ms, sentences: texts };
+              },
+            };
+          }),
+        };
       },
-    });
+    };
+    return { hooks, calls, released: () => released, clock: c };
+  }
+
+  it('loads every candidate first, warms each once, then times them in rounds of rotating order until the budget is spent', async () => {
+    const f = device2();
+    const d = await calibrate(what, candidatesFor(device, { hardware: false }), f.hooks);
     expect(label(d.chosen)).toBe('2×1');
-    expect(d.figures.map((f) => [label(f.candidate), f.sentencesPerS])).toEqual([['2×1', 131], ['1×2', 88], ['1×1', 70]]);
-    expect(budgets).toEqual([1000, 1050, 1200]); // what is left, shared over the candidates left
-    expect(d.ms).toBe(2700);
+    // 1 s of loads, then warm-up A B C, then rounds A B C, B C A (C A B would end past 3 s).
+    expect(f.calls).toEqual(['1×1', '1×2', '2×1', '1×1', '1×2', '2×1', '1×2', '2×1', '1×1']);
+    expect(d.figures.map((x) => [label(x.candidate), Math.round(x.sentencesPerS!)])).toEqual([['2×1', 131], ['1×2', 88], ['1×1', 70]]);
+    // A round is ~0.52 s: no round starts that would not end within the 3 s.
+    expect(d.ms).toBeLessThanOrEqual(3000);
+    expect(d.ms).toBeGreaterThan(3000 - 600);
+    expect(f.released()).toBe(1);
+    expect(d.phases).toEqual({ loadMs: 1000, warmMs: expect.closeTo(533, 0), rounds: 2 });
     expect(describeDecision(d)).toBe('Auto chose 2 workers × 1 thread: 131 sentences/s; 1 × 2: 88 sentences/s; 1 × 1: 70 sentences/s');
     expect(isDecision(JSON.parse(JSON.stringify(d)))).toBe(true);
   });
 
+  it('a device that speeds up during the calibration does not crown whichever candidate ran last', async () => {
+    // Calls get 3× faster over the budget (a CPU leaving a burst of load from elsewhere). Timed
+    // one after the other, 1×1 (run last) would have read ~1.9× its speed and won. In rotating
+    // rounds each candidate sees the same drift, and the fastest stays first.
+    const rated = { '1×1': 100, '1×2': 120, '2×1': 90 };
+    Object.assign(rates, rated);
+    try {
+      const f = device2({ loadMs: 200, slowdown: (t) => Math.max(1, 3 - t / 1000) });
+      const order = [{ backend: 'wasm', pool: 2, threads: 1 }, { backend: 'wasm', pool: 1, threads: 2 }, { backend: 'wasm', pool: 1, threads: 1 }] as Candidate[];
+      const d = await calibrate(what, order, f.hooks);
+      expect(label(d.chosen)).toBe('1×2');
+    } finally {
+      Object.assign(rates, { '1×1': 70, '1×2': 88, '2×1': 131 });
+    }
+  });
+
   it('a configuration that fails to load is skipped with its reason; the others still decide', async () => {
-    const d = await calibrate(what, candidatesFor(device, { hardware: false }), {
-      measure: async (cand) => {
-        if (label(cand) === '2×1') throw new CandidateFailed('2 workers: out of memory');
-        return rates[label(cand)];
-      },
-    });
+    const f = device2({ fail: { '2×1': '2 workers: out of memory' } });
+    const d = await calibrate(what, candidatesFor(device, { hardware: false }), f.hooks);
     expect(label(d.chosen)).toBe('1×2');
     expect(d.figures.at(-1)).toEqual({ candidate: { backend: 'wasm', pool: 2, threads: 1 }, sentencesPerS: null, reason: '2 workers: out of memory' });
     expect(describeDecision(d)).toContain('2 × 1: skipped (2 workers: out of memory)');
+    expect(f.calls).not.toContain('2×1');
   });
 
-  it('candidates past the budget are not timed, and a partial calibration decides nothing (a busy device)', async () => {
-    const c = clock();
-    const timed: string[] = [];
+  it('a call that shared the cores with the person\'s own is not counted', async () => {
+    // Every 1×2 call disturbed but the last: its figure comes from its undisturbed calls only.
+    const f = device2({ disturbed: (n) => n >= 3 && n < 9 });
+    const d = await calibrate(what, candidatesFor(device, { hardware: false }), f.hooks);
+    expect(d.figures.every((x) => x.sentencesPerS !== null && Math.abs(x.sentencesPerS - rates[label(x.candidate)]) < 1e-6)).toBe(true);
+  });
+
+  it('a device too busy to time every candidate within the budget decides nothing', async () => {
     const seen: (number | null)[] = [];
-    const run = calibrate(what, candidatesFor(device, { hardware: false }), {
-      now: c.now,
-      budgetMs: 3000,
-      onFigure: (f) => seen.push(f.sentencesPerS),
-      measure: async (cand) => {
-        timed.push(label(cand));
-        c.advance(2000);
-        return rates[label(cand)];
-      },
-    });
-    await expect(run).rejects.toThrow('Calibration stopped: this device was too busy to time every configuration in 3 s (2 of 3). Nothing was kept');
-    expect(timed).toEqual(['1×1', '1×2']);
-    expect(seen).toEqual([70, 88, null]);
+    const f = device2({ loadMs: 2900 });
+    const run = calibrate(what, candidatesFor(device, { hardware: false }), { ...f.hooks, onFigure: (x) => seen.push(x.sentencesPerS) });
+    await expect(run).rejects.toThrow('Calibration stopped: this device was too busy to time every configuration in 3 s (loads 2.9 s, warm-up 0.5 s). Nothing was kept');
+    expect(seen).toEqual([]);
+    expect(f.released()).toBe(1);
   });
 
-  it('interrupted by the person or a hidden tab: nothing decided, the reason said', async () => {
+  it('loads that spend the whole budget: nothing is timed at all', async () => {
+    const f = device2({ loadMs: 3500 });
+    await expect(calibrate(what, candidatesFor(device, { hardware: false }), f.hooks)).rejects.toThrow('in 3 s (loads 3.5 s, warm-up 0.0 s)');
+    expect(f.calls).toEqual([]);
+    expect(f.released()).toBe(1);
+  });
+
+  it('interrupted by the person or a hidden tab: nothing decided, the reason said, the workers released', async () => {
     for (const reason of ['cancelled by you', 'the tab was hidden']) {
       const ctl = new AbortController();
-      const run = calibrate(what, candidatesFor(device, { hardware: false }), {
-        signal: ctl.signal,
-        measure: async (cand) => {
-          if (label(cand) === '1×2') ctl.abort(reason);
-          return rates[label(cand)];
-        },
-      });
+      const f = device2({ abortOn: ['1×2', ctl, reason] });
+      const run = calibrate(what, candidatesFor(device, { hardware: false }), { ...f.hooks, signal: ctl.signal });
       await expect(run).rejects.toThrow(CalibrationInterrupted);
       await expect(run).rejects.toThrow(`Calibration stopped: ${reason}. Nothing was kept; the model runs on the default.`);
+      expect(f.released()).toBe(1);
     }
   });
 
   it('a worker that crashes mid-run interrupts (not skipped): a crash says nothing about the configuration', async () => {
-    const run = calibrate(what, candidatesFor(device, { hardware: false }), {
-      measure: async (cand) => {
-        if (label(cand) === '1×2') throw new Error("The model's worker stopped: boom");
-        return rates[label(cand)];
-      },
-    });
+    const f = device2({ crash: '1×2' });
+    const run = calibrate(what, candidatesFor(device, { hardware: false }), f.hooks);
     await expect(run).rejects.toThrow(/Calibration stopped: The model's worker stopped: boom/);
+    expect(f.released()).toBe(1);
   });
 
   it('nothing that ran is no decision', async () => {
-    const run = calibrate(what, [{ backend: 'wasm', pool: 1, threads: 1 }], {
-      measure: async () => {
-        throw new CandidateFailed('no memory');
-      },
-    });
+    const f = device2({ fail: { '1×1': 'no memory' } });
+    const run = calibrate(what, [{ backend: 'wasm', pool: 1, threads: 1 }], f.hooks);
     await expect(run).rejects.toThrow(/no configuration ran \(no memory\)/);
+  });
+
+  it('rounds rotate the order', () => {
+    expect([0, 1, 2, 3].map((r) => roundOrder(['a', 'b', 'c'], r).join(''))).toEqual(['abc', 'bca', 'cab', 'abc']);
+    expect(roundOrder([], 2)).toEqual([]);
   });
 });
 

@@ -1,23 +1,7 @@
-/** The pool's split and the padding arithmetic (framework-free parts of the throughput work). */
+/** The static split and the padding arithmetic (framework-free parts of the throughput work). */
 import { describe, expect, it } from 'vitest';
-import { shareByLength, shareContiguous } from '../../src/model-client.ts';
+import { shareContiguous } from '../../src/model-client.ts';
 import { paddedFraction } from '../../src/bench/padding.ts';
-
-describe('a pool shares a call by length', () => {
-  it('longest first to the least-loaded worker: both workers get the same work, every text once, in call order', () => {
-    const texts = ['x'.repeat(100), 'x'.repeat(90), 'a', 'b', 'c', 'd', 'x'.repeat(10), 'x'.repeat(10)];
-    const shares = shareByLength(texts, 2);
-    expect(shares.flat().sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-    const work = shares.map((s) => s.reduce((n, i) => n + texts[i].length, 0));
-    expect(Math.abs(work[0] - work[1])).toBeLessThanOrEqual(10);
-    for (const s of shares) expect(s).toEqual([...s].sort((a, b) => a - b));
-    // A contiguous cut would have given the first worker 191 characters and the second 24.
-  });
-  it('never more shares than texts', () => {
-    expect(shareByLength(['one'], 4)).toEqual([[0]]);
-    expect(shareByLength(['a', 'b'], 3)).toHaveLength(2);
-  });
-});
 
 describe('a pool shares a static model\'s call in contiguous parts of equal characters', () => {
   it('covers every text once, in order, with the characters split evenly', () => {
