@@ -1,0 +1,40 @@
+/**
+ * The soak run's short form (`npm run soak -- --minutes 2`), in CI: the same runner as the CLI
+ * (src/bench/soak.ts) on the test's page, held to the same ratios and counts as the full
+ * 10-minute run: memory growth and slope, 0 chunks lost or duplicated, every precision's rows,
+ * search slowdown, no model worker left after an unload, each injected fault recovered, the
+ * export re-imported exactly. A Playwright spec rather than a vitest test: the soak needs a real
+ * Chromium, its CDP (process memory, forced GC, the quota) and its workers.
+ */
+import { expect, test } from '@playwright/test';
+import { runSoak } from '../../src/bench/soak.ts';
+import { chromiumPath } from '../../playwright.config.ts';
+
+// The suite's browser plus --expose-gc, so the soak can collect each worker's heap before it measures.
+test.use({
+  launchOptions: {
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--js-flags=--expose-gc'],
+  },
+});
+
+test('a short soak (2 minutes) loses nothing, leaks nothing, slows nothing, and leaves the page usable', async ({ page, context }) => {
+  // Two minutes of soak; the first round of loads always runs whole, so a slow machine runs over.
+  test.setTimeout(6 * 60_000);
+  await page.goto('/');
+  await page.waitForFunction(() => 'embedscope' in globalThis);
+  const report = await runSoak(page, context, { minutes: 2, onLog: (line) => console.log(`[soak] ${line}`) });
+  const verdicts = report.rows.filter((r) => r.pass !== undefined);
+  for (const metric of ['chunks_lost', 'chunks_duplicated', 'memory_growth_ratio', 'memory_slope_mb_per_cycle', 'search_slowdown_ratio', 'workers_after_unload', 'export_import_exact']) {
+    expect(verdicts.some((r) => r.metric === metric), `a ${metric} row`).toBe(true);
+  }
+  expect(report.rows.filter((r) => r.metric === 'fault_recovered').map((r) => r.fault).sort()).toEqual(['quota', 'reload', 'unload-while-search-queued', 'worker-crash']);
+  for (const r of verdicts) expect.soft(r.pass, `${r.metric}${r.fault ? ` (${r.fault})` : ''} = ${r.value}${r.note ? `: ${r.note}` : ''}`).toBe(true);
+
+  // Usable afterwards, through the UI: a model loads and the Collections view shows no error.
+  await page.getByTestId('nav-playground').click();
+  await page.getByTestId('load-model').click();
+  await expect(page.locator('[data-testid=model-card][data-status=ready]')).toHaveCount(1);
+  await page.getByTestId('nav-collections').click();
+  await expect(page.getByTestId('collections-error')).toHaveCount(0);
+});
