@@ -211,13 +211,15 @@ export function createSoak(deps: SoakDeps) {
      * `n` searches over every variant the collection serves (each precision, binary rescored with
      * float32…), a query embedded on demand then searched, timed end to end as a person waits.
      */
-    async searches(collectionId: string, n: number, offset: number, warmUp = false): Promise<{ ms: number[]; empty: number; errors: string[] }> {
+    async searches(collectionId: string, n: number, offset: number, warmUp = false): Promise<{ ms: number[]; embedMs: number[]; searchMs: number[]; empty: number; errors: string[] }> {
       const s = await db();
       const c = await s.collection(collectionId);
       const variants = variantsOf(c);
       const queries = await base();
       const m = await loadIngestModel();
       const ms: number[] = [];
+      const embedMs: number[] = [];
+      const searchMs: number[] = [];
       const errors: string[] = [];
       let empty = 0;
       // Uncounted: each variant's rows loaded into the search worker, its kernels compiled.
@@ -228,14 +230,17 @@ export function createSoak(deps: SoakDeps) {
         const t = performance.now();
         try {
           const { vectors } = await m.embedNow([q]);
+          const embedded = performance.now();
           const res = await deps.search({ collectionId, precision: v.precision, query: vectors, k: 10, rescore: v.rescore });
           ms.push(performance.now() - t);
+          embedMs.push(embedded - t);
+          searchMs.push(performance.now() - embedded);
           if (res.hits.length === 0) empty++;
         } catch (err) {
           errors.push(describeError(err));
         }
       }
-      return { ms, empty, errors };
+      return { ms, embedMs, searchMs, empty, errors };
     },
 
     /**

@@ -164,6 +164,18 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
   const ingestStart = Date.now();
   const faults: { fault: string; recovered: boolean; note: string }[] = [];
   await call('openIngestModel');
+  // The quota override only reaches writes once Chromium asks its quota manager again: the
+  // browser keeps the space left that its first write was told, and asks again only when a write
+  // needs more (measured: an override set after the first write, at the usage, at half of it or
+  // 2 MB above it, refused nothing over 12,000 chunks; set before the first write, it refused the
+  // queue). So from here the quota is always "usage + room for the next step", set before each
+  // step: the space left stays small, each step asks again, and the full-disk fault is seen.
+  // Room for `chunks` more chunks (~1 KB each at 100 dims with three precisions, counted twice) and 8 MB.
+  const roomFor = async (chunks: number) => {
+    const usage = await call('usage');
+    await pageCdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: Math.round(usage + chunks * 2048 + 8 * 2 ** 20) });
+  };
+  await roomFor(3 * 10_000);
   let t = Date.now();
   const ref = await call('prepare', 'soak-reference', 10_000);
   await call('startIngest', ref.jobId);
@@ -178,6 +190,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
   log(`first ${TIMED_SEARCHES} searches: median ${median(first.ms).toFixed(1)} ms`);
 
   t = Date.now();
+  await roomFor(chunks);
   const big = await call('prepare', 'soak', chunks);
   row('queue_ms', Date.now() - t, { chunks: big.queued });
   const bursts = 20;
@@ -198,6 +211,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
   const targetOf = (e: Event | undefined) => (e ? Math.round(e.at * big.queued) : undefined);
   /** Runs the ingest until it has committed past `done` + one batch (so a fault hits it mid-run). */
   const runningPast = async (done: number, pauseAt: number | undefined) => {
+    await roomFor(0.25 * big.queued);
     await call('startIngest', big.jobId, pauseAt);
     for (;;) {
       const s = await call('ingestStatus');
@@ -215,6 +229,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
       break;
     }
     // To the event's point, paused there as the person's Pause button does.
+    await roomFor(0.06 * big.queued); // events are at most 5 % of the job apart
     await call('startIngest', big.jobId, targetOf(e));
     await call('waitIngest');
     const at = await call('ingestStatus');
@@ -230,13 +245,13 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
     }
     let fault: { recovered: boolean; note: string };
     if (e.kind === 'quota') {
-      // No room beyond what is used: the browser refuses the next writes.
+      // No room beyond what is used: once the space left it was told runs out, the browser refuses.
       const usage = await call('usage');
       await pageCdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage });
-      await call('startIngest', big.jobId, next);
+      await call('startIngest', big.jobId, Math.min(big.queued, at.done + Math.round(0.5 * big.queued)));
       await call('waitIngest');
       const stopped = await call('ingestStatus');
-      await pageCdp.send('Storage.overrideQuotaForOrigin', { origin }); // room again
+      await roomFor(0.25 * big.queued); // room again
       fault = { recovered: stopped.status === 'paused' && /Storage is full/.test(stopped.error ?? ''), note: `${stopped.status} at ${stopped.done}: ${stopped.error}` };
     } else if (e.kind === 'reload') {
       const s = await runningPast(at.done, next);
@@ -274,6 +289,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
     log(`fault ${e.kind}: ${fault.recovered ? 'recovered' : 'NOT recovered'} (${fault.note})`);
   }
   if (!cut) {
+    await roomFor(big.queued);
     await call('startIngest', big.jobId);
     await call('waitIngest');
   }
@@ -290,6 +306,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
   row('hash_mismatches', v.hashMismatches, { pass: v.hashMismatches === 0, stored: v.stored });
   row('vector_mismatches', v.vectorMismatches, { pass: v.vectorMismatches === 0, sampled: v.sampled });
   row('collection_count', v.count, { pass: v.count === v.stored, stored: v.stored });
+  await roomFor(2 * big.queued); // the re-import's copy
   const x = await call('exportImport', big.collectionId);
   const exact = x.textsEqual && Object.values(x.vectorsEqual).every(Boolean) && x.rows === v.stored;
   row('export_import_exact', exact ? 1 : 0, { pass: exact, rows: x.rows, export_ms: Math.round(x.exportMs), import_ms: Math.round(x.importMs), bytes: x.bytes, vectors_equal: JSON.stringify(x.vectorsEqual), note: Object.values(x.differing).join(' | ') });
@@ -298,7 +315,12 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
   // ── 4. the same searches as at the start, then the end measurement with nothing loaded ──
   const last = await call('searches', ref.collectionId, TIMED_SEARCHES, 0, true);
   log(`last ${TIMED_SEARCHES} searches: median ${median(last.ms).toFixed(1)} ms`);
+  // Where a search's time went, first 100 vs last 100: the query's embedding, the search worker.
+  for (const [part, a, b] of [['embed', first.embedMs, last.embedMs], ['search_worker', first.searchMs, last.searchMs]] as const) {
+    row('search_part_ms', median(b), { part, first_median_ms: Math.round(median(a) * 100) / 100, ratio: Math.round((median(b) / median(a)) * 100) / 100 });
+  }
   await call('cleanup', [ref.collectionId, big.collectionId]);
+  await pageCdp.send('Storage.overrideQuotaForOrigin', { origin }); // the real quota again
   workersAfterUnload.push(await modelWorkersAfter());
   const end = await memory();
   logMemory('at the end', end);
