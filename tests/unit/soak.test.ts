@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { chunksThatFit, compareTexts, FULL, planSoak, slope, soakTexts, TARGETS, verdictRows, type SoakMeasurements } from '../../src/bench/soak-plan.ts';
 import { normalizeRows } from '../../src/core/util/vectors.ts';
 import { precisions } from '../../src/core/precision/index.ts';
-import { VectorStore } from '../../src/core/store/store.ts';
+import { QuotaError, VectorStore } from '../../src/core/store/store.ts';
+import { runIngestJob } from '../../src/core/store/ingest.ts';
 import { exportNpy, parseNpyImport } from '../../src/core/store/transfer.ts';
 
 describe('soak plan', () => {
@@ -127,6 +128,31 @@ describe('found by the soak', () => {
       expect(Buffer.from(b.buffer, b.byteOffset, b.byteLength).equals(Buffer.from(a.buffer, a.byteOffset, a.byteLength)), p).toBe(true);
     }
     expect(precisions.float32.bytesPerVector(dims)).toBe(400);
+    store.close();
+  });
+
+  it('a full disk that refuses even the job status still says "Storage is full", and the store stays exact', async () => {
+    const dims = 100;
+    const store = await VectorStore.open(`soak-quota-${Math.random()}`);
+    const c = await store.createCollection({ name: 'q', modelId: 'm', modelDims: dims, precisions: ['float32'] });
+    const job = await store.enqueue(c.id, Array.from({ length: 64 }, (_, i) => ({ text: `t ${i}`, source: 's' })));
+    // The browser's refusal, as the soak saw it at 67,584 of 280,000 chunks: every write fails.
+    const full = new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    const commit = store.commitBatch.bind(store);
+    let commits = 0;
+    store.commitBatch = async (...args: Parameters<VectorStore['commitBatch']>) => {
+      if (++commits > 1) throw new QuotaError('Storage is full: the browser refused to store this batch.');
+      return commit(...args);
+    };
+    const setStatus = store.setJobStatus.bind(store);
+    store.setJobStatus = async (id, status, error) => {
+      if (status !== 'running') throw full;
+      return setStatus(id, status, error);
+    };
+    const embed = async (texts: string[]) => ({ vectors: normalizeRows(sparseRows(texts.length, dims), dims), dims });
+    await expect(runIngestJob({ store, jobId: job.id, embed, batchSize: 16 })).rejects.toThrow(/Storage is full/);
+    expect((await store.collection(c.id)).count).toBe(16);
+    expect((await store.nextBatch(job.id, 100)).length).toBe(48); // the rest still pending: nothing lost
     store.close();
   });
 });
