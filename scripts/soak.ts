@@ -34,7 +34,8 @@ if (!(minutes > 0)) {
 }
 
 const loadBefore = os.loadavg().map((x) => Number(x.toFixed(2)));
-const server = await createServer({ logLevel: 'warn', server: { port: 0, strictPort: false } });
+// No hot reload: a source file saved during a run would reload the page under the soak (it did once).
+const server = await createServer({ logLevel: 'warn', server: { port: 0, strictPort: false, hmr: false } });
 await server.listen();
 const address = server.httpServer!.address();
 const port = typeof address === 'object' && address ? address.port : 0;
