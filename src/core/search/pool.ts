@@ -87,6 +87,11 @@ export class ScanPool {
     return checksum;
   }
 
+  /** No scan waiting on a helper (so stopping the helpers now fails no search). */
+  get idle(): boolean {
+    return this.pending.size === 0;
+  }
+
   dispose(): void {
     this.helpers.forEach((h) => h?.terminate());
     this.helpers = [];
