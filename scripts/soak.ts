@@ -51,7 +51,8 @@ try {
   // Nothing loaded by itself (the Playground's starter models, Auto's calibration): the soak loads what it measures.
   await page.addInitScript(([key, value]) => localStorage.setItem(key, value), [PREFS_KEY, JSON.stringify({ autoload: false })]);
   await page.goto(`http://localhost:${port}/`);
-  await page.waitForFunction(() => 'embedscope' in globalThis);
+  // Vite transforms the app on first load: slow on a busy machine (30 s was not enough once).
+  await page.waitForFunction(() => 'embedscope' in globalThis, undefined, { timeout: 180_000 });
   report = await runSoak(page, context, { minutes, webgpu: values.webgpu, onLog: (line) => console.log(`[soak] ${line}`) });
 } finally {
   await browser.close();

@@ -255,7 +255,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
     if (e.kind === 'reload') {
       const s = await runningPast(at.done, next);
       await page.reload();
-      await page.waitForFunction(() => 'embedscope' in globalThis);
+      await page.waitForFunction(() => 'embedscope' in globalThis, undefined, { timeout: 120_000 });
       pageCdp = await context.newCDPSession(page);
       await pageCdp.send('Performance.enable');
       fault = { recovered: s.running, note: `reloaded while the ingest ran at ${s.done} of ${s.total}` };
