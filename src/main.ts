@@ -17,4 +17,20 @@ if (import.meta.env.PROD) void pwa.register();
       calibrateFromDefault({ spec, batch, budgetMs, texts, loadPool: loadModelPool, signal: new AbortController().signal, whenIdle: async () => {}, foregroundCalls: () => 0 });
     return runBench(opts, { loadPool: loadModelPool, benchSearch, calibrate });
   },
+  // `npm run soak` drives these steps from Node (a reload is one of its faults): one set per page load.
+  soak: async () => {
+    const [{ createSoak }, { loadModelPool, ModelClient }, { search, forgetCollection }, { embedNow, embedBulk }] = await Promise.all([import('./bench/soak-page.ts'), import('./model-client.ts'), import('./search-client.ts'), import('./embed-queue.ts')]);
+    soak ??= createSoak({
+      loadPool: loadModelPool,
+      openModel: async (spec) => {
+        const client = new ModelClient(spec);
+        await client.load();
+        return { embedNow: (texts, signal) => embedNow(client, texts, signal), embedBulk: (texts, signal) => embedBulk(client, texts, signal), unload: () => client.unload() };
+      },
+      search,
+      forgetCollection,
+    });
+    return soak;
+  },
 };
+let soak: import('./bench/soak-page.ts').SoakPage | undefined;

@@ -73,7 +73,10 @@ export async function runIngestJob(opts: IngestOptions): Promise<JobRecord> {
     // Cancelled or out of space: pause (the job resumes later); anything else fails the job.
     const name = (err as Error)?.name;
     if (name === 'AbortError') return store.setJobStatus(jobId, 'paused');
-    await store.setJobStatus(jobId, name === 'QuotaError' ? 'paused' : 'failed', describeError(err));
+    // With the disk quite full even the status cannot be written (npm run soak: the job stayed
+    // "running" and the person read "QuotaExceededError" instead of why). The batch's own error is
+    // the one to tell; the job stays resumable either way.
+    await store.setJobStatus(jobId, name === 'QuotaError' ? 'paused' : 'failed', describeError(err)).catch(() => {});
     throw err;
   }
 }
