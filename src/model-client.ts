@@ -79,6 +79,17 @@ export function shareContiguous(texts: string[], parts: number): [number, number
   return out;
 }
 
+/** One call's result from its parts' results, their rows already placed in `vectors`. */
+function joinedResult(parts: EmbedResult[], vectors: Float32Array, rows: number, dims: number): EmbedResult {
+  return {
+    vectors,
+    rows,
+    dims,
+    tokens: parts.reduce((s, r) => s + r.tokens, 0),
+    truncated: parts.reduce((s, r) => s + r.truncated, 0),
+  };
+}
+
 /**
  * Starts a pool's workers: the first alone, then the rest together. The first one fetches and
  * checks the model's files (a hub download, the cache's damage check) and the others read them
@@ -360,13 +371,7 @@ export class ModelClient {
     const vectors = new Float32Array(texts.length * dims);
     // Each row back to the place its text had in the call.
     results.forEach((r, i) => shares[i].forEach((row, k) => vectors.set(r.vectors.subarray(k * dims, (k + 1) * dims), row * dims)));
-    return {
-      vectors,
-      rows: texts.length,
-      dims,
-      tokens: results.reduce((s, r) => s + r.tokens, 0),
-      truncated: results.reduce((s, r) => s + r.truncated, 0),
-    };
+    return joinedResult(results, vectors, texts.length, dims);
   }
 
   private async embedContiguous(bridges: WorkerBridge<ModelWorkerApi>[], busy: number[], texts: string[], parts: number, signal?: AbortSignal): Promise<EmbedResult> {
@@ -375,13 +380,7 @@ export class ModelClient {
     const dims = results.find((r) => r.dims)?.dims ?? 0;
     const vectors = new Float32Array(texts.length * dims);
     results.forEach((r, i) => vectors.set(r.vectors, ranges[i][0] * dims));
-    return {
-      vectors,
-      rows: texts.length,
-      dims,
-      tokens: results.reduce((s, r) => s + r.tokens, 0),
-      truncated: results.reduce((s, r) => s + r.truncated, 0),
-    };
+    return joinedResult(results, vectors, texts.length, dims);
   }
 
   /** Memory of each instance, measured inside its worker (see core/memory-probe.ts). */
