@@ -8,6 +8,7 @@ import { VectorStore, type ChunkInput } from '../../src/core/store/store.ts';
 import { runIngestJob } from '../../src/core/store/ingest.ts';
 import { dimsConflicts, exportCollection, importCollection, queueCorpus, readImport, storedDimsConflicts, type ImportFile } from '../../src/core/corpus/collection.ts';
 import type { FileOutcome } from '../../src/core/corpus/read.ts';
+import type { ImportedRows } from '../../src/core/store/transfer.ts';
 
 let n = 0;
 const openFresh = () => VectorStore.open(`collection-test-${++n}`);
@@ -140,6 +141,51 @@ describe('export and import', () => {
     // Not loaded: nothing to check the dims against, so it is kept under the chosen id.
     const { collection } = await importCollection(store, [file('v.jsonl', line)], { modelId: 'toy', precisions: ['float32'] });
     expect([collection.modelId, collection.dims]).toEqual(['toy', 3]);
+  });
+});
+
+describe('import progress and cancel', () => {
+  const rows = (count: number): ImportedRows => ({
+    name: 'Big',
+    model: 'toy',
+    dtype: 'fp32',
+    modelDims: 4,
+    dims: 4,
+    texts: chunks(count),
+    float32: Float32Array.from({ length: count * 4 }, (_, i) => Math.sin(i)),
+    calibration: null,
+    skipped: 0,
+    problems: [],
+  });
+
+  it('reports rows stored of the total at 0 and after each transaction', async () => {
+    const store = await openFresh();
+    const seen: string[] = [];
+    const { collection } = await importCollection(store, [], { precisions: ['float32'], rows: rows(10), groupRows: 4, onProgress: (d, t) => seen.push(`${d}/${t}`) });
+    expect(seen).toEqual(['0/10', '4/10', '8/10', '10/10']);
+    expect(collection.count).toBe(10);
+  });
+
+  it('cancelled after its first transaction: rejects, and nothing of it stays', async () => {
+    const store = await openFresh();
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const onProgress = (done: number) => {
+      seen.push(done);
+      if (done > 0) controller.abort();
+    };
+    await expect(importCollection(store, [], { precisions: ['float32'], rows: rows(10), groupRows: 4, onProgress, signal: controller.signal })).rejects.toThrow(/abort/i);
+    expect(seen).toContain(4);
+    expect(seen).not.toContain(10);
+    expect(await store.listCollections()).toEqual([]);
+  });
+
+  it('cancelled before it starts: nothing is created', async () => {
+    const store = await openFresh();
+    const controller = new AbortController();
+    controller.abort();
+    await expect(importCollection(store, [], { precisions: ['float32'], rows: rows(3), signal: controller.signal })).rejects.toThrow(/abort/i);
+    expect(await store.listCollections()).toEqual([]);
   });
 });
 

@@ -142,14 +142,32 @@ export async function readImport(list: readonly ImportFile[]): Promise<ImportedR
 export async function importCollection(
   store: VectorStore,
   list: readonly ImportFile[],
-  opts: { modelId?: string; modelDims?: number; precisions: PrecisionId[]; rows?: ImportedRows },
+  opts: {
+    modelId?: string;
+    modelDims?: number;
+    precisions: PrecisionId[];
+    rows?: ImportedRows;
+    /** Rows stored of the rows kept: at 0 once the file is read, then per transaction (65,536 rows). */
+    onProgress?: (done: number, total: number) => void;
+    /** Cancels between transactions; what was written goes with the collection. */
+    signal?: AbortSignal;
+    /** Rows a transaction (the store's default when absent; tests make it small). */
+    groupRows?: number;
+  },
 ): Promise<{ collection: CollectionRecord; rows: ImportedRows; notice: string }> {
   // `rows` already read: a Parquet file, whose reader (parquet-wasm) is page-side.
   const rows = opts.rows ?? (await readImport(list));
   if (!rows.model && opts.modelDims !== undefined && opts.modelDims !== rows.modelDims) {
     throw new ImportError(`these vectors have ${rows.modelDims} dims but ${opts.modelId} gives ${opts.modelDims}-dim vectors; queries could not be compared with them`);
   }
-  const collection = await store.importCollection(rows, { precisions: opts.precisions, modelId: rows.model ?? opts.modelId });
+  opts.signal?.throwIfAborted();
+  const collection = await store.importCollection(rows, {
+    precisions: opts.precisions,
+    modelId: rows.model ?? opts.modelId,
+    onProgress: opts.onProgress,
+    signal: opts.signal,
+    groupRows: opts.groupRows,
+  });
   const notice =
     `Imported ${collection.count.toLocaleString()} vectors into "${collection.name}"` +
     (rows.skipped ? `; skipped ${rows.skipped} unreadable lines (${rows.problems.join('; ')})` : '') +
