@@ -2,7 +2,7 @@
 import { VectorStore, type ChunkInput } from '../core/store/store.ts';
 import type { CollectionRecord, JobRecord } from '../core/store/db.ts';
 import type { PrecisionId } from '../core/precision/index.ts';
-import { exportCollection, importCollection, queueCorpus, type QueueProgress } from '../core/corpus/collection.ts';
+import { exportCollection, importCollection, modelToGrow, queueCorpus, type QueueProgress } from '../core/corpus/collection.ts';
 import { runIngestJob } from '../core/store/ingest.ts';
 import { describeError } from '../core/errors.ts';
 import { models } from './models.svelte.ts';
@@ -116,12 +116,14 @@ class Collections {
     const job = await store.job(jobId);
     if (!job) return;
     const collection = await store.collection(job.collectionId);
-    const model = models.list.find((m) => m.status === 'ready' && m.info?.id === collection.modelId);
-    if (!model) {
-      this.error = `Load ${collection.modelId} to resume embedding "${collection.name}".`;
+    // Same id and, where the collection knows it, same dtype: vectors of two dtypes never mix.
+    const loaded = models.list.flatMap((m) => (m.status === 'ready' && m.info ? [{ key: m.key, id: m.info.id, dtype: m.info.dtype }] : []));
+    const pick = modelToGrow(collection, loaded);
+    if ('error' in pick) {
+      this.error = pick.error;
       return;
     }
-    const client = models.client(model.key)!;
+    const client = models.client(pick.model.key)!;
     const controller = new AbortController();
     let finished!: () => void;
     this.running[jobId] = { job, controller, startedAt: performance.now(), startedDone: job.done, finished: new Promise((r) => (finished = r)) };
