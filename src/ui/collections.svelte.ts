@@ -2,7 +2,7 @@
 import { VectorStore, type ChunkInput } from '../core/store/store.ts';
 import type { CollectionRecord, JobRecord } from '../core/store/db.ts';
 import type { PrecisionId } from '../core/precision/index.ts';
-import { exportCollection, importCollection, queueCorpus, type QueueProgress } from '../core/corpus/collection.ts';
+import { exportCollection, importCollection, modelToGrow, queueCorpus, type QueueProgress } from '../core/corpus/collection.ts';
 import { runIngestJob } from '../core/store/ingest.ts';
 import { describeError } from '../core/errors.ts';
 import { models } from './models.svelte.ts';
@@ -33,6 +33,12 @@ class Collections {
   reading = $state<ReadingProgress | null>(null);
   /** What reading each file found (errors, skipped records, replaced characters). */
   outcomes = $state<FileOutcome[]>([]);
+  /**
+   * While an import runs: `total` is null while the file is read (parquet-wasm gives no count
+   * until it is decoded), then rows stored of rows kept, moved at each 65,536-row commit.
+   */
+  importing = $state<{ file: string; done: number; total: number | null } | null>(null);
+  private importController: AbortController | null = null;
   /** Why bulk embedding waits (the idle/charging options), null while it runs. */
   waitReason = $state<string | null>(null);
   private store: Promise<VectorStore> | null = null;
@@ -110,12 +116,14 @@ class Collections {
     const job = await store.job(jobId);
     if (!job) return;
     const collection = await store.collection(job.collectionId);
-    const model = models.list.find((m) => m.status === 'ready' && m.info?.id === collection.modelId);
-    if (!model) {
-      this.error = `Load ${collection.modelId} to resume embedding "${collection.name}".`;
+    // Same id and, where the collection knows it, same dtype: vectors of two dtypes never mix.
+    const loaded = models.list.flatMap((m) => (m.status === 'ready' && m.info ? [{ key: m.key, id: m.info.id, dtype: m.info.dtype }] : []));
+    const pick = modelToGrow(collection, loaded);
+    if ('error' in pick) {
+      this.error = pick.error;
       return;
     }
-    const client = models.client(model.key)!;
+    const client = models.client(pick.model.key)!;
     const controller = new AbortController();
     let finished!: () => void;
     this.running[jobId] = { job, controller, startedAt: performance.now(), startedDone: job.done, finished: new Promise((r) => (finished = r)) };
@@ -172,8 +180,13 @@ class Collections {
 
   /** Imports a JSONL file, or a NumPy bundle (manifest.json + float32.npy + texts.jsonl, names may carry a prefix). */
   async importFiles(list: File[], opts: { modelId?: string; precisions: PrecisionId[] }) {
+    if (this.importing) return; // one import at a time: the input is disabled meanwhile
     this.error = null;
     this.notice = null;
+    const file = list.map((f) => f.name).join(', ');
+    const controller = new AbortController();
+    this.importController = controller;
+    this.importing = { file, done: 0, total: null };
     try {
       // Parquet is read page-side (parquet-wasm); the other formats by core's readImport.
       const parquet = list.find((f) => /\.parquet$/i.test(f.name));
@@ -181,12 +194,21 @@ class Collections {
       // Only the dims of a loaded model of that id can be checked against the vectors.
       const modelId = rows?.model ?? opts.modelId;
       const modelDims = models.list.find((m) => m.info && m.info.id === modelId)?.info?.dims;
-      this.notice = (await importCollection(await this.db(), list, { ...opts, modelDims, rows })).notice;
+      const onProgress = (done: number, total: number) => (this.importing = { file, done, total });
+      this.notice = (await importCollection(await this.db(), list, { ...opts, modelDims, rows, onProgress, signal: controller.signal })).notice;
     } catch (err) {
-      this.error = `Import failed: ${describeError(err)}`;
+      if (controller.signal.aborted) this.notice = `Import of ${file} cancelled; nothing of it was kept.`;
+      else this.error = `Import failed: ${describeError(err)}`;
     } finally {
+      this.importing = null;
+      this.importController = null;
       await this.refresh();
     }
+  }
+
+  /** Stops the running import before its next commit; the collection it began is removed. */
+  cancelImport() {
+    this.importController?.abort();
   }
 
   pause(jobId: string) {

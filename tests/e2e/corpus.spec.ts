@@ -5,6 +5,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { loadGlove as loadGloveModel } from '../helpers/models.ts';
+import { tinyModelFiles } from '../helpers/tiny-model.ts';
 
 /** Every test here embeds with glove-100d and then works in the Collections view. */
 const loadGlove = (page: Page) => loadGloveModel(page, { thenOpen: 'collections' });
@@ -420,4 +421,36 @@ test('"only while visible and idle": corpus batches hold while the page is hidde
   await page.reload();
   await page.getByTestId('nav-collections').click();
   await expect(page.getByTestId('only-idle')).toBeChecked();
+});
+
+test("a same-id model of another dtype cannot resume a collection's job; one made before dtypes were kept still can", async ({ page }) => {
+  await page.goto('/');
+  // Two queued jobs of "Your model" (user-static, 3 dims), straight through the store: one made
+  // by its fp16 weights, one from before collections kept a dtype.
+  await page.evaluate(`(async () => {
+    const { VectorStore } = await import('/src/core/store/store.ts');
+    const store = await VectorStore.open();
+    for (const [name, dtype] of [['Half', 'fp16'], ['Legacy', null]]) {
+      const c = await store.createCollection({ name, modelId: 'user-static', modelDims: 3, dtype, precisions: ['float32'] });
+      const queue = await store.openQueue(c.id);
+      await queue.append([{ text: 'cat', source: 'a' }, { text: 'dog', source: 'b' }]);
+      await queue.finish();
+    }
+    store.close();
+  })()`);
+  await page.reload(); // the Collections view lists the store as the page opens
+  const files = tinyModelFiles(); // F32 weights: loads as fp32
+  await page.getByTestId('model-files').setInputFiles(Object.entries(files).map(([name, bytes]) => ({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) })));
+  await expect(page.locator('[data-testid=model-card][data-status=ready]')).toHaveCount(1);
+  await page.getByTestId('nav-collections').click();
+
+  await page.locator('[data-name="Half"] [data-testid=resume-job]').click();
+  await expect(page.getByTestId('collections-error')).toHaveText(
+    '"Half" was embedded by user-static fp16; the loaded user-static runs fp32, whose vectors differ, so it cannot add rows to it. Load user-static as fp16 to resume; nothing was changed.',
+  );
+  await expect(page.locator('[data-name="Half"] [data-testid=job-progress]')).toHaveText('0 / 2'); // the queue kept, nothing embedded
+
+  await page.locator('[data-name="Legacy"] [data-testid=resume-job]').click();
+  await expect(page.locator('[data-name="Legacy"] [data-testid=collection-summary]')).toContainText(/^2 chunks · user-static/);
+  expect((await stored(page)).map((c) => [c.name, c.count]).sort()).toEqual([['Half', 0], ['Legacy', 2]]);
 });

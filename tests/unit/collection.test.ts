@@ -6,8 +6,9 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { VectorStore, type ChunkInput } from '../../src/core/store/store.ts';
 import { runIngestJob } from '../../src/core/store/ingest.ts';
-import { dimsConflicts, exportCollection, importCollection, queueCorpus, readImport, storedDimsConflicts, type ImportFile } from '../../src/core/corpus/collection.ts';
+import { dimsConflicts, exportCollection, importCollection, modelToGrow, queueCorpus, readImport, storedDimsConflicts, type ImportFile } from '../../src/core/corpus/collection.ts';
 import type { FileOutcome } from '../../src/core/corpus/read.ts';
+import type { ImportedRows } from '../../src/core/store/transfer.ts';
 
 let n = 0;
 const openFresh = () => VectorStore.open(`collection-test-${++n}`);
@@ -140,6 +141,87 @@ describe('export and import', () => {
     // Not loaded: nothing to check the dims against, so it is kept under the chosen id.
     const { collection } = await importCollection(store, [file('v.jsonl', line)], { modelId: 'toy', precisions: ['float32'] });
     expect([collection.modelId, collection.dims]).toEqual(['toy', 3]);
+  });
+});
+
+describe('import progress and cancel', () => {
+  const rows = (count: number): ImportedRows => ({
+    name: 'Big',
+    model: 'toy',
+    dtype: 'fp32',
+    modelDims: 4,
+    dims: 4,
+    texts: chunks(count),
+    float32: Float32Array.from({ length: count * 4 }, (_, i) => Math.sin(i)),
+    calibration: null,
+    skipped: 0,
+    problems: [],
+  });
+
+  it('reports rows stored of the total at 0 and after each transaction', async () => {
+    const store = await openFresh();
+    const seen: string[] = [];
+    const { collection } = await importCollection(store, [], { precisions: ['float32'], rows: rows(10), groupRows: 4, onProgress: (d, t) => seen.push(`${d}/${t}`) });
+    expect(seen).toEqual(['0/10', '4/10', '8/10', '10/10']);
+    expect(collection.count).toBe(10);
+  });
+
+  it('cancelled after its first transaction: rejects, and nothing of it stays', async () => {
+    const store = await openFresh();
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const onProgress = (done: number) => {
+      seen.push(done);
+      if (done > 0) controller.abort();
+    };
+    await expect(importCollection(store, [], { precisions: ['float32'], rows: rows(10), groupRows: 4, onProgress, signal: controller.signal })).rejects.toThrow(/abort/i);
+    expect(seen).toContain(4);
+    expect(seen).not.toContain(10);
+    expect(await store.listCollections()).toEqual([]);
+  });
+
+  it('cancelled before it starts: nothing is created', async () => {
+    const store = await openFresh();
+    const controller = new AbortController();
+    controller.abort();
+    await expect(importCollection(store, [], { precisions: ['float32'], rows: rows(3), signal: controller.signal })).rejects.toThrow(/abort/i);
+    expect(await store.listCollections()).toEqual([]);
+  });
+});
+
+describe('which loaded model may add rows (dtype)', () => {
+  const c = (dtype: string | null | undefined) => ({ name: 'Moby', modelId: 'use-lite', dtype });
+  const fp32 = { key: 'a', id: 'use-lite', dtype: 'fp32' };
+  const int8 = { key: 'b', id: 'use-lite', dtype: 'int8' };
+
+  it('refuses a same-id model of another dtype, naming both and what to load', () => {
+    expect(modelToGrow(c('int8'), [fp32])).toEqual({
+      error: '"Moby" was embedded by use-lite int8; the loaded use-lite runs fp32, whose vectors differ, so it cannot add rows to it. Load use-lite as int8 to resume; nothing was changed.',
+    });
+  });
+
+  it("picks the collection's dtype when several of one id are loaded, whatever their order", () => {
+    expect(modelToGrow(c('int8'), [fp32, int8])).toEqual({ model: int8 });
+    expect(modelToGrow(c('fp32'), [int8, fp32])).toEqual({ model: fp32 });
+  });
+
+  it('legacy collections (dtype not kept, or a file that said "unknown") take any dtype of the id', () => {
+    for (const dtype of [undefined, null, 'unknown']) expect(modelToGrow(c(dtype), [int8])).toEqual({ model: int8 });
+  });
+
+  it('no model of that id: says which to load', () => {
+    expect(modelToGrow(c('int8'), [{ key: 'g', id: 'glove-100d', dtype: 'fp32' }])).toEqual({ error: 'Load use-lite to resume embedding "Moby".' });
+  });
+
+  it('a collection queued by int8 keeps its dtype, so fp32 is refused for its job, which stays whole', async () => {
+    const store = await openFresh();
+    const r = await queueCorpus(store, { name: 'Moby', model: { id: 'use-lite', dims: 4, dtype: 'int8' }, precisions: ['float32'], items: chunks(5) });
+    if (!r.job) throw new Error(r.error);
+    const stored = await store.collection(r.collection.id);
+    expect(stored.dtype).toBe('int8');
+    expect('error' in modelToGrow(stored, [fp32])).toBe(true);
+    expect((await store.collection(r.collection.id)).count).toBe(0);
+    expect((await store.job(r.job.id))?.total).toBe(5); // the queue is kept for the right model
   });
 });
 

@@ -142,19 +142,64 @@ export async function readImport(list: readonly ImportFile[]): Promise<ImportedR
 export async function importCollection(
   store: VectorStore,
   list: readonly ImportFile[],
-  opts: { modelId?: string; modelDims?: number; precisions: PrecisionId[]; rows?: ImportedRows },
+  opts: {
+    modelId?: string;
+    modelDims?: number;
+    precisions: PrecisionId[];
+    rows?: ImportedRows;
+    /** Rows stored of the rows kept: at 0 once the file is read, then per transaction (65,536 rows). */
+    onProgress?: (done: number, total: number) => void;
+    /** Cancels between transactions; what was written goes with the collection. */
+    signal?: AbortSignal;
+    /** Rows a transaction (the store's default when absent; tests make it small). */
+    groupRows?: number;
+  },
 ): Promise<{ collection: CollectionRecord; rows: ImportedRows; notice: string }> {
   // `rows` already read: a Parquet file, whose reader (parquet-wasm) is page-side.
   const rows = opts.rows ?? (await readImport(list));
   if (!rows.model && opts.modelDims !== undefined && opts.modelDims !== rows.modelDims) {
     throw new ImportError(`these vectors have ${rows.modelDims} dims but ${opts.modelId} gives ${opts.modelDims}-dim vectors; queries could not be compared with them`);
   }
-  const collection = await store.importCollection(rows, { precisions: opts.precisions, modelId: rows.model ?? opts.modelId });
+  opts.signal?.throwIfAborted();
+  const collection = await store.importCollection(rows, {
+    precisions: opts.precisions,
+    modelId: rows.model ?? opts.modelId,
+    onProgress: opts.onProgress,
+    signal: opts.signal,
+    groupRows: opts.groupRows,
+  });
   const notice =
     `Imported ${collection.count.toLocaleString()} vectors into "${collection.name}"` +
     (rows.skipped ? `; skipped ${rows.skipped} unreadable lines (${rows.problems.join('; ')})` : '') +
     '.';
   return { collection, rows, notice };
+}
+
+/** The fields of a collection that say which loaded model may add rows to it. */
+export type GrowableCollection = Pick<CollectionRecord, 'name' | 'modelId' | 'dtype'>;
+
+/** A collection's dtype says nothing when it was made before dtypes were kept, or read from a file that did not say. */
+const knownDtype = (dtype: string | null | undefined): dtype is string => !!dtype && dtype !== 'unknown';
+
+/**
+ * Of the loaded models, the one that may add rows to `c` (resume its job): the same id and, when
+ * the collection knows its dtype, the same dtype. Another dtype of the same model gives slightly
+ * other vectors, and a collection holding both would rank by a mix and export under one dtype's
+ * name; so that model is refused with what to load. Where two dtypes of one id are loaded, the
+ * collection's is chosen (the view used to take the first of that id). Nothing is changed either way.
+ */
+export function modelToGrow<M extends { id: string; dtype: string }>(c: GrowableCollection, loaded: readonly M[]): { model: M } | { error: string } {
+  const sameId = loaded.filter((m) => m.id === c.modelId);
+  if (sameId.length === 0) return { error: `Load ${c.modelId} to resume embedding "${c.name}".` };
+  if (!knownDtype(c.dtype)) return { model: sameId[0] };
+  const same = sameId.find((m) => m.dtype === c.dtype);
+  if (same) return { model: same };
+  const others = [...new Set(sameId.map((m) => m.dtype))].join(', ');
+  return {
+    error:
+      `"${c.name}" was embedded by ${c.modelId} ${c.dtype}; the loaded ${c.modelId} runs ${others}, whose vectors differ, so it cannot add rows to it. ` +
+      `Load ${c.modelId} as ${c.dtype} to resume; nothing was changed.`,
+  };
 }
 
 /** The fields of a stored collection the dims check reads. */

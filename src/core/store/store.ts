@@ -274,7 +274,16 @@ export class VectorStore {
    */
   async importCollection(
     rows: ImportedRows,
-    opts: { precisions: PrecisionId[]; modelId?: string; onProgress?: (done: number, total: number) => void; /** Rows a transaction (default 65,536). */ groupRows?: number },
+    opts: {
+      precisions: PrecisionId[];
+      modelId?: string;
+      /** Rows committed of the rows kept (repeats dropped): once at 0, then after each transaction. */
+      onProgress?: (done: number, total: number) => void;
+      /** Rows a transaction (default 65,536). */
+      groupRows?: number;
+      /** Stops before the next transaction; the collection goes, as after any failure. */
+      signal?: AbortSignal;
+    },
   ): Promise<CollectionRecord> {
     const modelId = opts.modelId ?? rows.model;
     if (!modelId) throw new StoreError('say which model made these vectors: a collection is searched with queries from the same model');
@@ -315,12 +324,14 @@ export class VectorStore {
         calibration = calibrationToJson(calibrate(gather(rows.float32, dims, keep, 0, Math.min(keep.length, IMPORT_TEXT_BLOCK)), dims));
       }
       const calib = calibrationFromJson(calibration);
+      opts.onProgress?.(0, keep.length);
       let count = 0;
       // One transaction committing while the next is built: the values are cloned when added,
       // and IndexedDB writes them out while this thread gathers and encodes the next group.
       let committing: Promise<void> | null = null;
       const group = opts.groupRows ?? IMPORT_GROUP;
       for (let g = 0; g < keep.length; g += group) {
+        opts.signal?.throwIfAborted();
         const end = Math.min(keep.length, g + group);
         const tx = this.db.transaction(['collections', 'chunkBlocks', 'hashBlocks', 'blocks'], 'readwrite');
         for (let b = g; b < end; b += IMPORT_TEXT_BLOCK) {
@@ -365,6 +376,7 @@ export class VectorStore {
         await previous;
       }
       await committing;
+      opts.signal?.throwIfAborted();
     } catch (err) {
       // Nothing half-imported: the collection goes with whatever of it was written.
       await this.deleteCollection(collection.id).catch(() => {});
