@@ -9,20 +9,12 @@ import { runIngestJob } from '../../src/core/store/ingest.ts';
 import { dimsConflicts, exportCollection, importCollection, modelToGrow, queueCorpus, readImport, storedDimsConflicts, type ImportFile } from '../../src/core/corpus/collection.ts';
 import type { FileOutcome } from '../../src/core/corpus/read.ts';
 import type { ImportedRows } from '../../src/core/store/transfer.ts';
+import { toyEmbed } from '../helpers/toy-embed.ts';
 
 let n = 0;
 const openFresh = () => VectorStore.open(`collection-test-${++n}`);
 const model = { id: 'toy', dims: 4 };
 const chunks = (count: number): ChunkInput[] => Array.from({ length: count }, (_, i) => ({ text: `sentence ${i}`, source: `f.txt · ${i + 1}` }));
-/** A deterministic "model": each text's vector from its number. */
-const toyEmbed = async (texts: string[]) => {
-  const vectors = new Float32Array(texts.length * 4);
-  texts.forEach((t, r) => {
-    const i = Number(t.split(' ')[1]);
-    vectors.set([Math.cos(i), Math.sin(i), (i % 7) / 7 - 0.5, 1 / (i + 1)], r * 4);
-  });
-  return { vectors, dims: 4 };
-};
 const outcome = (error: string | null, bytes = 10): FileOutcome => ({ report: { bytes, bytesRead: bytes } as FileOutcome['report'], chunks: 0, error });
 const file = (name: string, content: Uint8Array | string): ImportFile => {
   const bytes = typeof content === 'string' ? new TextEncoder().encode(content) : content;

@@ -11,18 +11,11 @@ import { collectionToParquet, decodeBlobForImport, decodeForImport, parquetBlobT
 import { parquetNode } from '../../src/core/parquet/node.ts';
 import { contentHash } from '../../src/core/store/hash.ts';
 import { calibrate, calibrationToJson, precisionById } from '../../src/core/precision/index.ts';
+import { toyEmbed } from '../helpers/toy-embed.ts';
 
 const pq = parquetNode();
 let n = 0;
 const openFresh = () => VectorStore.open(`parquet-collection-test-${++n}`);
-const toyEmbed = async (texts: string[]) => {
-  const vectors = new Float32Array(texts.length * 4);
-  texts.forEach((t, r) => {
-    const i = Number(t.split(' ')[1]);
-    vectors.set([Math.cos(i), Math.sin(i), (i % 7) / 7 - 0.5, 1 / (i + 1)], r * 4);
-  });
-  return { vectors, dims: 4 };
-};
 
 async function embedded(store: VectorStore, dtype: string) {
   const items = Array.from({ length: 6 }, (_, i) => ({ text: `sentence ${i}`, source: 'f.txt' }));
