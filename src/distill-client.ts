@@ -67,6 +67,10 @@ export async function deleteDistilled(id: string): Promise<void> {
   await (await open()).delete('models', id);
 }
 
+/** Every distilled model's id starts so: the Models view tells them from dropped files by it. */
+export const DISTILLED_PREFIX = 'distilled-';
+export const isDistilled = (spec: { id: string }) => spec.id.startsWith(DISTILLED_PREFIX);
+
 /** The spec that loads a kept model like any static model from files (the model2vec layout). */
 export function distilledSpec(m: DistilledModel): ModelSpec {
   const files = Object.fromEntries(Object.entries(m.files).map(([name, data]) => [name, new Blob([data as BlobPart])]));

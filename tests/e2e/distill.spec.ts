@@ -57,6 +57,7 @@ test('distils use-lite into a static model that is kept, loads, embeds sanely be
   const ready = page.locator('[data-testid=model-card][data-status=ready]');
   await card(page).getByTestId('distilled-load').click();
   await expect(ready).toHaveCount(2, { timeout: 30_000 });
+  await expect(page.locator('[data-testid=model-row][data-source=user]')).toContainText(/distilled here.*IndexedDB/);
   await page.getByTestId('nav-playground').click();
   const sentences = ['The whale swam in the sea.', 'A whale was swimming in the ocean.', 'I bought bread at the market.', 'The captain walked on the deck of the ship.'];
   await page.getByTestId('sentences').fill(sentences.join('\n'));
