@@ -2,7 +2,7 @@
  * Distilling a loaded transformer in the page (issue #18): use-lite int8 (WASM) → a static model
  * on the first Moby-Dick sentences with few epochs; the result is kept (it survives a reload),
  * loads like any static model, embeds beside its teacher with sane vectors, and downloads as a
- * model2vec zip. Bad input: a corpus too small says how many sentences a fit needs; cancel and a
+ * model2vec zip, and is gone for good once deleted. Bad input: a corpus too small says how many sentences a fit needs; cancel and a
  * teacher unloaded mid-run stop the run and keep nothing.
  */
 import { expect, test, type Page } from '@playwright/test';
@@ -26,7 +26,7 @@ async function setUp(page: Page, n: number) {
   await c.getByTestId('distill-words').fill('2500');
 }
 
-test('distils use-lite into a static model that is kept, loads, embeds sanely beside its teacher and downloads', async ({ page }) => {
+test('distils use-lite into a static model that is kept, loads, embeds sanely beside its teacher, downloads and deletes', async ({ page }) => {
   test.setTimeout(150_000);
   await setUp(page, 400);
   const c = card(page);
@@ -74,6 +74,23 @@ test('distils use-lite into a static model that is kept, loads, embeds sanely be
   expect(at(1, 0)).toBeGreaterThan(at(1, 2));
   // Its teacher's column is there beside it.
   await expect(page.locator('[data-testid=column][data-model-ref="use-lite · int8 · wasm"] [data-testid=column-summary]')).toContainText(/^512 dims/);
+
+  // Delete forgets it for good.
+  await page.getByTestId('nav-models').click();
+  await card(page).getByTestId('distilled-delete').click();
+  await expect(card(page).getByTestId('distilled-row')).toHaveCount(0);
+  const stored = await page.evaluate(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const open = indexedDB.open('embedscope-distilled');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const count = open.result.transaction('models').objectStore('models').count();
+          count.onsuccess = () => resolve(count.result);
+        };
+      }),
+  );
+  expect(stored).toBe(0);
 });
 
 test('a corpus too small says how many sentences a fit needs, and keeps nothing', async ({ page }) => {
