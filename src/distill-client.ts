@@ -1,0 +1,92 @@
+/**
+ * The page's handle on distillation: the distill worker behind the one bridge (cancel = the
+ * bridge's abort), the teacher's embed proxied back to the page's model pool (as the quality
+ * worker's is), and the distilled models kept in IndexedDB (their own small database: a model is
+ * a few MB of files, not a collection) so they survive a reload, and zipped for download.
+ */
+import * as Comlink from 'comlink';
+import { openDB, type IDBPDatabase } from 'idb';
+import { strToU8, zipSync } from 'fflate';
+import { WorkerBridge } from './bridge.ts';
+import type { DistillProgress } from './core/distill/distill.ts';
+import type { StaticModelFiles } from './core/models/word-vectors.ts';
+import type { ModelSpec } from './core/models/types.ts';
+import type { DistillOutcome, DistillRequest, DistillWorkerApi } from '../workers/api/distill.ts';
+
+export type { DistillProgress } from './core/distill/distill.ts';
+
+/** A distilled model as kept: its files and where it came from. */
+export interface DistilledModel {
+  id: string;
+  label: string;
+  teacher: string;
+  corpus: string;
+  sentences: number;
+  settings: { pcaDims: number; maxEpochs: number; maxWords: number };
+  dims: number;
+  words: number;
+  kept: DistillOutcome['kept'];
+  notes: string[];
+  createdAt: number;
+  files: StaticModelFiles;
+}
+
+const bridge = new WorkerBridge<DistillWorkerApi>({
+  create: () => new Worker(new URL('../workers/distill.worker.ts', import.meta.url), { type: 'module', name: 'distill' }),
+  idleMs: 60_000,
+  // The fit reads the flag once per batch of 256 sentences; a batch of a large table can take a while.
+  abortGraceMs: 2_000,
+});
+
+export function runDistill(
+  req: DistillRequest,
+  embed: (texts: string[]) => Promise<Float32Array>,
+  onProgress: (p: DistillProgress) => void,
+  signal?: AbortSignal,
+): Promise<DistillOutcome> {
+  return bridge.call((api, { abortFlag }) => api.distill(req, Comlink.proxy(embed), Comlink.proxy(onProgress), abortFlag), signal);
+}
+
+const DB = 'embedscope-distilled';
+let db: Promise<IDBPDatabase> | null = null;
+function open(): Promise<IDBPDatabase> {
+  db ??= openDB(DB, 1, { upgrade: (d) => void d.createObjectStore('models', { keyPath: 'id' }) });
+  return db;
+}
+
+export async function saveDistilled(m: DistilledModel): Promise<void> {
+  await (await open()).put('models', m);
+}
+
+export async function listDistilled(): Promise<DistilledModel[]> {
+  const all = (await (await open()).getAll('models')) as DistilledModel[];
+  return all.sort((a, b) => a.createdAt - b.createdAt);
+}
+
+export async function deleteDistilled(id: string): Promise<void> {
+  await (await open()).delete('models', id);
+}
+
+/** Every distilled model's id starts so: the Models view tells them from dropped files by it. */
+export const DISTILLED_PREFIX = 'distilled-';
+export const isDistilled = (spec: { id: string }) => spec.id.startsWith(DISTILLED_PREFIX);
+
+/** The spec that loads a kept model like any static model from files (the model2vec layout). */
+export function distilledSpec(m: DistilledModel): ModelSpec {
+  const files = Object.fromEntries(Object.entries(m.files).map(([name, data]) => [name, new Blob([data as BlobPart])]));
+  return { id: m.id, kind: 'static', source: { type: 'blobs', files, label: m.label } };
+}
+
+/** The model2vec folder, zipped: loads in model2vec / the page's drop zone as it is. */
+export function distilledZip(m: DistilledModel): { name: string; bytes: Uint8Array } {
+  const folder = m.id.replace(/[^\w.-]+/g, '_');
+  const readme = `# ${m.label}\n\nDistilled in Embedscope from ${m.teacher} on ${m.corpus} (${m.sentences} sentences): ${m.words} words × ${m.dims} dims, ${m.kept} table, ${m.settings.maxEpochs} epochs max.\n${m.notes.map((n) => `\n${n}\n`).join('')}`;
+  const bytes = zipSync({
+    [`${folder}/config.json`]: [strToU8(m.files['config.json']), { level: 6 }],
+    [`${folder}/tokenizer.json`]: [strToU8(m.files['tokenizer.json']), { level: 6 }],
+    // int8 rows barely compress; storing keeps the zip to a CRC pass.
+    [`${folder}/model.safetensors`]: [m.files['model.safetensors'], { level: 0 }],
+    [`${folder}/README.md`]: [strToU8(readme), { level: 6 }],
+  });
+  return { name: `${folder}.zip`, bytes };
+}

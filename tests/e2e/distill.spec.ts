@@ -1,0 +1,130 @@
+/**
+ * Distilling a loaded transformer in the page (issue #18): use-lite int8 (WASM) → a static model
+ * on the first Moby-Dick sentences with few epochs; the result is kept (it survives a reload),
+ * loads like any static model, embeds beside its teacher with sane vectors, and downloads as a
+ * model2vec zip, and is gone for good once deleted. Bad input: a corpus too small says how many sentences a fit needs; cancel and a
+ * teacher unloaded mid-run stop the run and keep nothing.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { unzipSync } from 'fflate';
+import { readFile } from 'node:fs/promises';
+import { loadModel } from '../helpers/models.ts';
+
+const card = (page: Page) => page.getByTestId('distill-card');
+
+/** use-lite int8 alone, then the Models view's distil card set to Moby-Dick's first `n` sentences. */
+async function setUp(page: Page, n: number) {
+  await page.goto('/');
+  await loadModel(page, { id: 'use-lite', dtype: 'int8', unloadOthers: true, thenOpen: 'models' });
+  const c = card(page);
+  await expect(c.getByTestId('distill-teacher')).toContainText('Universal Sentence Encoder lite (ONNX) · int8 · wasm');
+  await c.getByTestId('distill-corpus').selectOption('moby-dick');
+  await c.getByTestId('distill-moby-limit').fill(String(n));
+  await c.getByTestId('distill-epochs').fill('2');
+  await c.getByTestId('distill-dims').fill('64');
+  // Corpus words first, then the teacher's: 2,500 words keeps the teacher's part to seconds.
+  await c.getByTestId('distill-words').fill('2500');
+}
+
+test('distils use-lite into a static model that is kept, loads, embeds sanely beside its teacher, downloads and deletes', async ({ page }) => {
+  test.setTimeout(150_000);
+  await setUp(page, 400);
+  const c = card(page);
+  await c.getByTestId('distill-start').click();
+  await expect(c.getByTestId('distill-progress')).toBeVisible();
+  await expect(c.getByTestId('distilled-row')).toHaveCount(1, { timeout: 110_000 });
+  await expect(c.getByTestId('distill-notice')).toContainText(/Distilled in \d+ s: [\d,]+ words × 64 dims/);
+  const row = c.getByTestId('distilled-row');
+  await expect(row).toContainText('Universal Sentence Encoder lite');
+  await expect(row).toContainText('Moby-Dick (400 sentences)');
+  await expect(row).toHaveAttribute('data-dims', '64');
+
+  // Kept across a reload.
+  await page.reload();
+  await page.getByTestId('nav-models').click();
+  await expect(card(page).getByTestId('distilled-row')).toHaveCount(1);
+
+  // The zip holds the model2vec files.
+  const download = page.waitForEvent('download');
+  await card(page).getByTestId('distilled-download').click();
+  const d = await download;
+  expect(d.suggestedFilename()).toMatch(/^distilled-use-lite-.*\.zip$/);
+  const files = Object.keys(unzipSync(new Uint8Array(await readFile(await d.path()))));
+  expect(files.map((f) => f.split('/').pop()).sort()).toEqual(['README.md', 'config.json', 'model.safetensors', 'tokenizer.json']);
+
+  // Loaded beside its teacher (reloaded, as the page remembers it) and embedded in the Playground.
+  await loadModel(page, { id: 'use-lite', dtype: 'int8', unloadOthers: true, thenOpen: 'models' });
+  const ready = page.locator('[data-testid=model-card][data-status=ready]');
+  await card(page).getByTestId('distilled-load').click();
+  await expect(ready).toHaveCount(2, { timeout: 30_000 });
+  await expect(page.locator('[data-testid=model-row][data-source=user]')).toContainText(/distilled here.*IndexedDB/);
+  await page.getByTestId('nav-playground').click();
+  const sentences = ['The whale swam in the sea.', 'A whale was swimming in the ocean.', 'I bought bread at the market.', 'The captain walked on the deck of the ship.'];
+  await page.getByTestId('sentences').fill(sentences.join('\n'));
+  await page.getByTestId('embed').click();
+  const column = page.locator('[data-testid=column][data-model-ref^="distilled-use-lite"][data-precision=float32]');
+  await expect(column.getByTestId('column-summary')).toContainText(/^64 dims/, { timeout: 30_000 });
+  const cos = await column.locator('td[data-row]').evaluateAll((tds) => tds.map((td) => Number(td.getAttribute('data-cosine'))));
+  expect(cos).toHaveLength(sentences.length ** 2);
+  for (const x of cos) expect(Number.isFinite(x)).toBe(true);
+  const at = (i: number, j: number) => cos[i * sentences.length + j];
+  for (let i = 0; i < sentences.length; i++) expect(at(i, i)).toBeCloseTo(1, 3);
+  // The two whale sentences score higher than either does with the market one.
+  expect(at(0, 1)).toBeGreaterThan(at(0, 2));
+  expect(at(1, 0)).toBeGreaterThan(at(1, 2));
+  // Its teacher's column is there beside it.
+  await expect(page.locator('[data-testid=column][data-model-ref="use-lite · int8 · wasm"] [data-testid=column-summary]')).toContainText(/^512 dims/);
+
+  // Delete forgets it for good.
+  await page.getByTestId('nav-models').click();
+  await card(page).getByTestId('distilled-delete').click();
+  await expect(card(page).getByTestId('distilled-row')).toHaveCount(0);
+  const stored = await page.evaluate(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const open = indexedDB.open('embedscope-distilled');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const count = open.result.transaction('models').objectStore('models').count();
+          count.onsuccess = () => resolve(count.result);
+        };
+      }),
+  );
+  expect(stored).toBe(0);
+});
+
+test('a corpus too small says how many sentences a fit needs, and keeps nothing', async ({ page }) => {
+  test.setTimeout(90_000);
+  await setUp(page, 50);
+  const c = card(page);
+  await c.getByTestId('distill-start').click();
+  await expect(c.getByTestId('distill-error')).toContainText(/a corpus fit needs at least 200/);
+  await expect(c.getByTestId('distilled-row')).toHaveCount(0);
+  await expect(c.getByTestId('distill-start')).toBeEnabled();
+});
+
+test('cancel stops the run and keeps nothing', async ({ page }) => {
+  test.setTimeout(90_000);
+  await setUp(page, 400);
+  const c = card(page);
+  await c.getByTestId('distill-start').click();
+  await expect(c.getByTestId('distill-progress')).toHaveAttribute('data-step', 'token-only');
+  await c.getByTestId('distill-cancel').click();
+  await expect(c.getByTestId('distill-error')).toHaveText('Distillation cancelled: nothing was kept.');
+  await expect(c.getByTestId('distilled-row')).toHaveCount(0);
+  await expect(c.getByTestId('distill-start')).toBeEnabled();
+});
+
+test('a teacher unloaded mid-run stops the run with a message that says so, and keeps nothing', async ({ page }) => {
+  test.setTimeout(90_000);
+  await setUp(page, 400);
+  const c = card(page);
+  await c.getByTestId('distill-start').click();
+  await expect(c.getByTestId('distill-progress')).toHaveAttribute('data-step', 'token-only');
+  await page.getByTestId('nav-playground').click();
+  await page.getByTestId('unload-model').click();
+  await page.getByTestId('nav-models').click();
+  await expect(c.getByTestId('distill-error')).toContainText(/lite \(ONNX\) · int8 · wasm was unloaded during the distillation: the run stopped and nothing was kept\./);
+  await expect(c.getByTestId('distilled-row')).toHaveCount(0);
+  await expect(c.getByTestId('distill-no-teacher')).toBeVisible();
+});
