@@ -6,7 +6,7 @@
  */
 import * as Comlink from 'comlink';
 import { openDB, type IDBPDatabase } from 'idb';
-import { strToU8, zipSync } from 'fflate';
+import { modelFolderName, zipModelFolder } from './core/models/archive.ts';
 import { WorkerBridge } from './bridge.ts';
 import type { DistillProgress } from './core/distill/distill.ts';
 import type { StaticModelFiles } from './core/models/word-vectors.ts';
@@ -79,14 +79,8 @@ export function distilledSpec(m: DistilledModel): ModelSpec {
 
 /** The model2vec folder, zipped: loads in model2vec / the page's drop zone as it is. */
 export function distilledZip(m: DistilledModel): { name: string; bytes: Uint8Array } {
-  const folder = m.id.replace(/[^\w.-]+/g, '_');
+  const folder = modelFolderName(m.id);
   const readme = `# ${m.label}\n\nDistilled in Embedscope from ${m.teacher} on ${m.corpus} (${m.sentences} sentences): ${m.words} words × ${m.dims} dims, ${m.kept} table, ${m.settings.maxEpochs} epochs max.\n${m.notes.map((n) => `\n${n}\n`).join('')}`;
-  const bytes = zipSync({
-    [`${folder}/config.json`]: [strToU8(m.files['config.json']), { level: 6 }],
-    [`${folder}/tokenizer.json`]: [strToU8(m.files['tokenizer.json']), { level: 6 }],
-    // int8 rows barely compress; storing keeps the zip to a CRC pass.
-    [`${folder}/model.safetensors`]: [m.files['model.safetensors'], { level: 0 }],
-    [`${folder}/README.md`]: [strToU8(readme), { level: 6 }],
-  });
+  const bytes = zipModelFolder(folder, { ...m.files, 'README.md': readme }, ['model.safetensors']);
   return { name: `${folder}.zip`, bytes };
 }

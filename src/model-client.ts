@@ -13,7 +13,7 @@
 import * as Comlink from 'comlink';
 import { defaultWasmThreads } from './core/util/threads.ts';
 import { WorkerBridge } from './bridge.ts';
-import { shareByLength, type InstanceMemory, type LoadedPool } from './bench/pool.ts';
+import { shareByLength, shareContiguous, type InstanceMemory, type LoadedPool } from './bench/pool.ts';
 import type { LoadProgress, ModelSpec } from './core/models/registry.ts';
 import type { EmbedResult, ModelInfo } from './core/models/types.ts';
 import type { ModelWorkerApi } from '../workers/api/model.ts';
@@ -44,39 +44,6 @@ let foregroundCalls = 0;
 let idleWaiters: (() => void)[] = [];
 function whenForegroundIdle(): Promise<void> {
   return foreground === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
-}
-
-/**
- * Contiguous parts of equal characters, as [start, end) ranges: the split for static models,
- * whose cost is linear in characters, so contiguous halves finish together and the rows come
- * back in order with one copy a part. shareByLength's sort and row-by-row reassembly cost the
- * page 1.1 µs a sentence at 1024 texts a call (Chromium, pool of 2), a third of a static
- * embed's own cost.
- */
-export function shareContiguous(texts: string[], parts: number): [number, number][] {
-  let total = 0;
-  for (const t of texts) total += t.length + 1;
-  const out: [number, number][] = [];
-  let start = 0;
-  let sum = 0;
-  for (let i = 0; i < texts.length && out.length < parts - 1; i++) {
-    const w = texts[i].length + 1;
-    const target = (total * (out.length + 1)) / parts;
-    if (sum + w >= target) {
-      // Cut on whichever side of text i is nearer the target; a part is never empty.
-      if (i > start && target - sum < sum + w - target) {
-        out.push([start, i]);
-        start = i;
-        i--; // text i again, against the next target
-        continue;
-      }
-      out.push([start, i + 1]);
-      start = i + 1;
-    }
-    sum += w;
-  }
-  if (start < texts.length) out.push([start, texts.length]);
-  return out;
 }
 
 /** One call's result from its parts' results, their rows already placed in `vectors`. */

@@ -1,6 +1,6 @@
 /** The static split and the padding arithmetic (framework-free parts of the throughput work). */
 import { describe, expect, it } from 'vitest';
-import { shareContiguous } from '../../src/model-client.ts';
+import { shareContiguous } from '../../src/bench/pool.ts';
 import { paddedFraction } from '../../src/bench/padding.ts';
 
 describe('a pool shares a static model\'s call in contiguous parts of equal characters', () => {

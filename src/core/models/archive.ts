@@ -17,25 +17,38 @@ import type { ModelFiles } from './files.ts';
 /** Files beside the weights that transformers.js or our loader read, when the model has them. */
 const COMPANIONS = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', '1_Pooling/config.json', 'modules.json'];
 
+/** A model's id as a folder (and zip) name. */
+export const modelFolderName = (id: string) => id.replace(/[^\w.-]+/g, '_');
+
+/**
+ * One model folder, zipped: text files (and JSON) deflated, weights stored — they barely compress,
+ * and storing keeps a large file to a CRC pass. `weights` names the files to store.
+ */
+export function zipModelFolder(folder: string, files: Record<string, Uint8Array | string>, weights: string[]): Uint8Array {
+  const zip: Zippable = {};
+  for (const [name, data] of Object.entries(files)) {
+    zip[`${folder}/${name}`] = [typeof data === 'string' ? strToU8(data) : data, { level: weights.includes(name) ? 0 : 6 }];
+  }
+  return zipSync(zip);
+}
+
 export async function transformersJsArchive(id: string, files: ModelFiles, dtype: TransformerDtype): Promise<{ name: string; bytes: Uint8Array; entries: string[] }> {
-  const folder = id.replace(/[^\w.-]+/g, '_');
+  const folder = modelFolderName(id);
   const weights = await readDtypeFile(files, dtype);
   if (!weights) throw new ModelLoadError(dtypeEntry(dtype).file, `is missing from ${files.label}: nothing to download`);
-  const zip: Zippable = {};
-  const entries: string[] = [];
+  const out: Record<string, Uint8Array | string> = {};
   for (const name of COMPANIONS) {
     const bytes = await files.read(name);
-    if (!bytes) continue;
-    zip[`${folder}/${name}`] = [new Uint8Array(bytes), { level: 6 }];
-    entries.push(name);
+    if (bytes) out[name] = new Uint8Array(bytes);
   }
+  const entries = Object.keys(out);
   if (!entries.includes('tokenizer.json')) throw new ModelLoadError('tokenizer.json', `is missing from ${files.label}: the download would not load without it`);
   // Under the dtype's own transformers.js name, whatever file it was read from.
   const file = dtypeEntry(dtype).file;
-  zip[`${folder}/${file}`] = [new Uint8Array(weights.bytes), { level: 0 }];
+  out[file] = new Uint8Array(weights.bytes);
   entries.push(file);
-  zip[`${folder}/README.md`] = [strToU8(`# ${id}\n\nMade in Embedscope: ${dtype} weights (${dtypeEntry(dtype).cost})\n\ntransformers.js: \`pipeline('feature-extraction', '${folder}', { dtype: '${dtype}' })\` with this folder under \`env.localModelPath\`.\n`), { level: 6 }];
-  return { name: `${folder}-${dtype}.zip`, bytes: zipSync(zip), entries };
+  out['README.md'] = `# ${id}\n\nMade in Embedscope: ${dtype} weights (${dtypeEntry(dtype).cost})\n\ntransformers.js: \`pipeline('feature-extraction', '${folder}', { dtype: '${dtype}' })\` with this folder under \`env.localModelPath\`.\n`;
+  return { name: `${folder}-${dtype}.zip`, bytes: zipModelFolder(folder, out, [file]), entries };
 }
 
 /** The files of such an archive by their path inside the model folder (for tests and re-loading). */
