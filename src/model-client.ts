@@ -54,6 +54,7 @@ function joinedResult(parts: EmbedResult[], vectors: Float32Array, rows: number,
     dims,
     tokens: parts.reduce((s, r) => s + r.tokens, 0),
     truncated: parts.reduce((s, r) => s + r.truncated, 0),
+    busyMs: parts.flatMap((r) => r.busyMs ?? []),
   };
 }
 

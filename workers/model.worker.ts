@@ -30,7 +30,9 @@ const api: ModelWorkerApi = {
     if (!model) throw new InputError('No model is loaded in this worker');
     const signal = abortFlag ? { get aborted() { return Atomics.load(abortFlag, 0) === 1; } } : undefined;
     const before = model.info;
-    const result = await model.embed(texts, { signal });
+    const started = performance.now();
+    const result: EmbedResult = await model.embed(texts, { signal });
+    result.busyMs = [performance.now() - started];
     return Comlink.transfer(model.info === before ? result : { ...result, info: model.info }, [result.vectors.buffer]);
   },
 

@@ -128,15 +128,18 @@ function checkAborted(signal?: AbortSignal) {
 /** One pass over `texts` in calls of `batch`, timing each call. */
 async function timedPass(pool: LoadedPool, texts: string[], batch: number, signal?: AbortSignal) {
   let tokens = 0;
+  let busy = 0;
   const calls: number[] = [];
   const started = performance.now();
   for (let i = 0; i < texts.length; i += batch) {
     checkAborted(signal);
     const t = performance.now();
-    tokens += (await pool.embed(texts.slice(i, i + batch), signal)).tokens;
+    const result = await pool.embed(texts.slice(i, i + batch), signal);
     calls.push(performance.now() - t);
+    tokens += result.tokens;
+    busy += (result.busyMs ?? []).reduce((s, ms) => s + ms, 0);
   }
-  return { ms: performance.now() - started, tokens, calls };
+  return { ms: performance.now() - started, tokens, calls, busy };
 }
 
 /**
@@ -285,6 +288,10 @@ async function runCell(cell: Cell, texts: string[], choice: MatrixChoice, gpu: G
         { suite, metric: 'sentences_per_s', ...fields, ...summarize(rate) },
         { suite, metric: 'tokens_per_s', ...fields, ...summarize(tokenRate) },
         { suite, metric: 'latency_ms', ...fields, value: median(calls), p95: percentile(calls, 95), min: Math.min(...calls), max: Math.max(...calls), repeats: calls.length },
+        // Time the workers spent inside the model ÷ (workers × the pass's wall time): what a pool loses
+        // to messaging and to halves that finish apart, as opposed to cores that run slower side by side.
+        ...(passes.every((p) => p.busy > 0) ? [{ suite, metric: 'worker_busy_fraction', ...fields, ...summarize(passes.map((p) => p.busy / (cell.pool * p.ms))) }] : []),
+        ...(passes.every((p) => p.busy > 0) ? [{ suite, metric: 'worker_ms_per_sentence', ...fields, ...summarize(passes.map((p) => p.busy / sample.length)) }] : []),
       ]);
       log(`${cell.id} batch ${batch}: ${median(rate).toFixed(0)} sentences/s, latency ${median(calls).toFixed(1)} ms (p95 ${percentile(calls, 95).toFixed(1)})`);
     }

@@ -296,4 +296,11 @@ test('transformers.js with its defaults on the same files: its rows and our best
   expect(vs.best).toBe(rate('wasm', 1).value >= rate('wasm', 2).value ? 'wasm 1×1' : 'wasm 2×1');
   const pool = report.results.find((r) => r.metric === 'pool_speedup')!;
   expect(pool.value).toBeCloseTo(rate('wasm', 2).value / rate('wasm', 1).value, 6);
+  // Each worker reports the time it spent inside the model: a share of the pass's wall time per worker.
+  for (const p of [1, 2]) {
+    const busy = report.results.find((r) => r.metric === 'worker_busy_fraction' && r.backend === 'wasm' && r.pool === p && r.batch === 8)!;
+    expect(busy, `worker_busy_fraction at ${p}×1`).toBeTruthy();
+    expect(busy.value).toBeGreaterThan(0.2);
+    expect(busy.max as number).toBeLessThanOrEqual(1.0001);
+  }
 });

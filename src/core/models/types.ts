@@ -51,6 +51,12 @@ export interface EmbedResult {
   tokens: number;
   /** How many texts were longer than maxTokens and were cut. */
   truncated: number;
+  /**
+   * Milliseconds each worker that served the call spent inside its model, one entry a worker
+   * (set by the worker side, absent in Node): a pool's call whose busy times fall well short of its
+   * wall time waited on messaging or on an unbalanced split, not on the cores.
+   */
+  busyMs?: number[];
 }
 
 export interface Embedder {
