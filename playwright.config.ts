@@ -39,5 +39,8 @@ export default defineConfig({
     url: `http://localhost:${port}/`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,
+    // Vite's own lines in the test log ([WebServer] …): a dependency optimised mid-run reloads the
+    // page under a test, and only this log says so.
+    stdout: 'pipe',
   },
 });
