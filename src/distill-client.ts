@@ -2,18 +2,22 @@
  * The page's handle on distillation: the distill worker behind the one bridge (cancel = the
  * bridge's abort), the teacher's embed proxied back to the page's model pool (as the quality
  * worker's is), and the distilled models kept in IndexedDB (their own small database: a model is
- * a few MB of files, not a collection) so they survive a reload, and zipped for download.
+ * a few MB of files, not a collection) so they survive a reload, and zipped for download. A run
+ * is kept there too while it goes (its inputs here, its checkpoints by the worker), so one
+ * interrupted by a crash or a closed tab is listed after a reload and resumes where it stood.
  */
 import * as Comlink from 'comlink';
-import { openDB, type IDBPDatabase } from 'idb';
+import type { IDBPDatabase } from 'idb';
 import { modelFolderName, zipModelFolder } from './core/models/archive.ts';
 import { WorkerBridge } from './bridge.ts';
 import type { DistillProgress } from './core/distill/distill.ts';
+import { deleteRun, openDistillDb, runState, type CheckpointWrite, type RunState } from './core/distill/checkpoint-db.ts';
 import type { StaticModelFiles } from './core/models/word-vectors.ts';
 import type { ModelSpec } from './core/models/types.ts';
 import type { DistillOutcome, DistillRequest, DistillWorkerApi } from '../workers/api/distill.ts';
 
 export type { DistillProgress } from './core/distill/distill.ts';
+export type { CheckpointWrite, RunState } from './core/distill/checkpoint-db.ts';
 
 /** A distilled model as kept: its files and where it came from. */
 export interface DistilledModel {
@@ -38,21 +42,55 @@ const bridge = new WorkerBridge<DistillWorkerApi>({
   abortGraceMs: 2_000,
 });
 
-export function runDistill(
-  req: DistillRequest,
-  embed: (texts: string[]) => Promise<Float32Array>,
-  onProgress: (p: DistillProgress) => void,
-  signal?: AbortSignal,
-): Promise<DistillOutcome> {
-  return bridge.call((api, { abortFlag }) => api.distill(req, Comlink.proxy(embed), Comlink.proxy(onProgress), abortFlag), signal);
+/** A run as kept while it goes: everything needed to start it again, and where it came from. */
+export interface DistillRun {
+  id: string;
+  createdAt: number;
+  /** The teacher: its spec id and dtype find it among the loaded models; `ref` and `label` say which it was. */
+  teacher: { specId: string; dtype?: string; ref: string; label: string };
+  corpus: string;
+  settings: DistilledModel['settings'];
+  request: DistillRequest;
 }
 
-const DB = 'embedscope-distilled';
-let db: Promise<IDBPDatabase> | null = null;
-function open(): Promise<IDBPDatabase> {
-  db ??= openDB(DB, 1, { upgrade: (d) => void d.createObjectStore('models', { keyPath: 'id' }) });
-  return db;
+/** A kept run and where its last checkpoint left it (null: none was written). */
+export type InterruptedRun = DistillRun & { state: RunState | null };
+
+/** Keeps the run's inputs (before the worker writes any checkpoint of it). */
+export async function saveRun(run: DistillRun): Promise<void> {
+  await (await open()).put('runs', run);
 }
+
+export async function listRuns(): Promise<InterruptedRun[]> {
+  const d = await open();
+  const runs = (await d.getAll('runs')) as DistillRun[];
+  const out: InterruptedRun[] = [];
+  for (const r of runs.sort((a, b) => a.createdAt - b.createdAt)) out.push({ ...r, state: await runState(d, r.id) });
+  return out;
+}
+
+/** Forgets a run and its checkpoints (after success, cancel or Discard). */
+export async function discardRun(id: string): Promise<void> {
+  await deleteRun(await open(), id);
+}
+
+/**
+ * Runs (or resumes: the worker finds the run's checkpoints) a distillation in the worker.
+ * `onCheckpoint` hears of each checkpoint written, with its cost.
+ */
+export function runDistill(
+  req: DistillRequest,
+  runId: string,
+  embed: (texts: string[]) => Promise<Float32Array>,
+  onProgress: (p: DistillProgress) => void,
+  onCheckpoint: (w: CheckpointWrite) => void,
+  signal?: AbortSignal,
+): Promise<DistillOutcome> {
+  return bridge.call((api, { abortFlag }) => api.distill(req, runId, Comlink.proxy(embed), Comlink.proxy(onProgress), Comlink.proxy(onCheckpoint), abortFlag), signal);
+}
+
+let db: Promise<IDBPDatabase> | null = null;
+const open = () => (db ??= openDistillDb());
 
 export async function saveDistilled(m: DistilledModel): Promise<void> {
   await (await open()).put('models', m);

@@ -3,7 +3,8 @@
  * on the first Moby-Dick sentences with few epochs; the result is kept (it survives a reload),
  * loads like any static model, embeds beside its teacher with sane vectors, and downloads as a
  * model2vec zip, and is gone for good once deleted. Bad input: a corpus too small says how many sentences a fit needs; cancel and a
- * teacher unloaded mid-run stop the run and keep nothing.
+ * teacher unloaded mid-run stop the run and keep nothing; a reload mid-run (a crash, a closed tab)
+ * lists the run where its last checkpoint left it, and Resume finishes it from there (Discard forgets it).
  */
 import { expect, test, type Page } from '@playwright/test';
 import { unzipSync } from 'fflate';
@@ -13,14 +14,14 @@ import { loadModel } from '../helpers/models.ts';
 const card = (page: Page) => page.getByTestId('distill-card');
 
 /** use-lite int8 alone, then the Models view's distil card set to Moby-Dick's first `n` sentences. */
-async function setUp(page: Page, n: number) {
+async function setUp(page: Page, n: number, epochs = 2) {
   await page.goto('/');
   await loadModel(page, { id: 'use-lite', dtype: 'int8', unloadOthers: true, thenOpen: 'models' });
   const c = card(page);
   await expect(c.getByTestId('distill-teacher')).toContainText('Universal Sentence Encoder lite (ONNX) · int8 · wasm');
   await c.getByTestId('distill-corpus').selectOption('moby-dick');
   await c.getByTestId('distill-moby-limit').fill(String(n));
-  await c.getByTestId('distill-epochs').fill('2');
+  await c.getByTestId('distill-epochs').fill(String(epochs));
   await c.getByTestId('distill-dims').fill('64');
   // Corpus words first, then the teacher's: 2,500 words keeps the teacher's part to seconds.
   await c.getByTestId('distill-words').fill('2500');
@@ -33,7 +34,8 @@ test('distils use-lite into a static model that is kept, loads, embeds sanely be
   await c.getByTestId('distill-start').click();
   await expect(c.getByTestId('distill-progress')).toBeVisible();
   await expect(c.getByTestId('distilled-row')).toHaveCount(1, { timeout: 110_000 });
-  await expect(c.getByTestId('distill-notice')).toContainText(/Distilled in \d+ s: [\d,]+ words × 64 dims/);
+  await expect(c.getByTestId('distill-notice')).toContainText(/Distilled in \d+ s: [\d,]+ words × 64 dims.* \d+ checkpoints written \([\d.]+ [kM]B in [\d.]+ s, [\d.]+ % of the run\)\.$/);
+  console.log(`straight run: ${await c.getByTestId('distill-notice').textContent()}`);
   const row = c.getByTestId('distilled-row');
   await expect(row).toContainText('Universal Sentence Encoder lite');
   await expect(row).toContainText('Moby-Dick (400 sentences)');
@@ -127,4 +129,78 @@ test('a teacher unloaded mid-run stops the run with a message that says so, and 
   await expect(c.getByTestId('distill-error')).toContainText(/lite \(ONNX\) · int8 · wasm was unloaded during the distillation: the run stopped and nothing was kept\./);
   await expect(c.getByTestId('distilled-row')).toHaveCount(0);
   await expect(c.getByTestId('distill-no-teacher')).toBeVisible();
+});
+
+/** Records in the distill database's stores: what a run leaves behind. */
+function stored(page: Page, store: 'runs' | 'checkpoints' | 'models') {
+  return page.evaluate(
+    (name) =>
+      new Promise<number>((resolve, reject) => {
+        const open = indexedDB.open('embedscope-distilled');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const count = open.result.transaction(name).objectStore(name).count();
+          count.onsuccess = () => {
+            resolve(count.result);
+            open.result.close();
+          };
+        };
+      }),
+    store,
+  );
+}
+
+test('a reload mid-fit lists the run at its last checkpoint; Resume finishes it from there without the teacher, and the model loads', async ({ page }) => {
+  test.setTimeout(240_000);
+  // 4,000 sentences: epochs of a few hundred ms, so the fit (≥ 3 epochs: patience 2) and the PCA
+  // after it outlast the reload by seconds; 50 epochs at most, early stopping ends it.
+  await setUp(page, 4000, 50);
+  const c = card(page);
+  await c.getByTestId('distill-start').click();
+  // The first epoch's state is in IndexedDB: now the tab goes away.
+  await expect(c.getByTestId('distill-progress')).toHaveAttribute('data-checkpoint', /^fit:\d+$/, { timeout: 180_000 });
+  await page.reload();
+  await page.getByTestId('nav-models').click();
+  const run = card(page).getByTestId('distill-run');
+  await expect(run).toHaveCount(1);
+  await expect(run).toHaveAttribute('data-step', 'fit');
+  await expect(run.getByTestId('distill-run-state')).toHaveText(/^interrupted in the corpus fit at epoch \d+ of 50 \(\d+ %\)$/);
+  await expect(run).toContainText('Moby-Dick (4000 sentences)');
+  expect(await stored(page, 'checkpoints')).toBeGreaterThan(2);
+
+  await run.getByTestId('distill-resume').click();
+  await expect(card(page).getByTestId('distilled-row')).toHaveCount(1, { timeout: 120_000 });
+  // Resumed, not restarted: the teacher was asked for nothing (a restart embeds 2,500 words and 4,000 sentences).
+  await expect(card(page).getByTestId('distill-notice')).toContainText(/Distilled in \d+ s: [\d,]+ words × 64 dims .*Resumed from epoch \d+ of the fit: the teacher embedded 0 texts this time\./);
+  await expect(card(page).getByTestId('distill-run')).toHaveCount(0);
+  expect(await stored(page, 'runs')).toBe(0);
+  expect(await stored(page, 'checkpoints')).toBe(0);
+  console.log(`resumed run: ${await card(page).getByTestId('distill-notice').textContent()}`);
+
+  // The resumed result loads and embeds.
+  await card(page).getByTestId('distilled-load').click();
+  await page.getByTestId('nav-playground').click();
+  await page.getByTestId('sentences').fill('The whale swam in the sea.\nA whale was swimming in the ocean.\nI bought bread at the market.');
+  await page.getByTestId('embed').click();
+  const column = page.locator('[data-testid=column][data-model-ref^="distilled-use-lite"][data-precision=float32]');
+  await expect(column.getByTestId('column-summary')).toContainText(/^64 dims/, { timeout: 30_000 });
+  const cos = await column.locator('td[data-row]').evaluateAll((tds) => tds.map((td) => Number(td.getAttribute('data-cosine'))));
+  expect(cos[1]).toBeGreaterThan(cos[2]); // whale–whale above whale–market
+});
+
+test('a reload mid teacher pass lists the run with how far the pass got; Discard forgets it and its checkpoints', async ({ page }) => {
+  test.setTimeout(120_000);
+  await setUp(page, 3000, 2);
+  const c = card(page);
+  await c.getByTestId('distill-start').click();
+  await expect(c.getByTestId('distill-progress')).toHaveAttribute('data-checkpoint', /^corpus:\d+$/, { timeout: 90_000 });
+  await page.reload();
+  await page.getByTestId('nav-models').click();
+  const run = card(page).getByTestId('distill-run');
+  await expect(run.getByTestId('distill-run-state')).toHaveText(/^interrupted in the teacher's pass over the corpus, at [\d,]+ of 3,000 sentences \(\d+ %\)$/);
+  expect(await stored(page, 'checkpoints')).toBeGreaterThan(1);
+  await run.getByTestId('distill-discard').click();
+  await expect(card(page).getByTestId('distill-run')).toHaveCount(0);
+  expect(await stored(page, 'runs')).toBe(0);
+  expect(await stored(page, 'checkpoints')).toBe(0);
 });

@@ -3,6 +3,7 @@
  * a synthetic teacher written here (no files), one with the real use-lite teacher from
  * public/models (built by `npm run models`; no ../shared).
  */
+import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -13,6 +14,7 @@ import { fitTable, mulberry32, MIN_FIT_SENTENCES, type FitCheckpoint, type FitOp
 import { distill, pcaTable, type DistillCheckpoints, type DistillProgress, type Teacher, type TeacherPass } from '../../src/core/distill/distill.ts';
 import { poolSentences } from '../../src/core/distill/model.ts';
 import { DistillError } from '../../src/core/distill/errors.ts';
+import { deleteRun, idbCheckpoints, openDistillDb, runState, type CheckpointWrite } from '../../src/core/distill/checkpoint-db.ts';
 import { loadStaticModel } from '../../src/core/models/static.ts';
 import { memoryFiles } from '../helpers/tiny-model.ts';
 
@@ -480,6 +482,45 @@ describe('resume from a checkpoint', () => {
     expect(fitSteps).toEqual([2, 3, 4, 5, 6]);
     expect(resumed.fitHistory.map((h) => h.heldOutLoss)).toEqual(straight.fitHistory.map((h) => h.heldOutLoss));
     expect(Buffer.from(resumed.files['model.safetensors']).equals(Buffer.from(straight.files['model.safetensors']))).toBe(true);
+  });
+
+  it('in IndexedDB: a run stopped in the fit resumes through a new connection, ends as the straight run, and deleteRun leaves nothing', async () => {
+    const straight = await distill(syntheticTeacher(16), syntheticRun());
+    const db = await openDistillDb();
+    const writes: CheckpointWrite[] = [];
+    const crash = new AbortController();
+    const store = idbCheckpoints(db, 'run-a', (w) => {
+      writes.push(w);
+      if (w.what === 'fit' && w.done === 3) crash.abort();
+    });
+    await expect(distill(syntheticTeacher(16), syntheticRun(store, crash.signal))).rejects.toThrow(/cancelled/);
+    expect(writes.filter((w) => w.what === 'token-only').length).toBe(1); // 21 words: one batch
+    expect(writes.filter((w) => w.what === 'corpus').map((w) => w.done)).toEqual([100, 200, 300, 400, 500, 600, 700]);
+    expect(writes.filter((w) => w.what === 'fit').map((w) => w.done)).toEqual([1, 2, 3]);
+    expect(writes.every((w) => !w.error && w.bytes > 0)).toBe(true);
+    expect(await runState(db, 'run-a')).toMatchObject({ step: 'fit', done: 3, total: 6 });
+    db.close();
+
+    const again = await openDistillDb(); // as after a reload
+    const teacher = syntheticTeacher(16);
+    const resumed = await distill(teacher, syntheticRun(idbCheckpoints(again, 'run-a')));
+    expect(teacher.calls).toBe(0);
+    expect(Buffer.from(resumed.files['model.safetensors']).equals(Buffer.from(straight.files['model.safetensors']))).toBe(true);
+
+    await deleteRun(again, 'run-a');
+    expect(await again.count('checkpoints')).toBe(0);
+    expect(await runState(again, 'run-a')).toBeNull();
+    again.close();
+  });
+
+  it('in IndexedDB: a checkpoint that cannot be written is reported and skipped, and the run still finishes', async () => {
+    const db = await openDistillDb();
+    db.close(); // every transaction on it now throws
+    const writes: CheckpointWrite[] = [];
+    const result = await distill(syntheticTeacher(16), syntheticRun(idbCheckpoints(db, 'run-b', (w) => writes.push(w))));
+    expect(result.kept).toBe('fitted');
+    expect(writes.length).toBeGreaterThan(0);
+    expect(writes.every((w) => /closed|InvalidState/i.test(w.error ?? ''))).toBe(true);
   });
 });
 
