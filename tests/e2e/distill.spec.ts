@@ -188,8 +188,8 @@ test('a reload mid-fit lists the run at its last checkpoint; Resume finishes it 
   expect(cos[1]).toBeGreaterThan(cos[2]); // whale–whale above whale–market
 });
 
-test('a reload mid teacher pass lists the run with how far the pass got; Discard forgets it and its checkpoints', async ({ page }) => {
-  test.setTimeout(120_000);
+/** Starts a run on Moby-Dick's first 3,000 sentences and reloads once the corpus pass has kept a batch. */
+async function interruptInCorpusPass(page: Page) {
   await setUp(page, 3000, 2);
   const c = card(page);
   await c.getByTestId('distill-start').click();
@@ -199,6 +199,30 @@ test('a reload mid teacher pass lists the run with how far the pass got; Discard
   const run = card(page).getByTestId('distill-run');
   await expect(run.getByTestId('distill-run-state')).toHaveText(/^interrupted in the teacher's pass over the corpus, at [\d,]+ of 3,000 sentences \(\d+ %\)$/);
   expect(await stored(page, 'checkpoints')).toBeGreaterThan(1);
+  return run;
+}
+
+test('a reload mid teacher pass: Resume asks for the teacher, then embeds only the sentences the pass had not kept', async ({ page }) => {
+  test.setTimeout(180_000);
+  const run = await interruptInCorpusPass(page);
+  const kept = Number((await run.getByTestId('distill-run-state').textContent())!.match(/at ([\d,]+) of/)![1].replace(/,/g, ''));
+  await run.getByTestId('distill-resume').click();
+  await expect(card(page).getByTestId('distill-error')).toHaveText(
+    'Load Universal Sentence Encoder lite (ONNX) · int8 · wasm (Playground) to resume: the run still needs its teacher for the corpus pass.',
+  );
+  await expect(card(page).getByTestId('distill-run')).toHaveCount(1); // nothing lost
+  await loadModel(page, { id: 'use-lite', dtype: 'int8', thenOpen: 'models' });
+  await card(page).getByTestId('distill-resume').click();
+  await expect(card(page).getByTestId('distilled-row')).toHaveCount(1, { timeout: 150_000 });
+  const notice = (await card(page).getByTestId('distill-notice').textContent())!;
+  const asked = Number(notice.match(/Resumed from the teacher's pass over the corpus at ([\d,]+): the teacher embedded ([\d,]+) texts this time/)![2].replace(/,/g, ''));
+  expect(asked).toBe(3000 - kept);
+  expect(await stored(page, 'checkpoints')).toBe(0);
+});
+
+test('a reload mid-run, then Discard: the run and its checkpoints are gone', async ({ page }) => {
+  test.setTimeout(120_000);
+  const run = await interruptInCorpusPass(page);
   await run.getByTestId('distill-discard').click();
   await expect(card(page).getByTestId('distill-run')).toHaveCount(0);
   expect(await stored(page, 'runs')).toBe(0);
