@@ -14,6 +14,7 @@ import type { DistillProgress } from './core/distill/distill.ts';
 import { deleteRun, openDistillDb, runState, type CheckpointWrite, type RunState } from './core/distill/checkpoint-db.ts';
 import type { StaticModelFiles } from './core/models/word-vectors.ts';
 import type { ModelSpec } from './core/models/types.ts';
+import type { BenchEntry } from './bench/run.ts';
 import type { DistillOutcome, DistillRequest, DistillWorkerApi } from '../workers/api/distill.ts';
 
 export type { DistillProgress } from './core/distill/distill.ts';
@@ -92,8 +93,16 @@ export function runDistill(
 let db: Promise<IDBPDatabase> | null = null;
 const open = () => (db ??= openDistillDb());
 
+/** Told when the kept models change (the Benchmark view lists them beside the catalog's). */
+const changes = new EventTarget();
+export function onDistilledChange(listener: () => void): () => void {
+  changes.addEventListener('change', listener);
+  return () => changes.removeEventListener('change', listener);
+}
+
 export async function saveDistilled(m: DistilledModel): Promise<void> {
   await (await open()).put('models', m);
+  changes.dispatchEvent(new Event('change'));
 }
 
 export async function listDistilled(): Promise<DistilledModel[]> {
@@ -103,6 +112,7 @@ export async function listDistilled(): Promise<DistilledModel[]> {
 
 export async function deleteDistilled(id: string): Promise<void> {
   await (await open()).delete('models', id);
+  changes.dispatchEvent(new Event('change'));
 }
 
 /** Every distilled model's id starts so: the Models view tells them from dropped files by it. */
@@ -113,6 +123,27 @@ export const isDistilled = (spec: { id: string }) => spec.id.startsWith(DISTILLE
 export function distilledSpec(m: DistilledModel): ModelSpec {
   const files = Object.fromEntries(Object.entries(m.files).map(([name, data]) => [name, new Blob([data as BlobPart])]));
   return { id: m.id, kind: 'static', source: { type: 'blobs', files, label: m.label } };
+}
+
+/**
+ * What the Playground remembers of a loaded distilled model: its id only (its files are in this
+ * database, not in localStorage); `restoreSpec` turns it back into a loadable spec after a reload.
+ */
+export function rememberedSpec(spec: { id: string }): { id: string; kind: 'static'; source: { type: 'distilled' } } {
+  return { id: spec.id, kind: 'static', source: { type: 'distilled' } };
+}
+
+/** A remembered spec as loadable: a distilled one from this database (null once deleted), any other as it is. */
+export async function restoreSpec(spec: unknown): Promise<unknown | null> {
+  const s = spec as { id?: unknown; source?: { type?: unknown } };
+  if (typeof s?.id !== 'string' || s.source?.type !== 'distilled') return spec;
+  const m = (await (await open()).get('models', s.id)) as DistilledModel | undefined;
+  return m ? distilledSpec(m) : null;
+}
+
+/** A kept model as a Benchmark entry: a static model whose spec loads its files from here. */
+export function distilledBenchEntry(m: DistilledModel): BenchEntry {
+  return { id: m.id, label: m.label, kind: 'static', source: 'user', dims: m.dims, license: 'as its teacher', path: '', files: Object.keys(m.files), description: `Distilled from ${m.teacher} on ${m.corpus}`, spec: distilledSpec(m) };
 }
 
 /** The model2vec folder, zipped: loads in model2vec / the page's drop zone as it is. */

@@ -228,3 +228,88 @@ test('a reload mid-run, then Discard: the run and its checkpoints are gone', asy
   expect(await stored(page, 'runs')).toBe(0);
   expect(await stored(page, 'checkpoints')).toBe(0);
 });
+
+/** A collection of Moby-Dick's first `n` sentences embedded by the loaded model whose id is `modelId`, through the store's own job runner. */
+async function seedCollection(page: Page, name: string, modelId: string, n: number) {
+  return page.evaluate(
+    async (o) => {
+      const { models } = await import('/src/ui/models.svelte.ts' as string);
+      const { VectorStore } = await import('/src/core/store/store.ts' as string);
+      const { runIngestJob } = await import('/src/core/store/ingest.ts' as string);
+      const { splitSentences } = await import('/src/core/corpus/sentences.ts' as string);
+      const model = models.list.find((m: { status: string; info?: { id: string } }) => m.status === 'ready' && m.info?.id === o.modelId);
+      const client = models.client(model.key);
+      const sentences: string[] = splitSentences(await (await fetch('/corpora/moby-dick.txt')).text()).slice(0, o.n);
+      const store = await VectorStore.open();
+      const c = await store.createCollection({ name: o.name, modelId: o.modelId, modelDims: model.info.dims, dtype: model.spec.dtype ?? null, precisions: ['float32'] });
+      const job = await store.enqueue(c.id, sentences.map((text) => ({ text, source: 'moby-dick.txt' })));
+      await runIngestJob({ store, jobId: job.id, batchSize: 256, embed: (t: string[]) => client.embed(t) });
+      const done = await store.collection(c.id);
+      store.close();
+      return done.count as number;
+    },
+    { name, modelId, n },
+  );
+}
+
+test('a distilled model comes back after a reload and stands beside its teacher in Compare and in the Benchmark', async ({ page }) => {
+  test.setTimeout(300_000);
+  await setUp(page, 400);
+  const c = card(page);
+  await c.getByTestId('distill-start').click();
+  await expect(c.getByTestId('distilled-row')).toHaveCount(1, { timeout: 110_000 });
+  const id = (await c.getByTestId('distilled-row').getAttribute('data-id'))!;
+  await c.getByTestId('distilled-load').click();
+  const ready = page.locator('[data-testid=model-card][data-status=ready]');
+  await expect(ready).toHaveCount(2, { timeout: 30_000 });
+  // The Playground remembers both models: this visit's setting, as a person would tick it.
+  await page.getByTestId('nav-playground').click();
+  await page.getByTestId('autoload-toggle').check();
+  expect(await seedCollection(page, 'Moby by the teacher', 'use-lite', 300)).toBe(300);
+  expect(await seedCollection(page, 'Moby by its student', id, 300)).toBe(300);
+
+  await page.reload();
+  await expect(ready).toHaveCount(2, { timeout: 60_000 });
+  await expect(page.getByTestId('loaded-models')).toContainText('use-lite distilled · 64d');
+
+  // Compare: one query through the teacher's collection and the student's, side by side.
+  await page.getByTestId('nav-compare').click();
+  await expect(page.getByTestId('variant')).toHaveCount(2);
+  await page.getByTestId('compare-query').fill('the whale attacked the boat');
+  await page.getByTestId('compare-run').click();
+  const student = page.locator(`[data-testid=compare-column][data-label="Moby by its student · ${id} · float32"]`);
+  const teacher = page.locator('[data-testid=compare-column][data-label="Moby by the teacher · use-lite · float32"]');
+  await expect(student).toHaveAttribute('data-state', 'ok', { timeout: 30_000 });
+  await expect(teacher).toHaveAttribute('data-state', 'ok');
+  await expect(student.getByTestId('compare-hit')).toHaveCount(10);
+  await expect(teacher.getByTestId('compare-hit')).toHaveCount(10);
+
+  // Benchmark: the distilled model is offered beside the catalog's and runs in the same matrix as its teacher.
+  await page.getByTestId('nav-benchmark').click();
+  const set = async (testid: string, on: boolean) => page.getByTestId(testid).setChecked(on);
+  await set('bench-model-glove-100d', false);
+  await set('bench-model-use-lite', true);
+  await set(`bench-model-${id}`, true);
+  for (const d of ['fp32', 'fp16']) if (await page.getByTestId(`bench-dtype-${d}`).count()) await set(`bench-dtype-${d}`, false);
+  await set('bench-dtype-int8', true);
+  await set('bench-backend-webgpu', false);
+  await set('bench-threads-1', true);
+  for (const t of [2, 4]) if (await page.getByTestId(`bench-threads-${t}`).count()) await set(`bench-threads-${t}`, false);
+  for (const b of [1, 32, 128]) await set(`bench-batch-${b}`, false);
+  await set('bench-batch-8', true);
+  await set('bench-memory', false);
+  await page.getByTestId('bench-repeats').fill('1');
+  await page.getByTestId('bench-sentences').fill('16');
+  await page.getByTestId('bench-run').click();
+  await expect(page.getByTestId('bench-progress')).toBeVisible();
+  await expect(page.getByTestId('bench-run')).toBeEnabled({ timeout: 120_000 });
+  await expect(page.locator(`[data-testid=bench-cell][data-cell="${id} js"]`)).toHaveAttribute('data-status', 'done');
+  await expect(page.locator('[data-testid=bench-cell][data-cell="use-lite int8 wasm 1×1"]')).toHaveAttribute('data-status', 'done');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('bench-export-json').click()]);
+  const report = JSON.parse(await readFile((await download.path())!, 'utf8')) as { results: { suite: string; metric: string; model: string; value: number; batch?: number }[] };
+  const rate = (model: string) => report.results.find((r) => r.metric === 'sentences_per_s' && r.model === model && r.batch === 8)!;
+  expect(rate(id)).toMatchObject({ suite: 'static', model: id, batch: 8 });
+  expect(rate('use-lite')).toMatchObject({ suite: 'transformer', model: 'use-lite', batch: 8 });
+  for (const m of [id, 'use-lite']) expect(rate(m).value).toBeGreaterThan(0);
+  expect(report.results.find((r) => r.metric === 'model_bytes' && r.model === id)!.value).toBeGreaterThan(0);
+});
