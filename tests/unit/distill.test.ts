@@ -16,6 +16,7 @@ import { poolSentences } from '../../src/core/distill/model.ts';
 import { DistillError } from '../../src/core/distill/errors.ts';
 import { deleteRun, idbCheckpoints, openDistillDb, runState, type CheckpointWrite } from '../../src/core/distill/checkpoint-db.ts';
 import { loadStaticModel } from '../../src/core/models/static.ts';
+import { fileCheckpoints } from '../../scripts/distill-checkpoints.ts';
 import { memoryFiles } from '../helpers/tiny-model.ts';
 
 /** The distillation's files (JSON as strings) as the loader's file source. */
@@ -511,6 +512,29 @@ describe('resume from a checkpoint', () => {
     expect(await again.count('checkpoints')).toBe(0);
     expect(await runState(again, 'run-a')).toBeNull();
     again.close();
+  });
+
+  it('in a file (npm run distill): a run killed mid-fit resumes from the file and ends as the straight run; other inputs never resume from it', async () => {
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(resolve(tmpdir(), 'distill-ckpt-'));
+    const straight = await distill(syntheticTeacher(16), syntheticRun());
+    const crash = new AbortController();
+    const epochs: number[] = [];
+    const store = fileCheckpoints(dir, { run: 'a' }, (w) => {
+      epochs.push(w.epoch);
+      if (w.epoch === 4) crash.abort();
+    });
+    await expect(distill(syntheticTeacher(16), syntheticRun(store, crash.signal))).rejects.toThrow(/cancelled/);
+    expect(epochs).toEqual([1, 2, 3, 4]);
+    expect(existsSync(store.path)).toBe(true);
+    expect(await fileCheckpoints(dir, { run: 'b' }).loadFit()).toBeNull();
+    const fitSteps: number[] = [];
+    const resumed = await distill(syntheticTeacher(16), { ...syntheticRun(fileCheckpoints(dir, { run: 'a' })), onProgress: (p) => void (p.step === 'fit' && fitSteps.push(p.done)) });
+    expect(fitSteps[0]).toBe(4);
+    expect(Buffer.from(resumed.files['model.safetensors']).equals(Buffer.from(straight.files['model.safetensors']))).toBe(true);
+    await store.clear();
+    expect(existsSync(store.path)).toBe(false);
   });
 
   it('in IndexedDB: a checkpoint that cannot be written is reported and skipped, and the run still finishes', async () => {
