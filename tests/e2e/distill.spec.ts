@@ -102,6 +102,8 @@ test('a corpus too small says how many sentences a fit needs, and keeps nothing'
   await c.getByTestId('distill-start').click();
   await expect(c.getByTestId('distill-error')).toContainText(/a corpus fit needs at least 200/);
   await expect(c.getByTestId('distilled-row')).toHaveCount(0);
+  await expect(c.getByTestId('distill-run')).toHaveCount(0); // bad input leaves no run to resume
+  await expect.poll(() => stored(page, 'runs')).toBe(0);
   await expect(c.getByTestId('distill-start')).toBeEnabled();
 });
 
@@ -114,6 +116,8 @@ test('cancel stops the run and keeps nothing', async ({ page }) => {
   await c.getByTestId('distill-cancel').click();
   await expect(c.getByTestId('distill-error')).toHaveText('Distillation cancelled: nothing was kept.');
   await expect(c.getByTestId('distilled-row')).toHaveCount(0);
+  await expect(c.getByTestId('distill-run')).toHaveCount(0);
+  await expect.poll(() => stored(page, 'checkpoints')).toBe(0);
   await expect(c.getByTestId('distill-start')).toBeEnabled();
 });
 
@@ -128,6 +132,8 @@ test('a teacher unloaded mid-run stops the run with a message that says so, and 
   await page.getByTestId('nav-models').click();
   await expect(c.getByTestId('distill-error')).toContainText(/lite \(ONNX\) · int8 · wasm was unloaded during the distillation: the run stopped and nothing was kept\./);
   await expect(c.getByTestId('distilled-row')).toHaveCount(0);
+  await expect(c.getByTestId('distill-run')).toHaveCount(0);
+  await expect.poll(() => stored(page, 'checkpoints')).toBe(0);
   await expect(c.getByTestId('distill-no-teacher')).toBeVisible();
 });
 

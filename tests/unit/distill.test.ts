@@ -488,6 +488,7 @@ describe('resume from a checkpoint', () => {
   it('in IndexedDB: a run stopped in the fit resumes through a new connection, ends as the straight run, and deleteRun leaves nothing', async () => {
     const straight = await distill(syntheticTeacher(16), syntheticRun());
     const db = await openDistillDb();
+    await db.put('runs', { id: 'run-a' }); // the page keeps the run's record first
     const writes: CheckpointWrite[] = [];
     const crash = new AbortController();
     const store = idbCheckpoints(db, 'run-a', (w) => {
@@ -512,6 +513,19 @@ describe('resume from a checkpoint', () => {
     expect(await again.count('checkpoints')).toBe(0);
     expect(await runState(again, 'run-a')).toBeNull();
     again.close();
+  });
+
+  it('in IndexedDB: once the run is forgotten (a cancel), a write still in flight stores nothing', async () => {
+    const db = await openDistillDb();
+    await db.put('runs', { id: 'run-c' });
+    const store = idbCheckpoints(db, 'run-c');
+    const progress = { step: 'corpus' as const, done: 2, total: 4 };
+    await store.savePass('corpus', 0, new Float32Array(8), progress);
+    expect(await runState(db, 'run-c')).toMatchObject({ done: 2 });
+    await deleteRun(db, 'run-c');
+    await store.savePass('corpus', 2, new Float32Array(8), { ...progress, done: 4 });
+    expect(await db.count('checkpoints')).toBe(0);
+    db.close();
   });
 
   it('in a file (npm run distill): a run killed mid-fit resumes from the file and ends as the straight run; other inputs never resume from it', async () => {

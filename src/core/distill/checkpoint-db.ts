@@ -63,13 +63,21 @@ function fitBytes(c: FitCheckpoint): number {
   return arrays.reduce((n, a) => n + a.byteLength, 0);
 }
 
-/** The checkpoints of one run, in `db`. */
+/** The checkpoints of one run, in `db`; written only while `runs` holds the run's record. */
 export function idbCheckpoints(db: IDBPDatabase, runId: string, onWrite?: (w: CheckpointWrite) => void): DistillCheckpoints {
   const write = async (what: CheckpointWrite['what'], done: number, bytes: number, puts: [key: string, value: unknown][]) => {
     const started = performance.now();
     try {
-      const tx = db.transaction('checkpoints', 'readwrite');
-      for (const [key, value] of puts) void tx.store.put(value, key);
+      // Only while the run is kept: a write still in flight when the page forgets the run (a
+      // cancel) would otherwise leave checkpoints of no run. One transaction with deleteRun's
+      // stores, so IndexedDB orders the two: written then deleted, or not written at all.
+      const tx = db.transaction(['runs', 'checkpoints'], 'readwrite');
+      if ((await tx.objectStore('runs').count(runId)) === 0) {
+        await tx.done;
+        return;
+      }
+      const store = tx.objectStore('checkpoints');
+      for (const [key, value] of puts) void store.put(value, key);
       await tx.done;
       onWrite?.({ what, done, bytes, ms: performance.now() - started });
     } catch (err) {
