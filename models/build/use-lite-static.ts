@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Bump when the committed files change, so `npm run models` copies them again. */
-export const USE_LITE_STATIC_BUILD_VERSION = 2;
+export const USE_LITE_STATIC_BUILD_VERSION = 3;
 export const USE_LITE_STATIC_FILES = ['config.json', 'tokenizer.json', 'model.safetensors'] as const;
 export const useLiteStaticSource = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'use-lite-static');
 

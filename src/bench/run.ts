@@ -58,9 +58,14 @@ export interface BenchOptions extends Partial<MatrixChoice> {
   onLog?: (line: string) => void;
 }
 
+/** A model to benchmark: a catalog entry, or one the page holds (a distilled model) with the spec that loads it. */
+export type BenchEntry = CatalogEntry & { spec?: ModelSpec };
+
 export interface MatrixHooks {
   /** Loads N workers of a model (the page passes the model client's `loadModelPool`). */
   loadPool: PoolLoader;
+  /** The models cells may name (default: the catalog); the page adds its distilled models. */
+  entries?: BenchEntry[];
   signal?: AbortSignal;
   onLog?: (line: string) => void;
   /** Called as rows are measured, so a view can draw them while the run goes on. */
@@ -92,7 +97,8 @@ export async function textSet(id: TextSetId, customText = ''): Promise<string[]>
   return id === 'paragraphs' ? splitParagraphs(book) : splitSentences(book).filter((t) => t.length < 400);
 }
 
-function specFor(entry: CatalogEntry, cell: Cell): ModelSpec & { threads?: number } {
+function specFor(entry: BenchEntry, cell: Cell): ModelSpec & { threads?: number } {
+  if (entry.spec) return entry.spec;
   const source = { type: 'url' as const, baseUrl: new URL(entry.path, document.baseURI).href, files: entry.files };
   if (cell.kind === 'static') return { id: entry.id, kind: 'static', source };
   return {
@@ -105,7 +111,13 @@ function specFor(entry: CatalogEntry, cell: Cell): ModelSpec & { threads?: numbe
   };
 }
 
-async function fileBytes(entry: CatalogEntry, cell: Cell): Promise<number | null> {
+async function fileBytes(entry: BenchEntry, cell: Cell): Promise<number | null> {
+  if (entry.spec) {
+    // Files the page holds (a distilled model's, from IndexedDB): the weights file's size, no request.
+    const source = entry.spec.source;
+    const weights = source.type === 'blobs' ? source.files['model.safetensors'] : undefined;
+    return weights ? weights.size : null;
+  }
   // The file the loader reads: int8 on WebGPU takes the weight-only (QDQ) file where there is one (dtypes.ts).
   const files =
     cell.kind === 'static'
@@ -146,7 +158,7 @@ async function timedPass(pool: LoadedPool, texts: string[], batch: number, signa
  * Memory rows for the cell's own pool. Without the browser's measurement the pool that was just
  * timed is measured in place; measureUserAgentSpecificMemory needs a before/after, so it reloads.
  */
-async function measureMemory(entry: CatalogEntry, cell: Cell, spec: ModelSpec, base: Record<string, string | number | boolean>, choice: MatrixChoice, hooks: MatrixHooks, notes: string[], loaded: LoadedPool | null): Promise<BenchRow[]> {
+async function measureMemory(entry: BenchEntry, cell: Cell, spec: ModelSpec, base: Record<string, string | number | boolean>, choice: MatrixChoice, hooks: MatrixHooks, notes: string[], loaded: LoadedPool | null): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const row = (source: MemorySource, value: number, extra: Record<string, string | number | boolean> = {}): BenchRow => ({
     suite: 'memory', metric: 'memory_bytes', source, ...base, ...extra, value, covers: memorySources[source].covers,
@@ -234,7 +246,7 @@ async function runAnchorCell(entry: CatalogEntry, cell: Cell, texts: string[], c
 }
 
 async function runCell(cell: Cell, texts: string[], choice: MatrixChoice, gpu: GpuInfo, hooks: MatrixHooks, emit: (rows: BenchRow[]) => void, notes: string[]): Promise<void> {
-  const entry = catalog.find((m) => m.id === cell.model);
+  const entry = (hooks.entries ?? catalog).find((m) => m.id === cell.model);
   if (!entry) throw new Error(`${cell.model} is not in the catalog`);
   if (cell.backend === 'transformersjs') return runAnchorCell(entry, cell, texts, choice, hooks, emit);
   if (cell.backend === 'webgpu' && !gpu.available) throw new Error(`WebGPU is not available here: ${gpu.reason}`);

@@ -34,7 +34,7 @@ export interface TextTokenizer {
 }
 
 interface TokenizerJson {
-  model?: { type?: string; vocab?: unknown; unk_token?: string };
+  model?: { type?: string; vocab?: unknown; unk_token?: string; continuing_subword_prefix?: string; max_input_chars_per_word?: number };
   normalizer?: { type?: string } | null;
   pre_tokenizer?: { type?: string; pattern?: { Regex?: string }; behavior?: string; invert?: boolean } | null;
   added_tokens?: unknown[];
@@ -99,7 +99,10 @@ const REWRITTEN_ESCAPES = /\\[wWbBAzZhHGKRX]/;
 
 function fastWordLevel(json: TokenizerJson): TextTokenizer | null {
   const { model, normalizer, pre_tokenizer: pre } = json;
-  if (model?.type !== 'WordLevel' || !model.vocab || Array.isArray(model.vocab)) return null;
+  // WordPiece with no continuation prefix: the same words, plus pieces for a word the table lacks
+  // (distilled models, src/core/distill/model.ts). On the WordScanner only, and with an unknown token.
+  const wordPiece = model?.type === 'WordPiece' && model.continuing_subword_prefix === '';
+  if ((model?.type !== 'WordLevel' && !wordPiece) || !model?.vocab || Array.isArray(model.vocab)) return null;
   if (normalizer && normalizer.type !== 'Lowercase') return null;
   if (json.added_tokens && json.added_tokens.length > 0) return null;
   if (!pre || pre.type !== 'Split' || pre.invert !== true || typeof pre.pattern?.Regex !== 'string') return null;
@@ -108,8 +111,9 @@ function fastWordLevel(json: TokenizerJson): TextTokenizer | null {
   const vocab = new Map(Object.entries(model.vocab as Record<string, number>));
   const unkId = model.unk_token !== undefined ? (vocab.get(model.unk_token) ?? null) : null;
   const lowercase = normalizer?.type === 'Lowercase';
+  if (wordPiece && (unkId === null || !lowercase || pre.pattern.Regex !== WORD_PATTERN)) return null;
   if (lowercase && pre.pattern.Regex === WORD_PATTERN) {
-    const scanner = new WordScanner(vocab, unkId);
+    const scanner = new WordScanner(vocab, unkId, wordPiece ? { wordPieceMaxChars: model.max_input_chars_per_word ?? 100 } : {});
     return {
       implementation: 'word-scanner',
       vocabSize: vocab.size,

@@ -7,6 +7,7 @@ import { storedDimsConflicts } from '../core/corpus/collection.ts';
 import { specFor, type RunChoice } from '../core/models/registry.ts';
 import type { CatalogEntry } from '../../models/catalog.ts';
 import { modelRef, type SavedModel } from '../core/choose/playground-prefs.ts';
+import { isDistilled, rememberedSpec } from '../distill-client.ts';
 
 export interface LoadedModel {
   key: string;
@@ -135,9 +136,10 @@ class Models {
    * One that failed to load is kept: offline or a server error today must not forget it.
    */
   get saved(): SavedModel[] {
+    // Distilled models are files too, but kept in IndexedDB: remembered by id, restored from there.
     return this.list
-      .filter((m) => m.spec.source.type !== 'blobs')
-      .map((m) => ({ ref: m.ref, label: m.label, spec: $state.snapshot(m.spec), instances: m.instances }));
+      .filter((m) => m.spec.source.type !== 'blobs' || isDistilled(m.spec))
+      .map((m) => ({ ref: m.ref, label: m.label, spec: isDistilled(m.spec) ? rememberedSpec(m.spec) : $state.snapshot(m.spec), instances: m.instances }));
   }
 
   unload(key: string): void {

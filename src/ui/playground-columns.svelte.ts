@@ -11,6 +11,7 @@ import { describeError } from '../core/errors.ts';
 import type { ModelSpec } from '../core/models/registry.ts';
 import type { EmbedResult } from '../core/models/types.ts';
 import { embedNow } from '../embed-queue.ts';
+import { restoreSpec } from '../distill-client.ts';
 import { catalogSpec, models, type LoadedModel } from './models.svelte.ts';
 import { playgroundInput, splitSentences } from './playground-text.svelte.ts';
 
@@ -168,8 +169,11 @@ class PlaygroundColumns {
     this.restoring = true;
     void (async () => {
       try {
-        await Promise.all(toLoad.filter(isStatic).map((m) => models.load(m.spec as ModelSpec, m.label, { instances: m.instances })));
-        for (const m of toLoad.filter((x) => !isStatic(x))) void models.load(m.spec as ModelSpec, m.label, { instances: m.instances });
+        // A distilled model comes back from its IndexedDB (gone once deleted there).
+        const specs = await Promise.all(toLoad.map((m) => restoreSpec(m.spec).catch(() => null)));
+        const loadable = toLoad.flatMap((m, i) => (specs[i] ? [{ ...m, spec: specs[i] }] : []));
+        await Promise.all(loadable.filter(isStatic).map((m) => models.load(m.spec as ModelSpec, m.label, { instances: m.instances })));
+        for (const m of loadable.filter((x) => !isStatic(x))) void models.load(m.spec as ModelSpec, m.label, { instances: m.instances });
       } finally {
         this.restoring = false; // every remembered model is in the list now: saving sees them all
       }

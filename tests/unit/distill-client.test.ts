@@ -3,11 +3,12 @@
  * static model through the registry (the same path a dropped model takes), and the zip holds
  * those files byte for byte under one folder, so it loads again after unzipping.
  */
+import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { unzipSync, strFromU8 } from 'fflate';
 import { distilledModelFiles } from '../../src/core/distill/model.ts';
 import { loadModel } from '../../src/core/models/registry.ts';
-import { distilledSpec, distilledZip, type DistilledModel } from '../../src/distill-client.ts';
+import { deleteDistilled, distilledBenchEntry, distilledSpec, distilledZip, onDistilledChange, rememberedSpec, restoreSpec, saveDistilled, type DistilledModel } from '../../src/distill-client.ts';
 
 function kept(): DistilledModel {
   const words = ['whale', 'sea', 'ship', 'bread', 'market'];
@@ -38,5 +39,31 @@ describe('distill client', () => {
     expect(files['distilled-use-lite-test/model.safetensors']).toEqual(m.files['model.safetensors']);
     expect(strFromU8(files['distilled-use-lite-test/tokenizer.json'])).toBe(m.files['tokenizer.json']);
     expect(strFromU8(files['distilled-use-lite-test/README.md'])).toContain('from use-lite · int8 · wasm on Moby-Dick (400 sentences)');
+  });
+
+  it('is remembered by id only (JSON, for localStorage) and restored from IndexedDB after a reload; once deleted, it is not', async () => {
+    const m = kept();
+    let told = 0;
+    const stop = onDistilledChange(() => told++);
+    await saveDistilled(m);
+    const remembered = JSON.parse(JSON.stringify(rememberedSpec(distilledSpec(m))));
+    expect(remembered).toEqual({ id: m.id, kind: 'static', source: { type: 'distilled' } });
+    const spec = (await restoreSpec(remembered)) as ReturnType<typeof distilledSpec>;
+    const model = await loadModel(spec);
+    expect((await model.embed(['whale sea'])).dims).toBe(4);
+    await model.dispose();
+    const other = { id: 'glove-100d', kind: 'static', source: { type: 'url', baseUrl: 'x', files: [] } };
+    expect(await restoreSpec(other)).toBe(other);
+    await deleteDistilled(m.id);
+    expect(await restoreSpec(remembered)).toBeNull();
+    expect(told).toBe(2); // saved, deleted: the Benchmark view's list follows
+    stop();
+  });
+
+  it('is a Benchmark entry whose spec loads its own files and whose size is its weights file', () => {
+    const m = kept();
+    const entry = distilledBenchEntry(m);
+    expect(entry).toMatchObject({ id: m.id, kind: 'static', dims: 4 });
+    expect(entry.spec?.source.type).toBe('blobs');
   });
 });

@@ -1,5 +1,6 @@
 /** What the page and the distill worker (workers/distill.worker.ts) say to each other: types only. */
 import type { DistillProgress, DistillResult } from '../../src/core/distill/distill.ts';
+import type { CheckpointWrite } from '../../src/core/distill/checkpoint-db.ts';
 
 export interface DistillRequest {
   teacherId: string;
@@ -18,9 +19,18 @@ export type DistillOutcome = Pick<DistillResult, 'files' | 'kept' | 'notes' | 'h
 
 export interface DistillWorkerApi {
   /**
-   * `embed` and `onProgress` are Comlink proxies back to the page: the teacher is the page's
-   * loaded model (its own workers), as in the quality worker. `abortFlag`: the bridge's shared
-   * cancel flag, read between batches and epochs.
+   * `embed`, `onProgress` and `onCheckpoint` are Comlink proxies back to the page: the teacher is
+   * the page's loaded model (its own workers), as in the quality worker. `runId`: the run's
+   * checkpoints in IndexedDB (src/core/distill/checkpoint-db.ts), written by the worker and, when
+   * some exist already, resumed from. `abortFlag`: the bridge's shared cancel flag, read between
+   * batches and epochs.
    */
-  distill(req: DistillRequest, embed: (texts: string[]) => Promise<Float32Array>, onProgress: (p: DistillProgress) => void, abortFlag?: Int32Array): Promise<DistillOutcome>;
+  distill(
+    req: DistillRequest,
+    runId: string,
+    embed: (texts: string[]) => Promise<Float32Array>,
+    onProgress: (p: DistillProgress) => void,
+    onCheckpoint: (w: CheckpointWrite) => void,
+    abortFlag?: Int32Array,
+  ): Promise<DistillOutcome>;
 }

@@ -7,10 +7,15 @@
  * Bad input is refused with DistillError before the teacher runs: a tokenizer whose vocabulary
  * cannot be enumerated and no corpus to mine words from, a corpus too small to fit. A fit that
  * ends worse on the held-out sentences than its token-only start is dropped, and the result says so.
+ *
+ * Resumable (a crash, a closed tab): given `checkpoints`, the teacher's answers are kept batch by
+ * batch as they come and the fit's state at epoch ends; a later call with the same inputs and the
+ * same store starts each pass where the kept answers end and the fit at its last checkpoint, and
+ * so writes the same files as a run that was never interrupted (tests/unit/distill-resume.test.ts).
  */
 import { AbortError } from '../errors.ts';
 import { DistillError } from './errors.ts';
-import { fitTable, MIN_FIT_SENTENCES, type FitOptions, type EpochReport } from './fit.ts';
+import { fitTable, MIN_FIT_SENTENCES, type FitCheckpoint, type FitOptions, type EpochReport } from './fit.ts';
 import { applyPca, fitPca } from './pca.ts';
 import { sifFromCounts } from './sif.ts';
 import { distilledModelFiles, poolSentences, type DistilledTable } from './model.ts';
@@ -25,6 +30,23 @@ export interface Teacher {
 }
 
 export type DistillStep = 'vocabulary' | 'token-only' | 'corpus' | 'fit' | 'pca' | 'write';
+
+/** The teacher passes that can be resumed: each word alone, and the corpus sentences. */
+export type TeacherPass = 'token-only' | 'corpus';
+
+/**
+ * Where a run keeps what it would otherwise have to compute again (IndexedDB in the page:
+ * src/core/distill/checkpoint-db.ts; a Map in tests). `progress` is where the run stood, to show
+ * an interrupted run. A write that fails must not stop the run: the store reports and skips it.
+ */
+export interface DistillCheckpoints {
+  /** The teacher's vectors kept for a pass, contiguous from text 0 (chunks in order), or none. */
+  loadPass(pass: TeacherPass): Promise<Float32Array[]>;
+  /** Vectors of texts [at, at + n) of a pass. */
+  savePass(pass: TeacherPass, at: number, vectors: Float32Array, progress: DistillProgress): Promise<void>;
+  loadFit(): Promise<FitCheckpoint | null>;
+  saveFit(c: FitCheckpoint, progress: DistillProgress): Promise<void>;
+}
 
 export interface DistillProgress {
   step: DistillStep;
@@ -54,6 +76,8 @@ export interface DistillOptions {
   teacherBatch?: number;
   signal?: AbortSignal;
   onProgress?: (p: DistillProgress) => void;
+  /** Keep and reuse the run's state (see the file comment). */
+  checkpoints?: DistillCheckpoints;
 }
 
 export interface DistillResult {
@@ -104,7 +128,7 @@ export async function distill(teacher: Teacher, opts: DistillOptions): Promise<D
   progress('vocabulary', 1, 1);
 
   // Token-only: each word alone through the teacher (model2vec's distil).
-  const wordVectors = await embedAll(teacher, words, o.teacherBatch, (d) => progress('token-only', d, words.length), o.signal);
+  const wordVectors = await embedAll(teacher, words, o.teacherBatch, (d) => progress('token-only', d, words.length), o.signal, passStore(o.checkpoints, 'token-only'));
   const dims = wordVectors.length / words.length;
   const countOf = new Map(mined.words.map((w, i) => [w, mined.counts[i]]));
   const weights = o.sifA > 0 && mined.total > 0 ? sifFromCounts(words.map((w) => countOf.get(w) ?? 0), mined.total, o.sifA) : new Float32Array(words.length).fill(1);
@@ -122,13 +146,18 @@ export async function distill(teacher: Teacher, opts: DistillOptions): Promise<D
       }
       targets = o.sentenceVectors;
     } else {
-      targets = await embedAll(teacher, o.sentences, o.teacherBatch, (d) => progress('corpus', d, o.sentences.length), o.signal);
+      targets = await embedAll(teacher, o.sentences, o.teacherBatch, (d) => progress('corpus', d, o.sentences.length), o.signal, passStore(o.checkpoints, 'corpus'));
     }
     const fitOpts = o.fit as FitOptions;
     const maxEpochs = fitOpts.maxEpochs ?? 20;
-    const r = fitTable(corpus, targets, start, {
+    const store = o.checkpoints;
+    const resume = (await store?.loadFit()) ?? undefined;
+    if (resume) progress('fit', resume.epoch, maxEpochs, resume.history.at(-1));
+    const r = await fitTable(corpus, targets, start, {
       ...fitOpts,
       signal: o.signal,
+      resume,
+      onCheckpoint: store ? (c) => store.saveFit(c, { step: 'fit', done: c.epoch, total: maxEpochs, epoch: c.history.at(-1) }) : undefined,
       onEpoch: (e) => {
         fitOpts.onEpoch?.(e);
         progress('fit', e.epoch, maxEpochs, e);
@@ -186,11 +215,38 @@ function countUsable(c: EncodedCorpus): number {
   return n;
 }
 
-async function embedAll(teacher: Teacher, texts: readonly string[], batch: number, onDone: (done: number) => void, signal?: AbortSignal): Promise<Float32Array> {
+interface PassStore {
+  load(): Promise<Float32Array[]>;
+  save(at: number, vectors: Float32Array, done: number, total: number): Promise<void>;
+}
+
+function passStore(store: DistillCheckpoints | undefined, pass: TeacherPass): PassStore | undefined {
+  return store && { load: () => store.loadPass(pass), save: (at, vectors, done, total) => store.savePass(pass, at, vectors, { step: pass, done, total }) };
+}
+
+/**
+ * The teacher's vectors of `texts`, `batch` at a time; with a store, each batch is kept as it
+ * comes (a few ms for a batch the teacher took seconds over) and kept batches are not asked again.
+ */
+async function embedAll(teacher: Teacher, texts: readonly string[], batch: number, onDone: (done: number) => void, signal?: AbortSignal, store?: PassStore): Promise<Float32Array> {
   let out: Float32Array | null = null;
   let dims = 0;
-  onDone(0);
-  for (let at = 0; at < texts.length; at += batch) {
+  let start = 0;
+  const kept = (await store?.load()) ?? [];
+  const keptCount = kept.reduce((n, c) => n + c.length, 0);
+  for (const chunk of kept) {
+    if (!out) {
+      // The first chunk is one batch (or all texts): its size gives the dims.
+      const n = Math.min(batch, texts.length);
+      dims = chunk.length / n;
+      if (!Number.isInteger(dims) || dims < 1 || keptCount % dims !== 0 || keptCount / dims > texts.length) break;
+      out = new Float32Array(texts.length * dims);
+    }
+    out.set(chunk, start * dims);
+    start += chunk.length / dims;
+  }
+  onDone(start);
+  for (let at = start; at < texts.length; at += batch) {
     if (signal?.aborted) throw new AbortError('The distillation was cancelled');
     const part = texts.slice(at, at + batch);
     const v = await teacher.embed(part, signal);
@@ -198,9 +254,11 @@ async function embedAll(teacher: Teacher, texts: readonly string[], batch: numbe
       dims = v.length / part.length;
       if (!Number.isInteger(dims) || dims < 1) throw new DistillError(`the teacher returned ${v.length} numbers for ${part.length} texts`);
       out = new Float32Array(texts.length * dims);
-    }
+    } else if (v.length !== part.length * dims) throw new DistillError(`the teacher returned ${v.length} numbers for ${part.length} texts of ${dims} dims`);
     out.set(v, at * dims);
-    onDone(Math.min(texts.length, at + batch));
+    const done = Math.min(texts.length, at + batch);
+    await store?.save(at, v, done, texts.length);
+    onDone(done);
   }
   return out ?? new Float32Array(0);
 }

@@ -7,6 +7,11 @@
  * thousand rows). The word weights w can be learned too. After each epoch the loss on a held-out
  * slice decides: the best epoch's table is kept, and training stops after `patience` epochs
  * without improvement.
+ *
+ * Resumable: at epoch ends the whole state (table, weights, Adam moments and step counts, the best
+ * epoch so far, early-stopping counters) goes to `onCheckpoint`, and `resume` starts from such a
+ * state. The shuffles come from one seeded generator, so the resumed run replays the finished
+ * epochs' shuffles (milliseconds) and continues bit for bit as the uninterrupted run would have.
  */
 import { AbortError } from '../errors.ts';
 import { DistillError } from './errors.ts';
@@ -27,6 +32,37 @@ export interface FitOptions {
   seed?: number;
   signal?: AbortSignal;
   onEpoch?: (e: EpochReport) => void;
+  /** Continue from this state (an earlier run's checkpoint with the same corpus, targets, start and options). */
+  resume?: FitCheckpoint;
+  /**
+   * Called at an epoch end with the live state (awaited: store or copy it before resolving). Not
+   * after every epoch: only once the time since the last one is at least `checkpointEvery` × the
+   * last write's cost, so writes take at most ~1/checkpointEvery of the fit (first: after epoch 1).
+   */
+  onCheckpoint?: (c: FitCheckpoint) => void | Promise<void>;
+  /** See onCheckpoint; default 10 (≤ ~10 % of the fit spent writing). */
+  checkpointEvery?: number;
+}
+
+/** Everything a fit needs to continue after `epoch` finished epochs. */
+export interface FitCheckpoint {
+  epoch: number;
+  table: Float32Array;
+  weights: Float32Array;
+  /** Adam moments of the rows and of the weights, and each row's step count (sparse bias correction). */
+  m: Float32Array;
+  v: Float32Array;
+  wm: Float32Array;
+  wv: Float32Array;
+  steps: Int32Array;
+  /** The best epoch's table and weights; null when that is the current one (saves a copy of the table). */
+  best: { table: Float32Array; weights: Float32Array } | null;
+  startLoss: number;
+  bestLoss: number;
+  bestEpoch: number;
+  /** Epochs since the best one (early stopping). */
+  stale: number;
+  history: EpochReport[];
 }
 
 export interface EpochReport {
@@ -52,12 +88,12 @@ export interface FitResult {
 /** Sentences with at least one known word a fit needs: fewer and the held-out slice says nothing. */
 export const MIN_FIT_SENTENCES = 200;
 
-export function fitTable(
+export async function fitTable(
   corpus: EncodedCorpus,
   targets: Float32Array,
   start: { table: Float32Array; weights: Float32Array; dims: number },
   opts: FitOptions = {},
-): FitResult {
+): Promise<FitResult> {
   const { dims } = start;
   const rows = start.weights.length;
   if (start.table.length !== rows * dims) throw new RangeError(`the table has ${start.table.length} numbers, not ${rows} rows × ${dims}`);
@@ -82,17 +118,21 @@ export function fitTable(
   const held = usable.slice(usable.length - heldCount);
   const train = usable.slice(0, usable.length - heldCount);
 
-  const table = Float32Array.from(start.table);
-  const weights = Float32Array.from(start.weights);
-  let best = { table: Float32Array.from(table), weights: Float32Array.from(weights) };
+  const resume = opts.resume;
+  if (resume && (resume.table.length !== start.table.length || resume.weights.length !== rows || resume.epoch > maxEpochs)) {
+    throw new DistillError(`the checkpoint (${resume.weights.length} words, ${resume.table.length / Math.max(1, resume.weights.length)} dims, epoch ${resume.epoch}) does not match this fit (${rows} words, ${dims} dims, ≤ ${maxEpochs} epochs)`);
+  }
+  const table = Float32Array.from(resume?.table ?? start.table);
+  const weights = Float32Array.from(resume?.weights ?? start.weights);
+  let best = resume?.best ? { table: Float32Array.from(resume.best.table), weights: Float32Array.from(resume.best.weights) } : { table: Float32Array.from(table), weights: Float32Array.from(weights) };
   // Adam state, for rows and weights; `steps` per row for sparse bias correction.
-  const m = new Float32Array(table.length);
-  const v = new Float32Array(table.length);
+  const m = resume ? Float32Array.from(resume.m) : new Float32Array(table.length);
+  const v = resume ? Float32Array.from(resume.v) : new Float32Array(table.length);
   const grad = new Float32Array(table.length);
-  const wm = new Float32Array(rows);
-  const wv = new Float32Array(rows);
+  const wm = resume ? Float32Array.from(resume.wm) : new Float32Array(rows);
+  const wv = resume ? Float32Array.from(resume.wv) : new Float32Array(rows);
   const wgrad = new Float32Array(rows);
-  const steps = new Int32Array(rows);
+  const steps = resume ? Int32Array.from(resume.steps) : new Int32Array(rows);
   const touched = new Uint8Array(rows);
   const beta1 = 0.9;
   const beta2 = 0.999;
@@ -153,13 +193,17 @@ export function fitTable(
     return sum / held.length;
   };
 
-  const startLoss = heldOutLoss();
-  let bestLoss = startLoss;
-  let bestEpoch = 0;
-  let stale = 0;
+  const startLoss = resume?.startLoss ?? heldOutLoss();
+  let bestLoss = resume?.bestLoss ?? startLoss;
+  let bestEpoch = resume?.bestEpoch ?? 0;
+  let stale = resume?.stale ?? 0;
   let stoppedEarly = false;
-  const history: EpochReport[] = [];
-  for (let epoch = 1; epoch <= maxEpochs; epoch++) {
+  const history: EpochReport[] = resume ? resume.history.map((h) => ({ ...h })) : [];
+  // The finished epochs' shuffles, replayed: the generator and the order are where they were.
+  for (let e = 1; e <= (resume?.epoch ?? 0); e++) shuffle(train, random);
+  const every = opts.checkpointEvery ?? 10;
+  let lastWrite = { end: performance.now(), cost: 0 };
+  for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= maxEpochs; epoch++) {
     const started = performance.now();
     shuffle(train, random);
     let trainSum = 0;
@@ -202,6 +246,12 @@ export function fitTable(
     } else if (++stale >= patience) {
       stoppedEarly = epoch < maxEpochs;
       break;
+    }
+    const now = performance.now();
+    if (opts.onCheckpoint && epoch < maxEpochs && (lastWrite.cost === 0 || now - lastWrite.end >= every * lastWrite.cost)) {
+      await opts.onCheckpoint({ epoch, table, weights, m, v, wm, wv, steps, best: stale === 0 ? null : best, startLoss, bestLoss, bestEpoch, stale, history });
+      const end = performance.now();
+      lastWrite = { end, cost: Math.max(end - now, 1e-3) };
     }
   }
   return { table: best.table, weights: best.weights, startLoss, bestLoss, bestEpoch, history, stoppedEarly, heldOut: Int32Array.from(held) };
