@@ -6,10 +6,10 @@
  * (search/helper.ts) over real shared WebAssembly memory, in this process, answering
  * asynchronously as a worker does.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { precisions } from '../../src/core/precision/index.ts';
 import type { KernelQuery } from '../../src/core/precision/types.ts';
-import { ScanHelper } from '../../src/core/search/helper.ts';
+import { MAX_INSTANCES, ScanHelper } from '../../src/core/search/helper.ts';
 import { ScanPool, type HelperPort } from '../../src/core/search/pool.ts';
 import type { ScanReply, ScanRequest } from '../../src/core/search/pool-protocol.ts';
 import { BLOCK_ROWS, ScanIndex } from '../../src/core/search/scan.ts';
@@ -103,16 +103,24 @@ describe('rescoring inside the scan workers', () => {
     pool.dispose();
   });
 
-  it('a helper holds the scanned and the rescoring rows while they are searched, and lets go of both on release', async () => {
+  it('a helper keeps the scanned and the rescoring rows between searches, lets go of what is released, and of the least recently used past MAX_INSTANCES', async () => {
     const { spawn, helpers } = inProcessHelpers();
     const pool = new ScanPool(spawn, 2, 0);
     const q = queries[0];
-    await pool.topKRescored(binary, 'bits:1', precisions.binary.kernelQuery(q, dims), 40, 10, { index: float32, key: 'floats:1', query: f32Query(q) });
+    const rescoreWith = { index: float32, key: 'floats:1', query: f32Query(q) };
+    await pool.topKRescored(binary, 'bits:1', precisions.binary.kernelQuery(q, dims), 40, 10, rescoreWith);
     expect(await pool.release([])).toEqual([['bits:1', 'floats:1']]);
-    // A plain scan of other rows: the rescoring instance is dropped with the earlier search's.
-    await pool.topK(float32, 'floats:2', f32Query(q), 10);
-    expect(helpers[0].held).toEqual(['floats:2']);
-    expect(await pool.release(['floats:2'])).toEqual([[]]);
+    // Binary alone, then rescored again (the Compare view's two columns): the float32 instance is
+    // still there, not instantiated anew.
+    const attach = vi.spyOn(ScanIndex, 'attach');
+    await pool.topK(binary, 'bits:1', precisions.binary.kernelQuery(q, dims), 10);
+    await pool.topKRescored(binary, 'bits:1', precisions.binary.kernelQuery(q, dims), 40, 10, rescoreWith);
+    expect(attach).not.toHaveBeenCalled();
+    attach.mockRestore();
+    expect(await pool.release(['floats:1'])).toEqual([['bits:1']]);
+    for (let i = 0; i < MAX_INSTANCES + 2; i++) await pool.topK(float32, `floats:${i + 2}`, f32Query(q), 10);
+    expect(helpers[0].held).toEqual(Array.from({ length: MAX_INSTANCES }, (_, i) => `floats:${i + 4}`));
+    expect(await pool.release(helpers[0].held)).toEqual([[]]);
     pool.dispose();
   });
 });

@@ -1,13 +1,22 @@
 /**
  * What a scan helper (workers/scan.worker.ts) does with a request, apart from the messaging: it
  * keeps an instance of the kernels per memory key (the memory's contents: collection, precision,
- * load) for the search under way — the scanned rows' and, with rescoring, the rescoring rows' —
- * scans its share, rescores its own candidates, and drops the instances of released keys.
+ * load), scans its share, rescores its own candidates, and drops the instances of released keys.
+ *
+ * An instance holds its shared memory, but the search worker holds the same memory for as long as
+ * it keeps the rows loaded and releases every key it lets go of (workers/search.worker.ts), so
+ * keeping instances until released costs no memory. Keeping only the last search's, as before,
+ * re-instantiated the float32 kernels whenever searches alternated between binary alone and binary
+ * rescored with float32 (the Compare view's columns; the bench's rotating rounds read 4.5 ms instead
+ * of 2.9 for the rescored search with 2 workers). MAX_INSTANCES bounds them all the same.
  *
  * Framework-free, so the tests run the very same steps in process (tests/unit/search-pool.test.ts).
  */
 import type { ScanJob, ScanReply, ScanRequest } from './pool-protocol.ts';
 import { ScanIndex } from './scan.ts';
+
+/** The most instances kept, least recently used dropped first (a bound should a release go missing). */
+export const MAX_INSTANCES = 8;
 
 export class ScanHelper {
   private readonly instances = new Map<string, ScanIndex>();
@@ -24,9 +33,6 @@ export class ScanHelper {
       for (const key of req.keys) this.instances.delete(key);
       return { id: req.id, hits: [], held: this.held };
     }
-    // One search at a time: drop the memories of any other (an earlier collection, or a load the
-    // search worker has since replaced).
-    for (const key of this.instances.keys()) if (key !== req.key && key !== req.rescore?.key) this.instances.delete(key);
     const index = this.instance(req.key, req);
     if (req.op === 'sum') return { id: req.id, hits: [], checksum: index.sum(req.from, req.to) };
     const hits = index.scan(req.query, req.k, req.from, req.to, req.slot);
@@ -38,11 +44,11 @@ export class ScanHelper {
   }
 
   private instance(key: string, of: Pick<ScanJob, 'memory' | 'layout' | 'flavor'>): ScanIndex {
-    let index = this.instances.get(key);
-    if (!index) {
-      index = ScanIndex.attach(of.memory, of.layout, of.flavor);
-      this.instances.set(key, index);
-    }
+    const index = this.instances.get(key) ?? ScanIndex.attach(of.memory, of.layout, of.flavor);
+    // Most recently used last.
+    this.instances.delete(key);
+    this.instances.set(key, index);
+    while (this.instances.size > MAX_INSTANCES) this.instances.delete(this.instances.keys().next().value!);
     return index;
   }
 }

@@ -2,7 +2,8 @@
  * One query's scan split over N workers: the calling worker scans the first share of the rows
  * itself and N − 1 helpers (workers/scan.worker.ts) scan the others in the same shared
  * WebAssembly.Memory, each with its own scratch slot; their top-k lists are merged (ties to the
- * lower row, so the result is the one-worker result exactly). A helper that dies mid-scan fails
+ * lower row, so the result is the one-worker result exactly). With rescoring, each worker also
+ * rescores its own candidates before answering (topKRescored). A helper that dies mid-scan fails
  * that search with a message and is replaced on the next one.
  *
  * Framework-free: `spawn` makes the helper (a Worker in the browser).
