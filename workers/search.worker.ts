@@ -102,7 +102,7 @@ async function scan(req: SearchRequest, query: Float32Array, dims: number, cal: 
   const candidates = req.k * (second ? req.rescore!.multiplier : 1);
   const withP = second ? precisionById(req.rescore!.with) : null;
   if (first.index && workers && second?.index && withP?.scoring === 'cosine') {
-    // Rescoring through the same kernel, each worker its own candidates (search/pool.ts).
+    // Rescoring through the same kernel: only the global top candidates are scored (search/pool.ts).
     return workers.topKRescored(first.index, first.key, kq, candidates, req.k, { index: second.index, key: second.key, query: withP.kernelQuery(query, dims, cal) });
   }
   let hits: Hit[];

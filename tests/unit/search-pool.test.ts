@@ -1,6 +1,7 @@
 /**
- * A scan split over workers (src/core/search/pool.ts) with rescoring inside each worker: the
- * result equals one worker rescoring the global top candidates, on data built to be adversarial —
+ * A scan split over workers (src/core/search/pool.ts) with rescoring, by the calling worker after
+ * the merge or inside each worker: the result equals one worker rescoring the global top
+ * candidates, on data built to be adversarial —
  * 37-bit rows whose Hamming distances tie by the hundred at the candidates' cut, and float32
  * rescoring scores that tie too. The helpers run the very steps of workers/scan.worker.ts
  * (search/helper.ts) over real shared WebAssembly memory, in this process, answering
@@ -43,7 +44,7 @@ function inProcessHelpers() {
 
 const best = (hits: Hit[], k: number) => [...hits].sort((a, b) => b.score - a.score || a.index - b.index).slice(0, k);
 
-describe('rescoring inside the scan workers', () => {
+describe('rescoring a scan split over workers', () => {
   const dims = 37; // 5 bytes of bits a row: distances 0…37, so hundreds of rows tie at any cut
   const n = BLOCK_ROWS * 2 + 123;
   const rand = random(11);
@@ -74,13 +75,13 @@ describe('rescoring inside the scan workers', () => {
 
   const f32Query = (q: Float32Array): KernelQuery => ({ kernel: 'dot_f32', bytes: new Uint8Array(q.slice().buffer), raw: 'f32', scale: 1, bias: 0 });
 
-  for (const workers of [1, 2, 3]) {
-    it(`${workers} worker(s): the best 10 of the global top 40 by Hamming, rescored in float32, as brute force finds them`, async () => {
+  for (const workers of [1, 2, 3]) for (const where of ['caller', 'workers'] as const) {
+    it(`${workers} worker(s), rescored by the ${where}: the best 10 of the global top 40 by Hamming, rescored in float32, as brute force finds them`, async () => {
       const { spawn } = inProcessHelpers();
       const pool = new ScanPool(spawn, workers, 0);
       expect(pool.partsFor(binary)).toBe(workers);
       for (const q of queries) {
-        const got = await pool.topKRescored(binary, 'bits', precisions.binary.kernelQuery(q, dims), 40, 10, { index: float32, key: 'floats', query: f32Query(q) });
+        const got = await pool.topKRescored(binary, 'bits', precisions.binary.kernelQuery(q, dims), 40, 10, { index: float32, key: 'floats', query: f32Query(q) }, where);
         expect(got).toEqual(reference(q, 40, 10));
       }
       pool.dispose();
@@ -108,13 +109,13 @@ describe('rescoring inside the scan workers', () => {
     const pool = new ScanPool(spawn, 2, 0);
     const q = queries[0];
     const rescoreWith = { index: float32, key: 'floats:1', query: f32Query(q) };
-    await pool.topKRescored(binary, 'bits:1', precisions.binary.kernelQuery(q, dims), 40, 10, rescoreWith);
+    await pool.topKRescored(binary, 'bits:1', precisions.binary.kernelQuery(q, dims), 40, 10, rescoreWith, 'workers');
     expect(await pool.release([])).toEqual([['bits:1', 'floats:1']]);
     // Binary alone, then rescored again (the Compare view's two columns): the float32 instance is
     // still there, not instantiated anew.
     const attach = vi.spyOn(ScanIndex, 'attach');
     await pool.topK(binary, 'bits:1', precisions.binary.kernelQuery(q, dims), 10);
-    await pool.topKRescored(binary, 'bits:1', precisions.binary.kernelQuery(q, dims), 40, 10, rescoreWith);
+    await pool.topKRescored(binary, 'bits:1', precisions.binary.kernelQuery(q, dims), 40, 10, rescoreWith, 'workers');
     expect(attach).not.toHaveBeenCalled();
     attach.mockRestore();
     expect(await pool.release(['floats:1'])).toEqual([['bits:1']]);

@@ -1,14 +1,16 @@
 /**
  * What a scan helper (workers/scan.worker.ts) does with a request, apart from the messaging: it
  * keeps an instance of the kernels per memory key (the memory's contents: collection, precision,
- * load), scans its share, rescores its own candidates, and drops the instances of released keys.
+ * load), scans its share (and, asked to, rescores its own candidates: search/pool.ts topKRescored
+ * 'workers'), and drops the instances of released keys.
  *
  * An instance holds its shared memory, but the search worker holds the same memory for as long as
  * it keeps the rows loaded and releases every key it lets go of (workers/search.worker.ts), so
  * keeping instances until released costs no memory. Keeping only the last search's, as before,
- * re-instantiated the float32 kernels whenever searches alternated between binary alone and binary
- * rescored with float32 (the Compare view's columns; the bench's rotating rounds read 4.5 ms instead
- * of 2.9 for the rescored search with 2 workers). MAX_INSTANCES bounds them all the same.
+ * instantiated the kernels anew whenever searches alternated between precisions (the Compare view
+ * searches its columns in turn) — with rescoring in the helpers, between binary alone and binary
+ * rescored with float32 the bench's rotating rounds read 4.5 ms instead of 2.9 (2 workers).
+ * MAX_INSTANCES bounds them all the same.
  *
  * Framework-free, so the tests run the very same steps in process (tests/unit/search-pool.test.ts).
  */
@@ -37,8 +39,7 @@ export class ScanHelper {
     if (req.op === 'sum') return { id: req.id, hits: [], checksum: index.sum(req.from, req.to) };
     const hits = index.scan(req.query, req.k, req.from, req.to, req.slot);
     if (!req.rescore) return { id: req.id, hits };
-    // Rescoring here, beside the scan: the search worker no longer scores every candidate after
-    // the helpers answer (search/pool.ts topKRescored).
+    // Rescoring here, beside the scan (search/pool.ts topKRescored 'workers').
     const rescored = this.instance(req.rescore.key, req.rescore).scoreRows(req.rescore.query, hits.map((h) => h.index), req.slot);
     return { id: req.id, hits, rescored };
   }

@@ -2,8 +2,8 @@
  * One query's scan split over N workers: the calling worker scans the first share of the rows
  * itself and N − 1 helpers (workers/scan.worker.ts) scan the others in the same shared
  * WebAssembly.Memory, each with its own scratch slot; their top-k lists are merged (ties to the
- * lower row, so the result is the one-worker result exactly). With rescoring, each worker also
- * rescores its own candidates before answering (topKRescored). A helper that dies mid-scan fails
+ * lower row, so the result is the one-worker result exactly); rescoring scores the merged
+ * candidates (topKRescored). A helper that dies mid-scan fails
  * that search with a message and is replaced on the next one.
  *
  * Framework-free: `spawn` makes the helper (a Worker in the browser).
@@ -75,16 +75,22 @@ export class ScanPool {
   }
 
   /**
-   * Rescoring split like the scan: the top `candidates` rows of `index` by `query` (as topK),
-   * scored again with `rescore.query` against `rescore.index` (another precision of the same
-   * rows), best k of those. Each worker rescores its own share's candidates right after its scan
-   * instead of the calling worker scoring all of them after the helpers answer: rescoring there
-   * took binary + rescore ×4 from 0.92× binary alone on one worker to 1.75× on two (1M × 512, the
-   * 2-core AMD EPYC, README figures of the earlier round). The result is the one-worker result:
-   * see mergeRescored.
+   * Rescoring: the top `candidates` rows of `index` by `query` (as topK), scored again with
+   * `rescore.query` against `rescore.index` (another precision of the same rows), best k of those
+   * — the one-worker result exactly, either way (see mergeRescored).
+   *
+   * Where: 'caller' (the default) merges the workers' candidates to the global top `candidates`
+   * and scores those here; 'workers' has each worker score its own share's candidates before it
+   * answers. To keep the global cut, each worker must rescore its whole top `candidates` (N× the
+   * work), and the pass is small: 40 float32 rows of 512 dims in 10 µs (warm) while the binary scan
+   * of 1M rows takes ~2 ms. Measured in rotating rounds (npm run bench, 1M × 512, 2 workers, the
+   * loaded 2-core AMD EPYC, 6 runs): 'workers' 0.1–0.2 ms slower in 5 of 6 runs (e.g. 2.51 vs
+   * 2.37 ms, binary's top 40 alone 2.30) — so the caller rescores; the bench keeps timing both.
    */
-  async topKRescored(index: ScanIndex, key: string, query: KernelQuery, candidates: number, k: number, rescore: RescoreWith): Promise<Hit[]> {
-    return mergeRescored(await this.scanParts(index, key, query, candidates, rescore), candidates, k);
+  async topKRescored(index: ScanIndex, key: string, query: KernelQuery, candidates: number, k: number, rescore: RescoreWith, where: 'caller' | 'workers' = 'caller'): Promise<Hit[]> {
+    if (where === 'workers') return mergeRescored(await this.scanParts(index, key, query, candidates, rescore), candidates, k);
+    const hits = await this.topK(index, key, query, candidates);
+    return mergeRescored([{ hits, rescored: rescore.index.scoreRows(rescore.query, hits.map((h) => h.index)) }], candidates, k);
   }
 
   /** Each worker's top-k of its share (and their rescored scores), this worker's first. */
