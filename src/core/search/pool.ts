@@ -84,8 +84,9 @@ export class ScanPool {
    * answers. To keep the global cut, each worker must rescore its whole top `candidates` (N× the
    * work), and the pass is small: 40 float32 rows of 512 dims in 10 µs (warm) while the binary scan
    * of 1M rows takes ~2 ms. Measured in rotating rounds (npm run bench, 1M × 512, 2 workers, the
-   * loaded 2-core AMD EPYC, 6 runs): 'workers' 0.1–0.2 ms slower in 5 of 6 runs (e.g. 2.51 vs
-   * 2.37 ms, binary's top 40 alone 2.30) — so the caller rescores; the bench keeps timing both.
+   * 2-core AMD EPYC at load 4.4–9.6, 8 runs): 'workers' slower in 7 of 8, by 0.09–0.27 ms (e.g.
+   * 2.39 vs 2.30 ms, binary's top 40 alone 2.25) — so the caller rescores, 1.04–1.2× binary alone;
+   * the bench keeps timing both.
    */
   async topKRescored(index: ScanIndex, key: string, query: KernelQuery, candidates: number, k: number, rescore: RescoreWith, where: 'caller' | 'workers' = 'caller'): Promise<Hit[]> {
     if (where === 'workers') return mergeRescored(await this.scanParts(index, key, query, candidates, rescore), candidates, k);
