@@ -7,7 +7,7 @@
  */
 import * as Comlink from 'comlink';
 import { VectorStore } from '../src/core/store/store.ts';
-import { calibrationFromJson, precisionById, type PrecisionId } from '../src/core/precision/index.ts';
+import { calibrationFromJson, precisionById, type Calibration, type PrecisionId } from '../src/core/precision/index.ts';
 import { rescore } from '../src/core/search/rescore.ts';
 import { MAX_SLOTS, ScanIndex, sharedMemoryAvailable } from '../src/core/search/scan.ts';
 import { ScanPool, type HelperPort } from '../src/core/search/pool.ts';
@@ -95,6 +95,29 @@ async function loadVectors(collection: CollectionRecord, precision: PrecisionId,
   return { ...entry, loadMs: performance.now() - started };
 }
 
+/** The top k (after rescoring, if asked) of one search, on the kernels or, without SIMD, in JS. */
+async function scan(req: SearchRequest, query: Float32Array, dims: number, cal: Calibration | undefined, first: Loaded, second: Loaded | null, workers: ScanPool | null): Promise<Hit[]> {
+  const p = precisionById(req.precision);
+  const kq = p.kernelQuery(query, dims, cal);
+  const candidates = req.k * (second ? req.rescore!.multiplier : 1);
+  const withP = second ? precisionById(req.rescore!.with) : null;
+  if (first.index && workers && second?.index && withP?.scoring === 'cosine') {
+    // Rescoring through the same kernel: only the global top candidates are scored (search/pool.ts).
+    return workers.topKRescored(first.index, first.key, kq, candidates, req.k, { index: second.index, key: second.key, query: withP.kernelQuery(query, dims, cal) });
+  }
+  let hits: Hit[];
+  if (first.index && workers) {
+    hits = await workers.topK(first.index, first.key, kq, candidates);
+  } else {
+    const top = new TopK(candidates);
+    scanJs(kq, first.data, dims, top);
+    hits = top.result();
+  }
+  if (!second || !withP) return hits;
+  const stored = new withP.storage(second.data.buffer as ArrayBuffer, second.data.byteOffset, second.data.byteLength / withP.storage.BYTES_PER_ELEMENT);
+  return rescore(hits, query, dims, req.k, { precision: withP, stored, calibration: cal });
+}
+
 function kernelOf(index: ScanIndex | null): SearchKernel {
   return index ? (index.flavor === 'relaxed' ? 'wasm-relaxed' : 'wasm-simd128') : 'js';
 }
@@ -122,34 +145,24 @@ const api: SearchWorkerApi = {
     const cal = calibrationFromJson(collection.calibration);
     const first = await vectors(collection, req.precision);
     let loadMs = first.loadMs;
-    const p = precisionById(req.precision);
     const multiplier = req.rescore && req.rescore.multiplier > 1 ? req.rescore.multiplier : 1;
     const second = multiplier > 1 ? await vectors(collection, req.rescore!.with) : null;
     loadMs += second?.loadMs ?? 0;
     const started = performance.now();
-    const kq = p.kernelQuery(query, dims, cal);
     const workers = first.index ? scanPool() : null;
     if (req.fault === 'crash-helper' && workers) workers.crashNext = true;
+    // Fault injection: the collection is forgotten (deleted) after this search got its rows.
+    if (req.fault === 'release-mid-search') await api.forget(collection.id);
     let hits: Hit[];
-    if (first.index && workers) {
-      hits = await workers.topK(first.index, first.key, kq, req.k * multiplier);
-    } else {
-      const top = new TopK(req.k * multiplier);
-      scanJs(kq, first.data, dims, top);
-      hits = top.result();
-    }
-    if (second) {
-      const withP = precisionById(req.rescore!.with);
-      if (second.index && withP.scoring === 'cosine') {
-        // Rescoring through the same kernel: only the candidate rows are scored.
-        const scores = second.index.scoreRows(withP.kernelQuery(query, dims, cal), hits.map((h) => h.index));
-        const top = new TopK(req.k);
-        hits.forEach((h, i) => top.push(h.index, scores[i]));
-        hits = top.result();
-      } else {
-        const stored = new withP.storage(second.data.buffer as ArrayBuffer, second.data.byteOffset, second.data.byteLength / withP.storage.BYTES_PER_ELEMENT);
-        hits = rescore(hits, query, dims, req.k, { precision: withP, stored, calibration: cal });
-      }
+    try {
+      hits = await scan(req, query, dims, cal, first, second, workers);
+    } finally {
+      // A release (delete, growth) that came while this search was under way let go of these
+      // rows before the helpers scanned them, and the scan attached them again: let go once more,
+      // or a helper held the old block until the next search (round 3's note on #12).
+      const current = new Set([...loaded.values()].map((l) => l.key));
+      const stale = [first, second].flatMap((e) => (e && !current.has(e.key) ? [e.key] : []));
+      if (stale.length && workers) await workers.release(stale);
     }
     const searchMs = performance.now() - started;
     const chunks = await s.chunks(collection.id, hits.map((h) => h.index));

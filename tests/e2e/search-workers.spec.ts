@@ -158,6 +158,28 @@ test('deleting a collection, or searching one that grew, lets go of its old rows
   expect(out.afterSearch.loaded).not.toContain(oldFloat32[0]);
 });
 
+test('a delete that arrives while a search is under way lets go of the rows in every helper once that search ends', async ({ page }) => {
+  const id = await storeRandom(page, 'midway', 3000, 64, 7);
+  const out = await page.evaluate(async (id) => {
+    const { search, setupSearch, searchMemoryHeld } = await import('/src/search-client.ts' as string);
+    await setupSearch({ workers: 2, minBytesPerWorker: 0 });
+    const query = new Float32Array(64).fill(0.1);
+    const plain = await search({ collectionId: id, precision: 'binary', query, k: 5, rescore: { multiplier: 4, with: 'float32' } });
+    const before = await searchMemoryHeld();
+    // The collection is forgotten after this search got its rows and before it scans them: the
+    // helpers drop the rows, then the scan hands them the same rows again.
+    const midway = await search({ collectionId: id, precision: 'binary', query, k: 5, rescore: { multiplier: 4, with: 'float32' }, fault: 'release-mid-search' });
+    const after = await searchMemoryHeld();
+    return { before, after, same: JSON.stringify(midway.hits) === JSON.stringify(plain.hits), workers: midway.workers };
+  }, id);
+  // Before: the binary rows and the float32 rows they are rescored with here; the helper scans the binary rows.
+  expect(out.before.loaded).toHaveLength(2);
+  expect(out.before.helpers).toEqual([out.before.loaded.filter((k: string) => k.includes(':binary:'))]);
+  expect(out.workers).toBe(2);
+  expect(out.same).toBe(true); // the search under way still answers from the rows it had
+  expect(out.after).toEqual({ loaded: [], helpers: [[]] });
+});
+
 test('a query of other dims, and a collection too large for the memory a search may take, are refused by size; nothing is lost', async ({ page }) => {
   const small = await storeRandom(page, 'small', 200, 16);
   const big = await storeRandom(page, 'big', 5000, 128, 3);

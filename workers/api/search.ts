@@ -12,8 +12,11 @@ export interface SearchRequest {
   k: number;
   /** Rescore k × multiplier candidates with this precision's stored rows. */
   rescore?: { multiplier: number; with: PrecisionId };
-  /** Fault injection for the tests: a helper worker crashes during this scan. */
-  fault?: 'crash-helper';
+  /**
+   * Fault injection for the tests: a helper worker crashes during this scan; or the collection is
+   * forgotten (as a delete does) after the search got its rows and before it scans them.
+   */
+  fault?: 'crash-helper' | 'release-mid-search';
 }
 
 export interface SearchHit {

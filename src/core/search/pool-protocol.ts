@@ -19,6 +19,17 @@ export interface ScanJob {
   slot: number;
   /** Fault injection (tests): the helper throws instead of scanning. */
   crash?: boolean;
+  /** Score the scan's top-k again against these rows (op 'scan'), as ScanReply.rescored. */
+  rescore?: RescorePart;
+}
+
+/** The rows candidates are rescored against: another precision's memory of the same collection. */
+export interface RescorePart {
+  key: string;
+  memory: WebAssembly.Memory;
+  layout: ScanLayout;
+  flavor: Flavor;
+  query: KernelQuery;
 }
 
 /**
@@ -42,6 +53,8 @@ export interface ScanReply {
   hits: Hit[];
   /** The sum pass's checksum (op 'sum'). */
   checksum?: number;
+  /** With ScanJob.rescore: each hit's score against the rescoring rows, in the order of hits. */
+  rescored?: number[];
   /** The keys the helper still holds (op 'release'). */
   held?: string[];
 }

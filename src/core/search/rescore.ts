@@ -35,3 +35,34 @@ export function rescore(candidates: Hit[], query: Float32Array, dims: number, k:
   }
   return top.result();
 }
+
+/** One worker's share of a rescored scan: its top candidates and, with rescoring, their new scores (same order). */
+export interface RescoredPart {
+  hits: Hit[];
+  rescored?: number[];
+}
+
+/**
+ * The best k by rescored score among the top `candidates` of all parts by scan score — what one
+ * worker gets rescoring the global top `candidates` itself. Each part holds its share's top
+ * `candidates` (ties to the lower row, a total order), and a row of the global top `candidates`
+ * has fewer than `candidates` rows above it anywhere, so fewer in its own share: it is in its
+ * part. Taking the top `candidates` of the union in the same order is therefore exactly the global
+ * top `candidates` (rows a share ranked but the union does not keep are dropped, never rescored
+ * into the result), and a row's rescored score is the same kernel on the same bytes wherever it
+ * was computed.
+ */
+export function mergeRescored(parts: RescoredPart[], candidates: number, k: number): Hit[] {
+  const first = new TopK(candidates);
+  const rescoredOf = new Map<number, number>();
+  for (const { hits, rescored } of parts) {
+    if (!rescored || rescored.length !== hits.length) throw new Error(`a scan part answered ${rescored?.length ?? 'no'} rescored scores for ${hits.length} candidates`);
+    hits.forEach((h, i) => {
+      first.push(h.index, h.score);
+      rescoredOf.set(h.index, rescored[i]);
+    });
+  }
+  const top = new TopK(k);
+  for (const h of first.result()) top.push(h.index, rescoredOf.get(h.index)!);
+  return top.result();
+}
