@@ -44,11 +44,11 @@ export function planSoak(minutes: number): SoakPlan {
     minutes,
     // Measured at 10 min (load 9–14): the ingest with its searches, faults, export and checks took
     // ~100 s of the 375 s the run used; the cycles ran out of time first. So the measured cycles
-    // get 55 %, the ingest 30 %, and the warm round (every cell loaded once: 45–80 s here) comes on
+    // get 65 %, the ingest 25 %, and the warm round (every cell loaded once: 45–90 s here) comes on
     // top. A cell's 30 cycles are never scaled down: a slope from fewer is noise (6 cycles with
     // ±5 MB of noise fit ±2 MB per cycle), so fewer minutes measure fewer cells, each fully.
-    cyclesMs: ms * 0.55,
-    ingestMs: ms * 0.3,
+    cyclesMs: ms * 0.65,
+    ingestMs: ms * 0.25,
     cycles: FULL.cycles,
     chunks: Math.max(20_000, Math.round(FULL.chunks * scale)),
     interleavedSearches: Math.max(100, Math.round((FULL.searches - 2 * TIMED_SEARCHES) * scale)),
@@ -69,13 +69,14 @@ export function chunksThatFit(plan: SoakPlan, ratePerS: number): number {
  * Which cells get their `cycles` measured cycles in `budgetMs`, from each one's cost in the warm
  * round (ms for one load → embed → unload and its memory reading). In the order given (the
  * priority: one of each kind first), skipping a cell whose cycles would not fit so that a cheaper
- * later one still can; a 20 % margin for the noise of a shared machine.
+ * later one still can; a 10 % margin for the noise of a shared machine (the warm round's cost is
+ * already high: it holds each kind's first compile).
  */
 export function cellsThatFit<C>(cells: { cell: C; costMs: number }[], cycles: number, budgetMs: number): C[] {
   const chosen: C[] = [];
   let left = budgetMs;
   for (const { cell, costMs } of cells) {
-    const need = costMs * cycles * 1.2;
+    const need = costMs * cycles * 1.1;
     if (need <= left) {
       chosen.push(cell);
       left -= need;

@@ -393,6 +393,9 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
   }
   const ingestMs = Date.now() - t;
   const finalStatus = await call('ingestStatus');
+  // Where the end's memory comes from, phase by phase (informative rows).
+  const afterIngest = await memory();
+  logMemory('after the ingest and its searches', afterIngest);
   row('chunks_embedded', finalStatus.done, { target: plan.chunks, queued: big.queued, status: finalStatus.status, ingest_ms: ingestMs, per_s: Math.round(finalStatus.done / (ingestMs / 1000)) });
   for (const f of faults) row('fault_recovered', f.recovered ? 1 : 0, { fault: f.fault, pass: f.recovered, note: f.note });
   row('searches_interleaved', interleaved.length, { target: plan.interleavedSearches, median_ms: Math.round(median(interleaved) * 10) / 10 || 0, errors: searchErrors.length, note: searchErrors.slice(0, 3).join(' | ') });
@@ -408,33 +411,51 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
   const exact = x.textsEqual && Object.values(x.vectorsEqual).every(Boolean) && x.rows === v.stored;
   row('export_import_exact', exact ? 1 : 0, { pass: exact, rows: x.rows, export_ms: Math.round(x.exportMs), import_ms: Math.round(x.importMs), bytes: x.bytes, vectors_equal: JSON.stringify(x.vectorsEqual), note: Object.values(x.differing).join(' | ') });
   if (!exact) log(`export + re-import not exact: texts ${x.textsEqual ? 'equal' : 'differ'}; ${JSON.stringify(x.differing)}`);
+  const afterExport = await memory();
+  logMemory('after the check and the export + re-import', afterExport);
 
   // ── 4. the last 100 searches, interleaved with a fresh page's first 100, then the end memory ──
   // The same queries and variants as the first 100, in blocks of 10 that alternate between this
   // page and a new one of the same browser (which order goes first alternates too), so both see
   // the machine's load of the same seconds: the fresh page's searches are a new session's first.
+  // Twice: with the big collection still here (its rows loaded in this page's search worker: a
+  // diagnostic row), then after it is deleted, as the first 100 ran before it existed — the verdict.
   const renderersBefore = await rendererCount();
   const fresh = await context.newPage();
-  const last = { ms: [] as number[], embedMs: [] as number[], searchMs: [] as number[], errors: [] as string[] };
-  const freshMs: number[] = [];
-  try {
-    await fresh.goto(page.url());
-    await fresh.waitForFunction(() => 'embedscope' in globalThis, undefined, { timeout: 120_000 });
-    await callIn(fresh, 'searches', ref.collectionId, 0, 0, true); // uncounted: its rows loaded, its kernels compiled
-    await call('searches', ref.collectionId, 0, 0, true);
+  type Searched = { ms: number[]; embedMs: number[]; searchMs: number[]; errors: string[] };
+  const empty = (): Searched => ({ ms: [], embedMs: [], searchMs: [], errors: [] });
+  const paired = async () => {
+    const aged = empty();
+    const other = empty();
     const blocks = 10;
     const per = TIMED_SEARCHES / blocks;
     for (let b = 0; b < blocks; b++) {
       for (const which of b % 2 ? ['fresh', 'aged'] : ['aged', 'fresh']) {
         const r = await callIn(which === 'aged' ? page : fresh, 'searches', ref.collectionId, per, b * per);
-        if (which === 'aged') {
-          last.ms.push(...r.ms);
-          last.embedMs.push(...r.embedMs);
-          last.searchMs.push(...r.searchMs);
-          last.errors.push(...r.errors);
-        } else freshMs.push(...r.ms);
+        const into = which === 'aged' ? aged : other;
+        into.ms.push(...r.ms);
+        into.embedMs.push(...r.embedMs);
+        into.searchMs.push(...r.searchMs);
+        into.errors.push(...r.errors);
       }
     }
+    return { aged, fresh: other };
+  };
+  let last = empty();
+  let freshMs: number[] = [];
+  try {
+    await fresh.goto(page.url());
+    await fresh.waitForFunction(() => 'embedscope' in globalThis, undefined, { timeout: 120_000 });
+    await callIn(fresh, 'searches', ref.collectionId, 0, 0, true); // uncounted: its rows loaded, its kernels compiled
+    await call('searches', ref.collectionId, 0, 0, true);
+    const withBig = await paired();
+    const ratio = median(withBig.aged.ms) / median(withBig.fresh.ms);
+    row('search_slowdown_big_loaded', ratio, { note: `the last searches with the ${big.queued}-chunk collection still loaded in this page's search worker ÷ a fresh page's (informative)`, last_median_ms: Math.round(median(withBig.aged.ms) * 100) / 100, fresh_median_ms: Math.round(median(withBig.fresh.ms) * 100) / 100, search_worker_ms: Math.round(median(withBig.aged.searchMs) * 100) / 100, fresh_search_worker_ms: Math.round(median(withBig.fresh.searchMs) * 100) / 100 });
+    log(`searches with the big collection loaded: ${median(withBig.aged.ms).toFixed(1)} ms vs a fresh page's ${median(withBig.fresh.ms).toFixed(1)} ms`);
+    await call('dropCollection', big.collectionId);
+    const p = await paired();
+    last = p.aged;
+    freshMs = p.fresh.ms;
   } finally {
     await fresh.close();
   }
@@ -446,7 +467,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
     row('search_part_ms', median(b), { part, first_median_ms: Math.round(median(a) * 100) / 100, ratio: Math.round((median(b) / median(a)) * 100) / 100 });
   }
   if (last.errors.length) row('search_errors', last.errors.length, { pass: false, note: last.errors.slice(0, 3).join(' | ') });
-  await call('cleanup', [ref.collectionId, big.collectionId]);
+  await call('cleanup', [ref.collectionId]);
   workersAfterUnload.push(await modelWorkersAfter());
   const end = await memory();
   logMemory('at the end', end);
@@ -470,7 +491,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
       workersAfterUnload,
     }),
   );
-  for (const [label, m] of [['start', start], ['after_first_cycle', afterWarm], ['end', end]] as const) {
+  for (const [label, m] of [['start', start], ['after_first_cycle', afterWarm], ['after_ingest', afterIngest], ['after_export_import', afterExport], ['end', end]] as const) {
     row('memory_mb', mb(m.renderer) ?? 0, { point: label, source: 'renderer private', readings: m.readings ?? 0 });
     row('memory_mb', mb(m.total) ?? 0, { point: label, source: 'all Chromium processes private' });
     row('memory_mb', mb(m.jsHeap)!, { point: label, source: 'page JS heap after GC' });

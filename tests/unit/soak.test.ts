@@ -32,7 +32,7 @@ describe('soak plan', () => {
     const plan = planSoak(2);
     expect(chunksThatFit(plan, 100_000)).toBe(plan.chunks);
     expect(chunksThatFit(plan, 100)).toBe(10_000);
-    expect(chunksThatFit(plan, 1000)).toBe(18_000); // 1000/s × 36 s × 0.5
+    expect(chunksThatFit(plan, 1000)).toBe(15_000); // 1000/s × 30 s × 0.5
   });
 
   it('gives each cell that fits all its cycles, in priority order, skipping one too dear for a cheaper one after it', () => {
@@ -41,9 +41,10 @@ describe('soak plan', () => {
       { cell: 'use-lite ×1', costMs: 4000 },
       { cell: 'glove ×2', costMs: 700 },
     ];
-    // 30 cycles × 1.2 margin: 18 s, 144 s, 25.2 s.
-    expect(cellsThatFit(cells, 30, 50_000)).toEqual(['glove ×1', 'glove ×2']);
-    expect(cellsThatFit(cells, 30, 200_000)).toEqual(['glove ×1', 'use-lite ×1', 'glove ×2']);
+    // 30 cycles × 1.1 margin: 16.5 s, 132 s, 23.1 s.
+    expect(cellsThatFit(cells, 30, 45_000)).toEqual(['glove ×1', 'glove ×2']);
+    expect(cellsThatFit(cells, 30, 150_000)).toEqual(['glove ×1', 'use-lite ×1']);
+    expect(cellsThatFit(cells, 30, 180_000)).toEqual(['glove ×1', 'use-lite ×1', 'glove ×2']);
     expect(cellsThatFit(cells, 30, 10_000)).toEqual([]);
   });
 });
