@@ -2,9 +2,12 @@
  * `npm run soak -- [--minutes N] [--json FILE] [--webgpu]`
  *
  * A day of use in N minutes (default 10): load → embed → unload every catalogue model × dtype ×
- * backend × pool in rounds, a big ingest into one collection keeping float32 + int8 + binary with
- * searches interleaved and four faults injected (full disk, reload, worker crash, model unloaded
- * under a queued search), export + re-import, then the first 100 searches again. Checks memory
+ * backend × pool once, then 30 cycles in a row of each cell that fits the time (the static model
+ * always; each cell's memory slope is fitted over its own cycles), a big ingest into one
+ * collection keeping float32 + int8 + binary with searches interleaved and four faults injected
+ * (full disk, reload, a worker crash inside a batch, model unloaded under a queued search), export
+ * + re-import, then the last 100 searches beside a fresh page's. Every cell × 30 would take
+ * 30–40 minutes on a 2-core machine (5–9 s a Transformer cycle): `--minutes 60`. Checks memory
  * growth, chunks lost or duplicated, search slowdown and workers left after unloads against the
  * targets of issue #15 (src/bench/soak-plan.ts), prints a table and writes
  * `{env, plan, results: [{suite: "soak", metric, value, …}]}` as JSON. Exit status 1 when a target

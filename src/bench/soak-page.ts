@@ -352,6 +352,12 @@ export function createSoak(deps: SoakDeps) {
       return (await navigator.storage.estimate()).usage ?? 0;
     },
 
+    /** Deletes a collection and lets the search worker drop its rows; the model stays loaded. */
+    async dropCollection(collectionId: string): Promise<void> {
+      await (await db()).deleteCollection(collectionId);
+      await deps.forgetCollection(collectionId);
+    },
+
     /** Removes the soak's collections and the model, so the end measurement holds nothing of the run. */
     async cleanup(ids: string[]): Promise<void> {
       await api.pauseIngest();

@@ -1,10 +1,14 @@
 /**
  * The soak run's short form (`npm run soak -- --minutes 2`), in CI: the same runner as the CLI
  * (src/bench/soak.ts) on the test's page, with the same verdicts as the full 10-minute run. It
- * fails on 0 chunks lost or duplicated, every precision's rows, content hashes, sampled vectors,
- * no model worker left after an unload, each injected fault recovered and the export re-imported
- * exactly; the memory and search ratios are computed and attached with their verdicts. A Playwright spec rather than a vitest test: the soak needs a real
- * Chromium, its CDP (process memory, forced GC, the quota) and its workers.
+ * fails on chunks lost or duplicated, every precision's rows, content hashes, sampled vectors, no
+ * model worker left after an unload, each injected fault recovered (the worker crash inside a
+ * batch included), the export re-imported exactly, and on two of the three ratios: the memory
+ * slope per load/unload cycle (Theil–Sen over one cell's 30 cycles, memory read once settled) and
+ * the search slowdown (the last 100 searches against a fresh page's first 100, interleaved). The
+ * memory growth ratio is computed and attached with its verdict, not asserted: see below. A
+ * Playwright spec rather than a vitest test: the soak needs a real Chromium, its CDP (process
+ * memory, forced GC, the quota) and its workers.
  */
 import { expect, test } from '@playwright/test';
 import { runSoak } from '../../src/bench/soak.ts';
@@ -28,19 +32,22 @@ test('a short soak (2 minutes) loses nothing, recovers from every fault, leaves 
   for (const metric of ['chunks_lost', 'chunks_duplicated', 'memory_growth_ratio', 'search_slowdown_ratio', 'workers_after_unload', 'export_import_exact']) {
     expect(verdicts.some((r) => r.metric === metric), `a ${metric} verdict`).toBe(true);
   }
-  // The slope needs 3 cycles after the first round: a verdict when they fit, else a row that says why not.
-  const slopeRow = report.rows.find((r) => r.metric === 'memory_slope_mb_per_cycle');
-  expect(slopeRow?.pass !== undefined || /not measured/.test(String(slopeRow?.note)), 'a memory_slope_mb_per_cycle row').toBe(true);
   expect(report.rows.filter((r) => r.metric === 'fault_recovered').map((r) => r.fault).sort()).toEqual(['quota', 'reload', 'unload-while-search-queued', 'worker-crash']);
-  // Exactness, faults and workers must hold on any machine. The three speed/memory ratios are the
-  // soak's rows, not a timed test (house rule: such targets live in JSON rows): on the shared
-  // 2-core machine, five 2-minute runs read search slowdown 0.26–1.99 and memory growth 0.73–1.50
-  // with nothing else changed. They are attached to the report with their verdicts, never hidden.
-  const ratios = ['memory_growth_ratio', 'memory_slope_mb_per_cycle', 'search_slowdown_ratio'];
   await test.info().attach('soak-rows.json', { body: JSON.stringify(report, null, 2), contentType: 'application/json' });
-  for (const r of verdicts.filter((v) => ratios.includes(v.metric))) console.log(`[soak] ${r.metric} = ${r.value.toFixed(3)} (target ${r.target}): ${r.pass ? 'met' : 'MISSED'}`);
-  for (const r of verdicts.filter((v) => !ratios.includes(v.metric))) {
-    expect.soft(r.pass, `${r.metric}${r.fault ? ` (${r.fault})` : ''} = ${r.value}${r.note ? `: ${r.note}` : ''}`).toBe(true);
+  for (const r of verdicts.filter((v) => /ratio|slope/.test(v.metric))) console.log(`[soak] ${r.metric}${r.cell ? ` (${r.cell})` : ''} = ${r.value.toFixed(3)} (target ${r.target}): ${r.pass ? 'met' : 'MISSED'}`);
+  // Asserted: the slope and the slowdown. Five runs of this spec on the shared 2-core machine
+  // (load 4.6–9.4) read slope −0.09…0.20 MB per cycle (each cell −0.46…0.30) and slowdown
+  // 0.92–1.04: all met with margin (targets 1 MB and 1.2).
+  // Not asserted: the growth ratio (end ÷ after the warm round) read 1.44–1.78 in the same runs:
+  // not noise but what an ingest of 60,000 chunks with its searches leaves in the renderer once
+  // every collection is deleted and every model unloaded (the same round repeated: +50, +22, +4 MB,
+  // a high-water mark rather than growth per cycle). It stays a row with its verdict, and the
+  // CLI's exit status.
+  const slopeRow = report.rows.find((r) => r.metric === 'memory_slope_mb_per_cycle');
+  expect(slopeRow?.pass, `memory_slope_mb_per_cycle = ${slopeRow?.value} over ${slopeRow?.cells} cell(s): ${slopeRow?.note ?? ''}`).toBe(true);
+  const growth = 'memory_growth_ratio';
+  for (const r of verdicts.filter((v) => v.metric !== growth)) {
+    expect.soft(r.pass, `${r.metric}${r.fault ? ` (${r.fault})` : ''}${r.cell ? ` (${r.cell})` : ''} = ${r.value}${r.note ? `: ${r.note}` : ''}`).toBe(true);
   }
 
   // Usable afterwards, through the UI: a model loads and the Collections view shows no error.

@@ -4,7 +4,7 @@
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { chunksThatFit, compareTexts, FULL, planSoak, slope, soakTexts, TARGETS, verdictRows, type SoakMeasurements } from '../../src/bench/soak-plan.ts';
+import { cellsThatFit, chunksThatFit, compareTexts, FULL, MIN_SLOPE_CYCLES, planSoak, slope, soakTexts, TARGETS, theilSen, verdictRows, type SoakMeasurements } from '../../src/bench/soak-plan.ts';
 import { normalizeRows } from '../../src/core/util/vectors.ts';
 import { precisions } from '../../src/core/precision/index.ts';
 import { QuotaError, VectorStore } from '../../src/core/store/store.ts';
@@ -16,7 +16,8 @@ describe('soak plan', () => {
     const full = planSoak(10);
     expect(full).toMatchObject({ cycles: FULL.cycles, chunks: FULL.chunks, interleavedSearches: FULL.searches - 200 });
     const short = planSoak(2);
-    expect(short.cycles).toBe(6);
+    // A cell's cycles are never scaled down (a slope from 6 is noise): fewer minutes measure fewer cells.
+    expect(short.cycles).toBe(FULL.cycles);
     expect(short.chunks).toBe(60_000);
     expect(short.cyclesMs + short.ingestMs).toBeLessThan(2 * 60_000);
     expect(planSoak(30).chunks).toBe(FULL.chunks); // never more than the full run
@@ -31,7 +32,20 @@ describe('soak plan', () => {
     const plan = planSoak(2);
     expect(chunksThatFit(plan, 100_000)).toBe(plan.chunks);
     expect(chunksThatFit(plan, 100)).toBe(10_000);
-    expect(chunksThatFit(plan, 1000)).toBe(25_000); // 1000/s × 50.4 s × 0.5
+    expect(chunksThatFit(plan, 1000)).toBe(15_000); // 1000/s × 30 s × 0.5
+  });
+
+  it('gives each cell that fits all its cycles, in priority order, skipping one too dear for a cheaper one after it', () => {
+    const cells = [
+      { cell: 'glove ×1', costMs: 500 },
+      { cell: 'use-lite ×1', costMs: 4000 },
+      { cell: 'glove ×2', costMs: 700 },
+    ];
+    // 30 cycles × 1.1 margin: 16.5 s, 132 s, 23.1 s.
+    expect(cellsThatFit(cells, 30, 45_000)).toEqual(['glove ×1', 'glove ×2']);
+    expect(cellsThatFit(cells, 30, 150_000)).toEqual(['glove ×1', 'use-lite ×1']);
+    expect(cellsThatFit(cells, 30, 180_000)).toEqual(['glove ×1', 'use-lite ×1', 'glove ×2']);
+    expect(cellsThatFit(cells, 30, 10_000)).toEqual([]);
   });
 });
 
@@ -40,6 +54,18 @@ describe('soak arithmetic', () => {
     expect(slope([5, 5, 5])).toBe(0);
     expect(slope([0, 2, 4, 6])).toBeCloseTo(2);
     expect(slope([10])).toBe(0);
+  });
+
+  it('Theil–Sen ignores a spike that least squares follows, and pools series without their offsets', () => {
+    const flat = Array.from({ length: 30 }, (_, i) => 200 + (i % 3)); // no growth, ±1 of noise
+    const spiked = [...flat.slice(0, 29), 390]; // one reading mid-teardown, at the end (use-lite: 390 before 200 after)
+    expect(Math.abs(theilSen(spiked))).toBeLessThan(0.1);
+    expect(slope(spiked)).toBeGreaterThan(1); // a failed verdict from one reading
+    expect(theilSen([0, 2, 4, 6])).toBe(2);
+    // Two cells, each flat at its own level: pooled, no growth (their offset is not a slope).
+    expect(theilSen([100, 100, 100], [300, 300, 300])).toBe(0);
+    expect(theilSen([0, 1, 2], [50, 51, 52])).toBe(1);
+    expect(theilSen([7])).toBeNaN();
   });
 
   it('compareTexts counts lost, duplicated and unexpected rows', () => {
@@ -53,9 +79,14 @@ describe('soak arithmetic', () => {
     expect(new Set(soakTexts(['a', 'b', 'c'], 1000)).size).toBe(1000);
   });
 
+  const MB = 2 ** 20;
+  const flatCycles = (level: number, perCycleMb = 0) => Array.from({ length: 30 }, (_, i) => level + (i * perCycleMb + ((i * 7) % 5) * 0.3) * MB);
   const good: SoakMeasurements = {
     memoryAfterFirstCycle: 300e6,
-    memoryAfterCycles: [300e6, 300.2e6, 299.9e6],
+    cellCycles: [
+      { cell: 'glove ×1', memory: flatCycles(300e6) },
+      { cell: 'use-lite ×1', memory: flatCycles(320e6) },
+    ],
     memoryEnd: 310e6,
     memorySource: 'test',
     chunksSubmitted: 10,
@@ -64,6 +95,7 @@ describe('soak arithmetic', () => {
     precisionRows: { float32: 10, int8: 10, binary: 10 },
     firstSearchesMs: [10, 11, 12],
     lastSearchesMs: [11, 12, 13],
+    freshSearchesMs: [10, 11, 12],
     workersAfterUnload: [0, 0],
   };
 
@@ -77,12 +109,28 @@ describe('soak arithmetic', () => {
   it('each target fails on its own', () => {
     const fails = (m: Partial<SoakMeasurements>) => verdictRows({ ...good, ...m }).filter((r) => r.pass === false).map((r) => r.metric);
     expect(fails({ memoryEnd: 300e6 * (TARGETS.memoryGrowthRatio + 0.01) })).toEqual(['memory_growth_ratio']);
-    expect(fails({ memoryAfterCycles: [300e6, 302e6, 304e6] })).toEqual(['memory_slope_mb_per_cycle']);
+    // A leak of 2 MB per cycle in one cell: that cell's verdict fails, and the pooled slope does not hide it.
+    const leaky = [good.cellCycles[0], { cell: 'use-lite ×1', memory: flatCycles(320e6, 2) }];
+    expect(fails({ cellCycles: leaky })).toEqual(['memory_slope_cell_mb_per_cycle']);
+    expect(fails({ cellCycles: leaky.map((c) => ({ ...c, memory: flatCycles(300e6, 2) })) })).toEqual(['memory_slope_mb_per_cycle', 'memory_slope_cell_mb_per_cycle', 'memory_slope_cell_mb_per_cycle']);
     expect(fails({ lost: 1 })).toEqual(['chunks_lost']);
     expect(fails({ duplicated: 2 })).toEqual(['chunks_duplicated']);
     expect(fails({ precisionRows: { float32: 10, int8: 9, binary: 10 } })).toEqual(['precision_rows']);
     expect(fails({ lastSearchesMs: [13, 14, 15] })).toEqual(['search_slowdown_ratio']);
+    // Against the fresh page beside the last ones when there is one: a slow machine at the start
+    // does not pass a slowdown, a slow machine at the end does not fail a page that kept its speed.
+    expect(fails({ firstSearchesMs: [5, 5, 5], lastSearchesMs: [11, 12, 13], freshSearchesMs: [11, 12, 13] })).toEqual([]);
+    expect(fails({ firstSearchesMs: [20, 20, 20], lastSearchesMs: [15, 15, 15], freshSearchesMs: [11, 12, 13] })).toEqual(['search_slowdown_ratio']);
     expect(fails({ workersAfterUnload: [0, 1] })).toEqual(['workers_after_unload']);
+  });
+
+  it('a slope from too few cycles gets no verdict, and says so', () => {
+    const rows = verdictRows({ ...good, cellCycles: [{ cell: 'use-lite ×2', memory: flatCycles(300e6, 5).slice(0, MIN_SLOPE_CYCLES - 1) }], cellsNotMeasured: ['use-lite fp16 ×2 (~400 s)'] });
+    const headline = rows.find((r) => r.metric === 'memory_slope_mb_per_cycle')!;
+    expect(headline.pass).toBeUndefined();
+    expect(String(headline.note)).toMatch(/not measured/);
+    expect(String(headline.not_measured)).toMatch(/fp16 ×2.*use-lite ×2 \(9 cycles\)/);
+    expect(rows.find((r) => r.metric === 'memory_slope_cell_mb_per_cycle')!.pass).toBeUndefined();
   });
 });
 
