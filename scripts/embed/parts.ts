@@ -13,6 +13,8 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { assertSameVectors, encodeParquet, mergeParquet, readHashes, type ChunkColumns, type ParquetMeta, type ParquetModule } from '../../src/core/parquet/index.ts';
+import { concatParquet, footerLength, keyValues, readFooter } from '../../src/core/parquet/concat.ts';
+import { META_KEY, parseMeta } from '../../src/core/parquet/format.ts';
 
 export class Output {
   readonly partsDir: string;
@@ -65,9 +67,13 @@ export class Output {
   }
 
   async writePart(columns: ChunkColumns, meta: ParquetMeta): Promise<string> {
+    return this.writePartBytes(encodeParquet(this.pq, columns, meta));
+  }
+
+  /** A part already encoded (by a worker): written to a temporary name, synced, renamed. */
+  async writePartBytes(bytes: Uint8Array): Promise<string> {
     await mkdir(this.partsDir, { recursive: true });
     const name = join(this.partsDir, `part-${String(this.next++).padStart(6, '0')}.parquet`);
-    const bytes = encodeParquet(this.pq, columns, meta);
     const fh = await open(`${name}.tmp`, 'w');
     try {
       await fh.writeFile(bytes);
@@ -97,10 +103,17 @@ export class Output {
     async function* parts() {
       for (const file of files) yield { name: basename(file), bytes: new Uint8Array(await readFile(file)) };
     }
+    async function* bytesOf() {
+      for (const file of files) yield new Uint8Array(await readFile(file));
+    }
+    // Copied as they are when every file has the same schema and vectors (concat.ts); decoded
+    // and encoded again by parquet-wasm otherwise (a file written by another version, say).
+    const copy = await this.sameSchemas(files, meta);
     const tmp = `${this.path}.tmp`;
     const fh = await open(tmp, 'w');
     try {
-      for await (const bytes of await mergeParquet(pq, parts(), meta)) await fh.write(bytes);
+      const out = copy ? concatParquet(bytesOf(), { [META_KEY]: JSON.stringify(meta) }) : await mergeParquet(pq, parts(), meta);
+      for await (const bytes of out) await fh.write(bytes);
       await fh.sync();
     } catch (err) {
       await fh.close().catch(() => {});
@@ -111,5 +124,32 @@ export class Output {
     await rename(tmp, this.path);
     await rm(this.partsDir, { recursive: true, force: true });
     return { bytes: (await stat(this.path)).size, files: files.length };
+  }
+
+  /** Whether the files' footers show one schema and vectors like `meta`'s (read from each file's tail only). */
+  private async sameSchemas(files: string[], meta: ParquetMeta): Promise<boolean> {
+    let schema: Uint8Array | null = null;
+    for (const file of files) {
+      const fh = await open(file, 'r');
+      try {
+        const size = (await fh.stat()).size;
+        if (size < 12) return false;
+        const last8 = new Uint8Array(8);
+        await fh.read(last8, 0, 8, size - 8);
+        const len = footerLength(last8);
+        if (len + 12 > size) return false;
+        const tail = new Uint8Array(len + 8);
+        await fh.read(tail, 0, len + 8, size - len - 8);
+        const footer = readFooter(tail);
+        if (schema && (schema.length !== footer.schema.length || schema.some((b, i) => b !== footer.schema[i]))) return false;
+        schema = footer.schema;
+        assertSameVectors(file, parseMeta(file, keyValues(footer.meta).get(META_KEY)), meta);
+      } catch {
+        return false;
+      } finally {
+        await fh.close();
+      }
+    }
+    return true;
   }
 }
