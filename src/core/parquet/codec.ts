@@ -6,7 +6,7 @@
 import * as arrow from 'apache-arrow';
 import type * as ParquetWasm from 'parquet-wasm/esm';
 import { bytesPerRow } from '../precision/binary.ts';
-import { readDirect } from './direct.ts';
+import { readDirect, readFooterOf } from './direct.ts';
 import type { PrecisionId } from '../precision/types.ts';
 import {
   CODE_PRECISIONS,
@@ -406,10 +406,19 @@ export function decodeForImport(pq: ParquetModule, bytes: Uint8Array, file: stri
  * `stream()` on a damaged file, not with `read()`) is an uncaught error that never settles the
  * promise, so while it reads, such an error ends the import with the damage reported.
  */
-export async function decodeBlobForImport(pq: ParquetModule, blob: Blob, file: string, expect: Expect = {}): Promise<ImportColumns> {
+export async function decodeBlobForImport(
+  parquet: ParquetModule | (() => Promise<ParquetModule>),
+  blob: Blob,
+  file: string,
+  expect: Expect = {},
+): Promise<ImportColumns> {
   const size = blob.size;
   const [head, tail] = await Promise.all([blob.slice(0, 4).arrayBuffer(), blob.slice(Math.max(0, size - 4)).arrayBuffer()]);
   checkEnds(new Uint8Array(head), new Uint8Array(tail), size, file);
+  const direct = await importDirect(blob, file, expect);
+  if (direct) return direct;
+  // Any other file: parquet-wasm (loaded only now, where `parquet` is a loader).
+  const pq = typeof parquet === 'function' ? await parquet() : parquet;
   let panicked: (err: unknown) => void = () => {};
   const panic = new Promise<never>((_, reject) => (panicked = reject));
   panic.catch(() => {});
@@ -440,14 +449,7 @@ export async function decodeBlobForImport(pq: ParquetModule, blob: Blob, file: s
     }
     const meta = checkSchema(schema, file, expect);
     const columns = importColumns(schema, file);
-    const withHashes = columns.includes(COLUMNS.hash);
-    // A file shaped as ours is read from its pages directly (direct.ts; 1,024,504 glove rows in
-    // Node: parquet-wasm 14–22 s at load ~12, direct 2.9 s at load ~6); any other through parquet-wasm.
-    if (arrow.DataType.isFixedSizeList(schema.fields.find((f) => f.name === COLUMNS.embedding)!.type)) {
-      const direct = await guarded(readDirect(blob, meta.dims, { text: COLUMNS.text, source: COLUMNS.source, hash: withHashes ? COLUMNS.hash : null, embedding: COLUMNS.embedding }));
-      if (direct) return { meta, ...direct };
-    }
-    const out = new ImportBuilder(meta, file, withHashes);
+    const out = new ImportBuilder(meta, file, columns.includes(COLUMNS.hash));
     for (let i = 0; i < groups; i++) {
       const table = await guarded(pf.read({ rowGroups: [i], columns, batchSize: IMPORT_BATCH_ROWS }));
       try {
@@ -466,6 +468,34 @@ export async function decodeBlobForImport(pq: ParquetModule, blob: Blob, file: s
     g.removeEventListener?.('error', onError);
     proc?.off('uncaughtException', onError);
   }
+}
+
+/**
+ * A file shaped as ours, read from its pages without parquet-wasm (direct.ts): its Arrow schema
+ * from the footer's ARROW:schema, checked as any other (checkSchema: the same messages), then
+ * the columns. Null when it is not ours or not readable here; the caller reads it with
+ * parquet-wasm, which also reports any damage. 1,024,504 glove rows in Node: parquet-wasm
+ * 14–22 s (load ~12), direct 2.9 s (load ~6).
+ */
+async function importDirect(blob: Blob, file: string, expect: Expect): Promise<ImportColumns | null> {
+  const footer = await readFooterOf(blob);
+  const ipc = footer?.keyValues.get('ARROW:schema');
+  if (!footer || !ipc) return null;
+  let schema: arrow.Schema;
+  try {
+    const bytes = Uint8Array.from(atob(ipc), (c) => c.charCodeAt(0));
+    const read = arrow.RecordBatchReader.from(bytes).open().schema;
+    const kv = new Map([...read.metadata, ...[...footer.keyValues].filter(([k]) => k !== 'ARROW:schema')]);
+    schema = new arrow.Schema(read.fields, kv);
+  } catch {
+    return null;
+  }
+  const meta = checkSchema(schema, file, expect);
+  const columns = importColumns(schema, file);
+  if (!arrow.DataType.isFixedSizeList(schema.fields.find((f) => f.name === COLUMNS.embedding)!.type)) return null;
+  const withHashes = columns.includes(COLUMNS.hash);
+  const direct = await readDirect(blob, footer, meta.dims, { text: COLUMNS.text, source: COLUMNS.source, hash: withHashes ? COLUMNS.hash : null, embedding: COLUMNS.embedding });
+  return direct && { meta, ...direct };
 }
 
 /** The columns an import reads: the vectors, texts, sources and, when the file keeps them, hashes. */

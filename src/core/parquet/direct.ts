@@ -15,7 +15,7 @@
  */
 import { Reader, field, type Field, type List } from './thrift.ts';
 import { snappyDecompress } from './snappy.ts';
-import { footerLength } from './concat.ts';
+import { footerLength, keyValues } from './concat.ts';
 
 export interface DirectColumns {
   texts: string[];
@@ -247,16 +247,34 @@ function readChunk(buf: Uint8Array, c: Column, rows: number, out: string[] | nul
   need(values === c.values && (floats ? true : values === rows), 'value count');
 }
 
+export interface Footer {
+  meta: Field[];
+  /** The key-value metadata (ARROW:schema, embedscope). */
+  keyValues: Map<string, string>;
+  length: number;
+}
+
+/** A file's footer, read from its end; null when it cannot be parsed here (parquet-wasm then says why). */
+export async function readFooterOf(blob: Blob): Promise<Footer | null> {
+  try {
+    const size = blob.size;
+    const length = footerLength(new Uint8Array(await blob.slice(size - 8).arrayBuffer()));
+    need(length + 12 <= size, 'footer');
+    const meta = new Reader(new Uint8Array(await blob.slice(size - 8 - length, size - 8).arrayBuffer())).struct();
+    return { meta, keyValues: keyValues(meta), length };
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The import's columns, read directly, or null when the file is not shaped as ours. `dims` and
  * the column names come from the schema the caller already checked (codec.ts checkSchema).
  */
-export async function readDirect(blob: Blob, dims: number, names: { text: string; source: string; hash: string | null; embedding: string }): Promise<DirectColumns | null> {
+export async function readDirect(blob: Blob, footer: Footer, dims: number, names: { text: string; source: string; hash: string | null; embedding: string }): Promise<DirectColumns | null> {
   try {
     const size = blob.size;
-    const len = footerLength(new Uint8Array(await blob.slice(size - 8).arrayBuffer()));
-    need(len + 12 <= size, 'footer');
-    const meta = new Reader(new Uint8Array(await blob.slice(size - 8 - len, size - 8).arrayBuffer())).struct();
+    const { meta, length: len } = footer;
     const leaves = leavesOf((field(meta, 2)!.value as List).items as Field[][]);
     const rows = field(meta, 3)!.value as number;
     const want = [names.embedding, names.text, names.source, ...(names.hash ? [names.hash] : [])];
