@@ -15,7 +15,9 @@
  */
 export function splitSentences(text: string, opts: { minChars?: number; locale?: string; segmenterOnly?: boolean } = {}): string[] {
   const minChars = opts.minChars ?? 2;
-  const flat = text.replace(/\s+/g, ' ');
+  // Every run of white space → one space. The pattern leaves a lone ' ' alone (most runs are one):
+  // the same result as /\s+/g with ~15× fewer matches on prose.
+  const flat = text.replace(/[^\S ]\s*| \s+/g, ' ');
   const locale = opts.locale ?? 'en';
   // The rules below are the root rules; another locale (which ICU may tailor) takes the segmenter.
   const rules = locale === 'en' && !opts.segmenterOnly;
