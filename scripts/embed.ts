@@ -342,6 +342,10 @@ if (values.json) {
       seconds,
       finalizeSeconds,
       chunksPerSecond: chunksSeen / seconds,
+      // Text file to finished Parquet: the embedding phase plus finalize (joining the parts).
+      chunksPerSecondWithFinalize: chunksSeen / (seconds + finalizeSeconds),
+      // The whole process, start-up (loading the model in each worker) included.
+      processSeconds: performance.now() / 1000,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
       chunksPerCpuSecond: chunksSeen / ((cpu.user + cpu.system) / 1e6),
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
