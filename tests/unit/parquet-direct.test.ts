@@ -63,6 +63,24 @@ describe('direct import of our own files', () => {
     expect(direct.texts[3]).toBe('whale 🐋 row 3 sea sea sea ');
   });
 
+  it('Snappy text pages and dictionary-encoded columns (as other writers make them) are read directly too', async () => {
+    const c = columns(3000);
+    const snappy = pq.writeParquet(
+      pq.Table.fromIPCStream(arrow.tableToIPC(toArrowTable(c, meta), 'stream')),
+      new pq.WriterPropertiesBuilder()
+        .setCompression(pq.Compression.SNAPPY)
+        .setDictionaryEnabled(false)
+        .setColumnDictionaryEnabled('text', true)
+        .setKeyValueMetadata(new Map([['embedscope', JSON.stringify(meta)]]))
+        .build(),
+    );
+    const got = await decodeBlobForImport(noWasm, blob(snappy), 's.parquet');
+    expect(got.texts).toEqual(c.texts);
+    expect(got.sources).toEqual(c.sources);
+    expect(got.hashes).toEqual(c.hashes);
+    expect(got.embedding).toEqual(c.embedding);
+  });
+
   it('a file it does not read (zstd pages) goes to parquet-wasm, with the same result', async () => {
     const c = columns(300);
     const zstd = pq.writeParquet(

@@ -127,11 +127,18 @@ export function rowGroupRows(dims: number): number {
  * Measured on 43,439 glove rows with int8 and binary (median of 3): defaults 1,017 ms / 28.6 MB;
  * these 490 ms / 32.6 MB plus the dictionary on `source` (uncompressed 390 ms / 45.3 MB, zstd
  * 1,651 ms / 26.0 MB).
+ * `text` and `content_hash` are stored uncompressed: Snappy in JavaScript was a third of the
+ * page's direct import (1.3 of 3.8 busy seconds for 1M rows, Chromium profile) and the text
+ * shrinks only ~1.6× (hashes ~1.1×); the price is ~10 % on a float32 file (32,768 glove rows:
+ * 16.7 → 18.3 MB), ~7 % with int8 and binary. (The embedding column cannot be set apart:
+ * parquet-wasm names a column by one path part, and a list's values are `embedding.list.item`.)
  */
 function writerProps(pq: ParquetModule, meta: ParquetMeta) {
   return new pq.WriterPropertiesBuilder()
     .setMaxRowGroupSize(rowGroupRows(meta.dims))
     .setCompression(pq.Compression.SNAPPY)
+    .setColumnCompression(COLUMNS.text, pq.Compression.UNCOMPRESSED)
+    .setColumnCompression(COLUMNS.hash, pq.Compression.UNCOMPRESSED)
     .setDictionaryEnabled(false)
     .setColumnDictionaryEnabled(COLUMNS.source, true)
     .setStatisticsEnabled(pq.EnabledStatistics.None)
