@@ -67,8 +67,14 @@ function fail(message: string): never {
 }
 
 const CALIBRATION_CHUNKS = 1024;
-/** Text handed to a worker at a time: big enough to keep it busy, small enough to spread. */
-const TASK_CHARS = 64 * 1024;
+/**
+ * Text handed to a worker at a time: big enough to keep it busy, small enough to spread. A static
+ * model takes 256 kB: per task there is a round trip for the hashes and a batch of embedding
+ * calls, and 64 kB tasks (~550 chunks) gave 93–94k glove chunks per CPU-second against 97–100k
+ * (1M chunks, load ~4–5, two runs each; 1 MB: no better, more memory). A transformer's chunks
+ * are slow enough that 64 kB already spreads a small input over both workers.
+ */
+const taskChars = () => (info.kind === 'transformer' ? 64 : 256) * 1024;
 
 if (!values.out) fail('--out FILE.parquet is required');
 const precisions = [...new Set(values.precision!.split(',').map((p) => p.trim()).filter(Boolean))] as PrecisionId[];
@@ -300,7 +306,7 @@ for (const input of inputs) {
     for await (const s of readSections(file, { field: values.field, column: values.column }, report)) {
       sections.push({ text: s.text, where: s.where, index: index++ });
       chars += s.text.length;
-      if (chars >= TASK_CHARS) {
+      if (chars >= taskChars()) {
         await dispatch(input.name, sections);
         sections = [];
         chars = 0;
