@@ -236,7 +236,7 @@ function take(r: Extract<WorkerReply, { type: 'done' }>) {
   const part = r.part;
   if (!part) return;
   writing = writing.then(async () => {
-    const name = await output.writePartBytes(part);
+    const name = await output.writePartBytes(part, meta!);
     if (!values.quiet) process.stderr.write(`${progressLine(true)}\nwrote ${name}\n`);
   });
 }

@@ -20,6 +20,12 @@ export class Output {
   readonly partsDir: string;
   private next = 1;
   partsWritten = 0;
+  /**
+   * The output being joined while the run goes on (see stream()): parts are appended to
+   * `${path}.tmp` as they are written, so finalize has only the footer left to write.
+   */
+  private streaming: { queue: Queue<Uint8Array | string>; done: Promise<void>; failed: unknown } | null = null;
+  private streamChecked = false;
 
   constructor(
     private readonly pq: ParquetModule,
@@ -70,8 +76,43 @@ export class Output {
     return this.writePartBytes(encodeParquet(this.pq, columns, meta));
   }
 
-  /** A part already encoded (by a worker): written to a temporary name, synced, renamed. */
-  async writePartBytes(bytes: Uint8Array): Promise<string> {
+  /**
+   * Starts joining the output as the run goes (when what is on disk already can be copied, see
+   * sameSchemas): the finished output and earlier parts first, then each part as it is written.
+   * Why: joining 498 MB of parts after the run took ~2.4 s of a 12 s run (1M glove chunks, load
+   * ~6), on a disk that sat idle while the workers embedded. A kill leaves `${path}.tmp`, which
+   * the next run writes anew; the parts stay the record of what is done.
+   */
+  private async stream(meta: ParquetMeta): Promise<void> {
+    if (this.streamChecked) return;
+    this.streamChecked = true;
+    const earlier = await this.existing();
+    if (!(await this.sameSchemas(earlier, meta))) return;
+    // Files on disk are queued by name and read one at a time; new parts by their bytes.
+    const queue = new Queue<Uint8Array | string>();
+    for (const file of earlier) queue.push(file);
+    async function* files() {
+      for await (const item of queue) yield typeof item === 'string' ? new Uint8Array(await readFile(item)) : item;
+    }
+    const tmp = `${this.path}.tmp`;
+    const state: { queue: Queue<Uint8Array | string>; done: Promise<void>; failed: unknown } = { queue, done: Promise.resolve(), failed: null };
+    state.done = (async () => {
+      const fh = await open(tmp, 'w');
+      try {
+        for await (const bytes of concatParquet(files(), { [META_KEY]: JSON.stringify(meta) })) await fh.write(bytes);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    })().catch((err) => {
+      state.failed = err;
+    });
+    this.streaming = state;
+  }
+
+  /** A part already encoded (by a worker): written to a temporary name, synced, renamed; joined to the output as it goes. */
+  async writePartBytes(bytes: Uint8Array, meta?: ParquetMeta): Promise<string> {
+    if (meta) await this.stream(meta);
     await mkdir(this.partsDir, { recursive: true });
     const name = join(this.partsDir, `part-${String(this.next++).padStart(6, '0')}.parquet`);
     const fh = await open(`${name}.tmp`, 'w');
@@ -83,12 +124,26 @@ export class Output {
     }
     await rename(`${name}.tmp`, name);
     this.partsWritten++;
+    if (this.streaming && !this.streaming.failed) this.streaming.queue.push(bytes);
     return name;
   }
 
   /** The output and its parts → one output file; the parts are deleted once it is in place. */
   async finalize(meta: ParquetMeta): Promise<{ bytes: number; files: number }> {
     const files = await this.existing();
+    if (this.streaming) {
+      const s = this.streaming;
+      this.streaming = null;
+      s.queue.end();
+      await s.done;
+      if (!s.failed) {
+        await rename(`${this.path}.tmp`, this.path);
+        await rm(this.partsDir, { recursive: true, force: true });
+        return { bytes: (await stat(this.path)).size, files: files.length };
+      }
+      // Joining as it went failed (a full disk, say): join from the files on disk, as below.
+      await rm(`${this.path}.tmp`, { force: true });
+    }
     if (files.length === 1 && files[0] === this.path) {
       await rm(this.partsDir, { recursive: true, force: true });
       return { bytes: (await stat(this.path)).size, files: 0 };
@@ -151,5 +206,31 @@ export class Output {
       }
     }
     return true;
+  }
+}
+
+/** An async queue: push() items, end() it; iterated once, in order. */
+class Queue<T> implements AsyncIterable<T> {
+  private items: T[] = [];
+  private ended = false;
+  private wake: (() => void) | null = null;
+  push(item: T) {
+    this.items.push(item);
+    this.wake?.();
+  }
+  end() {
+    this.ended = true;
+    this.wake?.();
+  }
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      if (this.items.length) {
+        yield this.items.shift()!;
+        continue;
+      }
+      if (this.ended) return;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = null;
+    }
   }
 }
