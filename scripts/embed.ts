@@ -8,11 +8,13 @@
  * FILES are files, folders (walked; files of other formats and unreadable ones are skipped,
  * counted and named), globs ("docs/**\/*.md", quoted or not) or `-` for JSONL on stdin.
  *
- * - A pool of worker_threads (default: one per core) chunks, hashes, embeds and quantizes; the
- *   main thread streams the files in and writes parts, so memory holds a few parts, not the corpus.
- * - Resumable: rows go to parts beside the output, written atomically, and a finalize step
- *   merges them (scripts/embed/parts.ts says why). Re-running the same command skips every chunk
- *   whose content hash is already in the output or its parts, and finishes the file.
+ * - A pool of worker_threads (default: one per core) chunks, hashes, embeds, quantizes and
+ *   encodes Parquet parts; the main thread streams the files in, keeps the run's set of content
+ *   hashes and writes the parts, so memory holds a few parts, not the corpus.
+ * - Resumable: rows go to parts beside the output, written atomically, and joined into the
+ *   output as they are written, by copying column chunks (scripts/embed/parts.ts says why).
+ *   Re-running the same command skips every chunk whose content hash is already in the output
+ *   or its parts, and finishes the file.
  * - `--shard i/n` keeps the chunks whose content hash falls in shard i (scripts/embed/shard.ts):
  *   n machines, no coordinator, and their files together are exactly the whole corpus.
  * - int8/uint8 calibration comes from the first 1,024 chunks of the corpus in input order (the
