@@ -8,11 +8,13 @@
  * FILES are files, folders (walked; files of other formats and unreadable ones are skipped,
  * counted and named), globs ("docs/**\/*.md", quoted or not) or `-` for JSONL on stdin.
  *
- * - A pool of worker_threads (default: one per core) chunks, hashes, embeds and quantizes; the
- *   main thread streams the files in and writes parts, so memory holds a few parts, not the corpus.
- * - Resumable: rows go to parts beside the output, written atomically, and a finalize step
- *   merges them (scripts/embed/parts.ts says why). Re-running the same command skips every chunk
- *   whose content hash is already in the output or its parts, and finishes the file.
+ * - A pool of worker_threads (default: one per core) chunks, hashes, embeds, quantizes and
+ *   encodes Parquet parts; the main thread streams the files in, keeps the run's set of content
+ *   hashes and writes the parts, so memory holds a few parts, not the corpus.
+ * - Resumable: rows go to parts beside the output, written atomically, and joined into the
+ *   output as they are written, by copying column chunks (scripts/embed/parts.ts says why).
+ *   Re-running the same command skips every chunk whose content hash is already in the output
+ *   or its parts, and finishes the file.
  * - `--shard i/n` keeps the chunks whose content hash falls in shard i (scripts/embed/shard.ts):
  *   n machines, no coordinator, and their files together are exactly the whole corpus.
  * - int8/uint8 calibration comes from the first 1,024 chunks of the corpus in input order (the
@@ -26,7 +28,7 @@ import { checkChunking, chunkSection, defaultChunking, type ChunkMode, type Chun
 import { CorpusError, newReport } from '../src/core/corpus/decode.ts';
 import { readSections } from '../src/core/corpus/read.ts';
 import { describeError } from '../src/core/errors.ts';
-import { makeMeta, type ChunkColumns, type CodePrecision, type ParquetMeta } from '../src/core/parquet/index.ts';
+import { makeMeta, type ParquetMeta } from '../src/core/parquet/index.ts';
 import { encodeVectors } from '../src/core/parquet/rows.ts';
 import { parquetNode } from '../src/core/parquet/node.ts';
 import { calibrate, calibrationFromJson, precisionById, type Calibration, type PrecisionId } from '../src/core/precision/index.ts';
@@ -35,7 +37,7 @@ import { expandInputs, openCorpusFile, type Skipped } from './embed/inputs.ts';
 import { locateModel } from './embed/model.ts';
 import { Output } from './embed/parts.ts';
 import { parseShard } from './embed/shard.ts';
-import type { InitMessage, Request, Section } from './embed/worker.ts';
+import type { InitMessage, Reply as WorkerReply, Request, Section } from './embed/worker.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -67,8 +69,14 @@ function fail(message: string): never {
 }
 
 const CALIBRATION_CHUNKS = 1024;
-/** Text handed to a worker at a time: big enough to keep it busy, small enough to spread. */
-const TASK_CHARS = 64 * 1024;
+/**
+ * Text handed to a worker at a time: big enough to keep it busy, small enough to spread. A static
+ * model takes 256 kB: per task there is a round trip for the hashes and a batch of embedding
+ * calls, and 64 kB tasks (~550 chunks) gave 93–94k glove chunks per CPU-second against 97–100k
+ * (1M chunks, load ~4–5, two runs each; 1 MB: no better, more memory). A transformer's chunks
+ * are slow enough that 64 kB already spreads a small input over both workers.
+ */
+const taskChars = () => (info.kind === 'transformer' ? 64 : 256) * 1024;
 
 if (!values.out) fail('--out FILE.parquet is required');
 const precisions = [...new Set(values.precision!.split(',').map((p) => p.trim()).filter(Boolean))] as PrecisionId[];
@@ -113,13 +121,6 @@ try {
 }
 
 // ---- the pool ----
-type Done = Extract<WorkerReply, { type: 'done' }>;
-type WorkerReply =
-  | { type: 'ready'; info: { id: string; dtype: string; dims: number; kind: string } }
-  | { type: 'embedded'; id: number; vectors: Float32Array }
-  | ({ type: 'done'; id: number; chunks: number } & ChunkColumns)
-  | { type: 'error'; id: number; message: string };
-
 const threadsPerWorker = Number(values.threads);
 if (!Number.isInteger(threadsPerWorker) || threadsPerWorker < 1) fail('--threads must be a whole number ≥ 1');
 const pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>();
@@ -128,6 +129,10 @@ const workers = Array.from({ length: workerCount }, () => {
   const w = new Worker(new URL('./embed/worker-boot.mjs', import.meta.url));
   w.on('message', (r: WorkerReply) => {
     if (r.type === 'ready') return;
+    if (r.type === 'hashes') {
+      w.postMessage({ type: 'keep', id: r.id, keep: newRowsOf(r.chunks, r.hashes) } satisfies Request);
+      return;
+    }
     const p = pending.get(r.id);
     pending.delete(r.id);
     if (r.type === 'error') p?.reject(new Error(r.message));
@@ -146,6 +151,7 @@ const init: InitMessage = {
   chunking,
   shard,
   known: resumed.hashes,
+  partRows: Math.max(1, Math.ceil(partRows / workerCount)),
 };
 const infos = await Promise.all(
   workers.map(
@@ -198,79 +204,42 @@ async function setCalibration(sample: string[]) {
     const r = (await call({ type: 'embed', id: nextId++, texts: sample }, workers[0])) as Extract<WorkerReply, { type: 'embedded' }>;
     calibration = calibrate(encodeVectors(r.vectors, info.dims, { dims, precisions: ['float32'] }).embedding, dims);
   }
-  for (const w of workers) w.postMessage({ type: 'calibration', calibration: calibration ?? null } satisfies Request);
   meta = makeMeta({ model: info.id, dtype: info.dtype, dims, modelDims: info.dims, precisions, calibration, chunking, createdBy: 'embedscope embed CLI' });
+  for (const w of workers) w.postMessage({ type: 'setup', calibration: calibration ?? null, meta } satisfies Request);
 }
 
 // ---- rows → parts ----
+// The workers chunk, hash, embed and encode parts; here only the run's set of content hashes
+// (a text two workers both meet is kept once) and the writing of finished parts.
 const written = new Set(resumed.hashes);
-let buffer: ChunkColumns[] = [];
-let buffered = 0;
 let newRows = 0;
 let chunksSeen = 0;
 let writing: Promise<unknown> = Promise.resolve();
 
-function take(r: Done) {
-  chunksSeen += r.chunks;
-  const keep: number[] = [];
-  r.hashes.forEach((h, i) => {
+/** A task's candidate hashes (32 hex characters each, joined) → which are new; null when all are. */
+function newRowsOf(chunks: number, hashes: string): Uint8Array | null {
+  chunksSeen += chunks;
+  const n = hashes.length / 32;
+  let keep: Uint8Array | null = null;
+  for (let i = 0; i < n; i++) {
+    const h = hashes.slice(i * 32, i * 32 + 32);
     if (!written.has(h)) {
       written.add(h);
-      keep.push(i);
+      newRows++;
+    } else {
+      keep ??= new Uint8Array(n).fill(1);
+      keep[i] = 0;
     }
-  });
-  if (keep.length === 0) return;
-  buffer.push(keep.length === r.hashes.length ? r : pick(r, keep));
-  buffered += keep.length;
-  newRows += keep.length;
-  if (buffered >= partRows) flush();
-}
-
-function pick(r: ChunkColumns, rows: number[]): ChunkColumns {
-  const sel = <T>(xs: T[]) => rows.map((i) => xs[i]);
-  const embedding = new Float32Array(rows.length * dims);
-  rows.forEach((row, i) => embedding.set(r.embedding.subarray(row * dims, (row + 1) * dims), i * dims));
-  const codes: ChunkColumns['codes'] = {};
-  for (const [p, c] of Object.entries(r.codes) as [CodePrecision, Int8Array | Uint8Array][]) {
-    const width = c.length / r.ids.length;
-    const out = new (c.constructor as Int8ArrayConstructor | Uint8ArrayConstructor)(rows.length * width);
-    rows.forEach((row, i) => out.set(c.subarray(row * width, (row + 1) * width), i * width));
-    codes[p] = out;
   }
-  return { ids: sel(r.ids), texts: sel(r.texts), sources: sel(r.sources), hashes: sel(r.hashes), embedding, codes };
+  return keep;
 }
 
-function joinColumns(parts: ChunkColumns[]): ChunkColumns {
-  if (parts.length === 1) return parts[0];
-  const cat = <T extends Float32Array | Int8Array | Uint8Array>(xs: T[]): T => {
-    const out = new (xs[0].constructor as { new (n: number): T })(xs.reduce((s, x) => s + x.length, 0));
-    let at = 0;
-    for (const x of xs) {
-      out.set(x, at);
-      at += x.length;
-    }
-    return out;
-  };
-  const codes: ChunkColumns['codes'] = {};
-  for (const p of Object.keys(parts[0].codes) as CodePrecision[]) codes[p] = cat(parts.map((c) => c.codes[p]!));
-  return {
-    ids: parts.flatMap((c) => c.ids),
-    texts: parts.flatMap((c) => c.texts),
-    sources: parts.flatMap((c) => c.sources),
-    hashes: parts.flatMap((c) => c.hashes),
-    embedding: cat(parts.map((c) => c.embedding)),
-    codes,
-  };
-}
-
-function flush() {
-  if (buffered === 0) return;
-  const rows = joinColumns(buffer);
-  buffer = [];
-  buffered = 0;
+function take(r: Extract<WorkerReply, { type: 'done' }>) {
+  const part = r.part;
+  if (!part) return;
   writing = writing.then(async () => {
-    const name = await output.writePart(rows, meta!);
-    if (!values.quiet) process.stderr.write(`${progressLine(true)}\nwrote ${name} (${rows.ids.length} rows)\n`);
+    const name = await output.writePartBytes(part, meta!);
+    if (!values.quiet) process.stderr.write(`${progressLine(true)}\nwrote ${name}\n`);
   });
 }
 
@@ -312,7 +281,7 @@ async function dispatch(file: string, sections: Section[]) {
     return;
   }
   while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
-  const p = call({ type: 'task', id: nextId++, file, sections }).then((r) => take(r as Done));
+  const p = call({ type: 'task', id: nextId++, file, sections }).then((r) => take(r as Extract<WorkerReply, { type: 'done' }>));
   const tracked = p.finally(() => inFlight.delete(tracked));
   inFlight.add(tracked);
   tracked.catch((err) => fail(describeError(err)));
@@ -339,7 +308,7 @@ for (const input of inputs) {
     for await (const s of readSections(file, { field: values.field, column: values.column }, report)) {
       sections.push({ text: s.text, where: s.where, index: index++ });
       chars += s.text.length;
-      if (chars >= TASK_CHARS) {
+      if (chars >= taskChars()) {
         await dispatch(input.name, sections);
         sections = [];
         chars = 0;
@@ -354,7 +323,7 @@ for (const input of inputs) {
 }
 if (preCalibration) await releaseCalibration();
 await Promise.all(inFlight);
-flush();
+for (const w of workers) take((await call({ type: 'flush', id: nextId++ }, w)) as Extract<WorkerReply, { type: 'done' }>);
 await writing;
 if (ticker) clearInterval(ticker);
 for (const w of workers) void w.terminate();
@@ -381,6 +350,10 @@ if (values.json) {
       seconds,
       finalizeSeconds,
       chunksPerSecond: chunksSeen / seconds,
+      // Text file to finished Parquet: the embedding phase plus finalize (joining the parts).
+      chunksPerSecondWithFinalize: chunksSeen / (seconds + finalizeSeconds),
+      // The whole process, start-up (loading the model in each worker) included.
+      processSeconds: performance.now() / 1000,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
       chunksPerCpuSecond: chunksSeen / ((cpu.user + cpu.system) / 1e6),
       maxRssBytes: process.resourceUsage().maxRSS * 1024,

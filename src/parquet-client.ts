@@ -22,6 +22,7 @@ export async function exportParquet(store: VectorStore, collectionId: string): P
 export async function importParquet(file: File) {
   checkImportSize(file.name, file.size); // before reading a byte of a file too large to take
   const modelDims = Object.fromEntries(catalog.map((m) => [m.id, m.dims]));
-  // Read a row group at a time from the File itself: the file is never held whole.
-  return parquetBlobToImport(await parquet(), file, file.name, { modelDims });
+  // Read a row group at a time from the File itself: the file is never held whole. A file shaped
+  // as ours is read without parquet-wasm, which is loaded only for any other.
+  return parquetBlobToImport(parquet, file, file.name, { modelDims });
 }

@@ -9,6 +9,11 @@
  * - memory: a G-GB text file of Moby-Dick repeated, streamed through the CLI; peak RSS and RSS
  *   as the input is read (flat = streamed, not read whole).
  * Each row names the CPU and the load average: the machine is shared.
+ *
+ * Rates in a row: chunksPerSecond (the embedding phase: workers ready → last part written; this
+ * is the figure the progress line shows), chunksPerSecondWithFinalize (to the finished Parquet
+ * file, parts joined), processSeconds (the whole process, start-up included), chunksPerCpuSecond
+ * (over the embedding phase, every thread's CPU: what the run costs, whatever the load).
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +25,8 @@ import { writeMobyDick } from '../../tests/unit/parquet-moby.ts';
 const { values } = parseArgs({
   options: {
     'glove-copies': { type: 'string', default: '10' },
+    /** Runs of each glove configuration (the median is what to quote). */
+    repeats: { type: 'string', default: '1' },
     'use-lite-chars': { type: 'string', default: '120000' },
     'memory-gb': { type: 'string', default: '1' },
     skip: { type: 'string', default: '' },
@@ -61,9 +68,13 @@ try {
     const out = createWriteStream(input);
     for (let k = 0; k < copies; k++) out.write(`${book.replace(/([.!?;:"])(\s)/g, ` ${k}$1$2`)}\n\n`);
     await new Promise((r) => out.end(r));
-    for (const precision of ['float32', 'float32,int8,binary']) {
-      const r = await run([input, '--model', 'glove-100d', '--precision', precision, '--workers', '2', '--out', join(dir, `glove-${precision}.parquet`)]);
-      row('cli_chunks_per_s', r, { input: `Moby-Dick × ${copies}, distinct sentences` });
+    for (let rep = 0; rep < Number(values.repeats); rep++) {
+      for (const precision of ['float32', 'float32,int8,binary']) {
+        const out = join(dir, `glove-${precision}.parquet`);
+        rmSync(out, { force: true });
+        const r = await run([input, '--model', 'glove-100d', '--precision', precision, '--workers', '2', '--out', out]);
+        row('cli_chunks_per_s', r, { input: `Moby-Dick × ${copies}, distinct sentences`, repeat: rep });
+      }
     }
   }
   if (!skip.has('use-lite')) {

@@ -13,11 +13,19 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { assertSameVectors, encodeParquet, mergeParquet, readHashes, type ChunkColumns, type ParquetMeta, type ParquetModule } from '../../src/core/parquet/index.ts';
+import { concatParquet, footerLength, keyValues, readFooter } from '../../src/core/parquet/concat.ts';
+import { META_KEY, parseMeta } from '../../src/core/parquet/format.ts';
 
 export class Output {
   readonly partsDir: string;
   private next = 1;
   partsWritten = 0;
+  /**
+   * The output being joined while the run goes on (see stream()): parts are appended to
+   * `${path}.tmp` as they are written, so finalize has only the footer left to write.
+   */
+  private streaming: { queue: Queue<Uint8Array | string>; done: Promise<void>; failed: unknown } | null = null;
+  private streamChecked = false;
 
   constructor(
     private readonly pq: ParquetModule,
@@ -65,9 +73,48 @@ export class Output {
   }
 
   async writePart(columns: ChunkColumns, meta: ParquetMeta): Promise<string> {
+    return this.writePartBytes(encodeParquet(this.pq, columns, meta));
+  }
+
+  /**
+   * Starts joining the output as the run goes (when what is on disk already can be copied, see
+   * sameSchemas): the finished output and earlier parts first, then each part as it is written.
+   * Why: joining 498 MB of parts after the run took ~2.4 s of a 12 s run (1M glove chunks, load
+   * ~6), on a disk that sat idle while the workers embedded. A kill leaves `${path}.tmp`, which
+   * the next run writes anew; the parts stay the record of what is done.
+   */
+  private async stream(meta: ParquetMeta): Promise<void> {
+    if (this.streamChecked) return;
+    this.streamChecked = true;
+    const earlier = await this.existing();
+    if (!(await this.sameSchemas(earlier, meta))) return;
+    // Files on disk are queued by name and read one at a time; new parts by their bytes.
+    const queue = new Queue<Uint8Array | string>();
+    for (const file of earlier) queue.push(file);
+    async function* files() {
+      for await (const item of queue) yield typeof item === 'string' ? new Uint8Array(await readFile(item)) : item;
+    }
+    const tmp = `${this.path}.tmp`;
+    const state: { queue: Queue<Uint8Array | string>; done: Promise<void>; failed: unknown } = { queue, done: Promise.resolve(), failed: null };
+    state.done = (async () => {
+      const fh = await open(tmp, 'w');
+      try {
+        for await (const bytes of concatParquet(files(), { [META_KEY]: JSON.stringify(meta) })) await fh.write(bytes);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    })().catch((err) => {
+      state.failed = err;
+    });
+    this.streaming = state;
+  }
+
+  /** A part already encoded (by a worker): written to a temporary name, synced, renamed; joined to the output as it goes. */
+  async writePartBytes(bytes: Uint8Array, meta?: ParquetMeta): Promise<string> {
+    if (meta) await this.stream(meta);
     await mkdir(this.partsDir, { recursive: true });
     const name = join(this.partsDir, `part-${String(this.next++).padStart(6, '0')}.parquet`);
-    const bytes = encodeParquet(this.pq, columns, meta);
     const fh = await open(`${name}.tmp`, 'w');
     try {
       await fh.writeFile(bytes);
@@ -77,12 +124,26 @@ export class Output {
     }
     await rename(`${name}.tmp`, name);
     this.partsWritten++;
+    if (this.streaming && !this.streaming.failed) this.streaming.queue.push(bytes);
     return name;
   }
 
   /** The output and its parts → one output file; the parts are deleted once it is in place. */
   async finalize(meta: ParquetMeta): Promise<{ bytes: number; files: number }> {
     const files = await this.existing();
+    if (this.streaming) {
+      const s = this.streaming;
+      this.streaming = null;
+      s.queue.end();
+      await s.done;
+      if (!s.failed) {
+        await rename(`${this.path}.tmp`, this.path);
+        await rm(this.partsDir, { recursive: true, force: true });
+        return { bytes: (await stat(this.path)).size, files: files.length };
+      }
+      // Joining as it went failed (a full disk, say): join from the files on disk, as below.
+      await rm(`${this.path}.tmp`, { force: true });
+    }
     if (files.length === 1 && files[0] === this.path) {
       await rm(this.partsDir, { recursive: true, force: true });
       return { bytes: (await stat(this.path)).size, files: 0 };
@@ -97,10 +158,17 @@ export class Output {
     async function* parts() {
       for (const file of files) yield { name: basename(file), bytes: new Uint8Array(await readFile(file)) };
     }
+    async function* bytesOf() {
+      for (const file of files) yield new Uint8Array(await readFile(file));
+    }
+    // Copied as they are when every file has the same schema and vectors (concat.ts); decoded
+    // and encoded again by parquet-wasm otherwise (a file written by another version, say).
+    const copy = await this.sameSchemas(files, meta);
     const tmp = `${this.path}.tmp`;
     const fh = await open(tmp, 'w');
     try {
-      for await (const bytes of await mergeParquet(pq, parts(), meta)) await fh.write(bytes);
+      const out = copy ? concatParquet(bytesOf(), { [META_KEY]: JSON.stringify(meta) }) : await mergeParquet(pq, parts(), meta);
+      for await (const bytes of out) await fh.write(bytes);
       await fh.sync();
     } catch (err) {
       await fh.close().catch(() => {});
@@ -111,5 +179,58 @@ export class Output {
     await rename(tmp, this.path);
     await rm(this.partsDir, { recursive: true, force: true });
     return { bytes: (await stat(this.path)).size, files: files.length };
+  }
+
+  /** Whether the files' footers show one schema and vectors like `meta`'s (read from each file's tail only). */
+  private async sameSchemas(files: string[], meta: ParquetMeta): Promise<boolean> {
+    let schema: Uint8Array | null = null;
+    for (const file of files) {
+      const fh = await open(file, 'r');
+      try {
+        const size = (await fh.stat()).size;
+        if (size < 12) return false;
+        const last8 = new Uint8Array(8);
+        await fh.read(last8, 0, 8, size - 8);
+        const len = footerLength(last8);
+        if (len + 12 > size) return false;
+        const tail = new Uint8Array(len + 8);
+        await fh.read(tail, 0, len + 8, size - len - 8);
+        const footer = readFooter(tail);
+        if (schema && (schema.length !== footer.schema.length || schema.some((b, i) => b !== footer.schema[i]))) return false;
+        schema = footer.schema;
+        assertSameVectors(file, parseMeta(file, keyValues(footer.meta).get(META_KEY)), meta);
+      } catch {
+        return false;
+      } finally {
+        await fh.close();
+      }
+    }
+    return true;
+  }
+}
+
+/** An async queue: push() items, end() it; iterated once, in order. */
+class Queue<T> implements AsyncIterable<T> {
+  private items: T[] = [];
+  private ended = false;
+  private wake: (() => void) | null = null;
+  push(item: T) {
+    this.items.push(item);
+    this.wake?.();
+  }
+  end() {
+    this.ended = true;
+    this.wake?.();
+  }
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      if (this.items.length) {
+        yield this.items.shift()!;
+        continue;
+      }
+      if (this.ended) return;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = null;
+    }
   }
 }

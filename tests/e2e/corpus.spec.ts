@@ -460,3 +460,36 @@ test("a same-id model of another dtype cannot resume a collection's job; one mad
   await expect(page.locator('[data-name="Legacy"] [data-testid=collection-summary]')).toContainText(/^2 chunks · user-static/);
   expect((await stored(page)).map((c) => [c.name, c.count]).sort()).toEqual([['Half', 0], ['Legacy', 2]]);
 });
+
+test("Chromium's Intl.Segmenter gives the sentences the rule path gives (page and CLI chunk alike) on both bundled corpora", async ({ page }) => {
+  await page.goto('/');
+  const result = (await page.evaluate(`(async () => {
+    const { splitSentences } = await import('/src/core/corpus/sentences.ts');
+    const moby = await (await fetch('/corpora/moby-dick.txt')).text();
+    const sotu = (await (await fetch('/corpora/sotu.jsonl')).text()).split('\\n').filter(Boolean).map((l) => JSON.parse(l).text);
+    const sections = [...moby.split(/\\r?\\n[ \\t\\r]*\\n/), ...sotu];
+    let sentences = 0;
+    const differ = [];
+    for (const s of sections) {
+      const ours = splitSentences(s);
+      const reference = splitSentences(s, { segmenterOnly: true });
+      sentences += ours.length;
+      if (JSON.stringify(ours) !== JSON.stringify(reference)) differ.push({ ours: ours.slice(0, 3), reference: reference.slice(0, 3) });
+    }
+    // And random strings over every class the rules tell apart (tests/unit/sentences.test.ts does 20,000 in Node).
+    const alphabet = [...'aZx Q7.!?"\\'()[]{},-:;*/#&_', ' ', ' ', '.', 'é', 'É', 'ǅ', 'ß', '中', 'ª', '‘', '’', '“', '”', '«', '»', '–', '—', '\u0301', '\u3002', '\u2026'];
+    let seed = 17;
+    const rand = (n) => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
+    for (let t = 0; t < 5000; t++) {
+      let s = '';
+      for (let i = 1 + rand(40); i > 0; i--) s += alphabet[rand(alphabet.length)];
+      const ours = splitSentences(s, { minChars: 1 });
+      const reference = splitSentences(s, { minChars: 1, segmenterOnly: true });
+      if (JSON.stringify(ours) !== JSON.stringify(reference)) differ.push({ input: s, ours, reference });
+    }
+    return { sections: sections.length, sentences, differ: differ.slice(0, 3) };
+  })()`)) as { sections: number; sentences: number; differ: unknown[] };
+  expect(result.differ).toEqual([]);
+  expect(result.sentences).toBeGreaterThan(18_000);
+  expect(result.sections).toBeGreaterThan(2000);
+});

@@ -80,7 +80,7 @@ export function parquetToImport(
 
 /** parquetToImport for a picked File (any Blob): read a row group at a time, never whole (decodeBlobForImport). */
 export async function parquetBlobToImport(
-  pq: ParquetModule,
+  pq: ParquetModule | (() => Promise<ParquetModule>),
   blob: Blob,
   file: string,
   opts: { modelDims?: Record<string, number> } = {},
