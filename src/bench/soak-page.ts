@@ -84,6 +84,8 @@ interface IngestState {
   job: JobRecord | null;
   error: string | null;
   running: boolean;
+  /** Called at every progress report (runningPast's waiters). */
+  onProgress?: () => void;
 }
 
 async function baseTexts(): Promise<string[]> {
@@ -176,6 +178,7 @@ export function createSoak(deps: SoakDeps) {
         embed: (batch) => m.embedBulk(batch, controller.signal),
         onProgress: (j) => {
           state.job = j;
+          state.onProgress?.();
           // A pause at a set point, as the person's Pause button does, so searches and faults land where planned.
           if (pauseAt !== undefined && j.done >= pauseAt) controller.abort();
         },
@@ -193,6 +196,24 @@ export function createSoak(deps: SoakDeps) {
       const s = await db();
       const job = ingest ? ((await s.job(ingest.jobId)) ?? ingest.job) : null;
       return { running: ingest?.running ?? false, done: job?.done ?? 0, total: job?.total ?? 0, status: job?.status ?? 'none', error: ingest?.error ?? job?.error ?? null };
+    },
+
+    /**
+     * Waits, in the page, until the running ingest has committed past `done` or has ended: a fault
+     * must land on a running job, and polling from Node (a round trip to a page busy with the
+     * ingest's IndexedDB writes) missed the whole rest of a short run's job in 1 of 6 CI-form runs.
+     */
+    async runningPast(done: number): Promise<{ running: boolean; done: number }> {
+      const state = ingest;
+      if (!state) return { running: false, done: 0 };
+      const seen = () => ({ running: state.running, done: state.job?.done ?? 0 });
+      if (!state.running || (state.job?.done ?? 0) > done) return seen();
+      return new Promise((resolve) => {
+        state.onProgress = () => {
+          if ((state.job?.done ?? 0) > done) resolve(seen());
+        };
+        void state.finished.then(() => resolve(seen()));
+      });
     },
 
     /** Pauses the running ingest and waits until it has stopped and written its status. */

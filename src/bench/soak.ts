@@ -317,10 +317,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
   /** Runs the ingest until it has committed past `done` + one batch (so a fault hits it mid-run). */
   const runningPast = async (done: number, pauseAt: number | undefined) => {
     await call('startIngest', big.jobId, pauseAt);
-    for (;;) {
-      const s = await call('ingestStatus');
-      if (!s.running || s.done > done) return s;
-    }
+    return call('runningPast', done);
   };
   t = Date.now();
   let burst = 0;
@@ -357,7 +354,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
       await page.waitForFunction(() => 'embedscope' in globalThis, undefined, { timeout: 120_000 });
       pageCdp = await context.newCDPSession(page);
       await pageCdp.send('Performance.enable');
-      fault = { recovered: s.running, note: `reloaded while the ingest ran at ${s.done} of ${s.total}` };
+      fault = { recovered: s.running, note: `reloaded while the ingest ran at ${s.done} of ${big.queued}` };
     } else if (e.kind === 'worker-crash') {
       // Armed while the job is paused, to go off at the third batch the worker embeds once the
       // job runs again: two batches committed, the third held in the worker, more read ahead.
@@ -386,7 +383,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
       const r = await call('unloadWhileSearchQueued', big.collectionId);
       await call('waitIngest'); // the ingest used the same model: it stopped too
       const after = await call('ingestStatus');
-      fault = { recovered: s.running && /unloaded/.test(r.message ?? '') && r.searchedAfter, note: `search said: ${r.message}; ingest ${after.status} (${after.error}); a search after loading the model again ${r.searchedAfter ? 'worked' : 'failed'}` };
+      fault = { recovered: s.running && /unloaded/.test(r.message ?? '') && r.searchedAfter, note: `the ingest ${s.running ? 'ran' : 'had stopped'} at ${s.done} when it landed; search said: ${r.message}; ingest ${after.status} (${after.error}); a search after loading the model again ${r.searchedAfter ? 'worked' : 'failed'}` };
     }
     faults.push({ fault: e.kind, ...fault });
     log(`fault ${e.kind}: ${fault.recovered ? 'recovered' : 'NOT recovered'} (${fault.note})`);
