@@ -307,6 +307,7 @@ async function prepareCandidates(o: CalibrationOptions, candidates: Candidate[],
 function timerOn(o: CalibrationOptions, pools: LoadedPool[], texts: string[]): CandidateTimer {
   const shares = pools.length > 1 ? shareByLength(texts, pools.length, o.spec.batchSize ?? 32) : [texts.map((_, i) => i)];
   return {
+    workers: pools,
     time: async (signal) => {
       await o.whenIdle();
       const before = o.foregroundCalls();

@@ -6,7 +6,7 @@
  * The workers come in through `loadPool` (the model client's, passed by the page): bench sits
  * below the clients and never imports them.
  *
- * Protocol per cell and batch size: one uncounted warm-up pass, then `repeats` timed passes.
+ * Protocol per cell and batch size: uncounted warm-up passes until two agree (warmUntilSteady), then `repeats` timed passes.
  * Throughput is the median pass with min and max beside it; latency is per worker call (one call
  * = one batch), median and p95 over every timed call. A cell that fails (no WebGPU, a model
  * that does not load) says why and the next cell runs; a cancel keeps the rows already measured.
@@ -137,6 +137,24 @@ function checkAborted(signal?: AbortSignal) {
   if (signal?.aborted) throw new AbortError('The benchmark was cancelled.');
 }
 
+/**
+ * The uncounted warm-up: passes until two in a row agree within 10 % (at most 8). One pass was
+ * not enough: V8 compiles onnxruntime's wasm to optimised code in the background during a
+ * worker's first seconds (dynamic tiering), on the same 2 cores, so the first timed passes of a
+ * fresh pool ran at up to half speed — use-lite fp32 2×1 read 74 sentences/s (= 1×1) in one run
+ * and 134–202 in others (quiet 2-core EPYC); with Chromium's --no-wasm-dynamic-tiering the same
+ * experiment read 202. Every backend, transformers.js included, warms the same way.
+ */
+export async function warmUntilSteady(pass: () => Promise<number>, maxPasses = 8): Promise<number> {
+  let last = await pass();
+  for (let n = 2; n <= maxPasses; n++) {
+    const ms = await pass();
+    if (Math.abs(ms - last) <= 0.1 * Math.min(ms, last)) return n;
+    last = ms;
+  }
+  return maxPasses;
+}
+
 /** One pass over `texts` in calls of `batch`, timing each call. */
 async function timedPass(pool: LoadedPool, texts: string[], batch: number, signal?: AbortSignal) {
   let tokens = 0;
@@ -203,7 +221,7 @@ async function measureMemory(entry: BenchEntry, cell: Cell, spec: ModelSpec, bas
 
 /**
  * transformers.js with its defaults on the same files and texts, timed with the same protocol
- * (warm-up pass, `repeats` timed passes, median and min–max). It runs in this page, as its README
+ * (warm-up passes until steady, `repeats` timed passes, median and min–max). It runs in this page, as its README
  * shows; its tokenizer is its own, so tokens/s is not reported.
  */
 async function runAnchorCell(entry: CatalogEntry, cell: Cell, texts: string[], choice: MatrixChoice, hooks: MatrixHooks, emit: (rows: BenchRow[]) => void): Promise<void> {
@@ -228,7 +246,11 @@ async function runAnchorCell(entry: CatalogEntry, cell: Cell, texts: string[], c
         return { ms: performance.now() - t0, calls };
       };
       const warm = sample.slice(0, Math.max(batch, Math.min(sample.length, 32)));
-      for (let i = 0; i < warm.length; i += batch) await model.embed(warm.slice(i, i + batch)); // warm-up, not counted
+      await warmUntilSteady(async () => {
+        const t = performance.now();
+        for (let i = 0; i < warm.length; i += batch) await model.embed(warm.slice(i, i + batch));
+        return performance.now() - t;
+      }); // warm-up, not counted
       const passes = [];
       for (let r = 0; r < choice.repeats; r++) passes.push(await pass());
       const rates = passes.map((p) => (sample.length / p.ms) * 1000);
@@ -289,7 +311,8 @@ async function runCell(cell: Cell, texts: string[], choice: MatrixChoice, gpu: G
       // A software GPU is ~100× slower than a real one: a short pass proves the cell works without timing anything meaningful.
       const count = software ? Math.min(batch * 2, passLength(choice, batch)) : passLength(choice, batch);
       const sample = takeTexts(texts, count);
-      await timedPass(pool, sample.slice(0, Math.max(batch, Math.min(sample.length, 32))), batch, hooks.signal); // warm-up, not counted
+      const warm = sample.slice(0, Math.max(batch, Math.min(sample.length, 32)));
+      await warmUntilSteady(async () => (await timedPass(pool, warm, batch, hooks.signal)).ms, software ? 1 : 8); // warm-up, not counted
       const passes = [];
       for (let r = 0; r < choice.repeats; r++) passes.push(await timedPass(pool, sample, batch, hooks.signal));
       const rate = passes.map((p) => (sample.length / p.ms) * 1000);

@@ -34,7 +34,7 @@ describe('calibration', () => {
    * texts / rate × `slowdown(now)` seconds, so a device that speeds up or slows down over the
    * calibration can be played.
    */
-  function device2(opts: { loadMs?: number; slowdown?: (t: number) => number; fail?: Record<string, string>; crash?: string; abortOn?: [string, AbortController, string]; disturbed?: (n: number) => boolean } = {}) {
+  function device2(opts: { loadMs?: number; slowdown?: (t: number) => number; fail?: Record<string, string>; crash?: string; abortOn?: [string, AbortController, string]; disturbed?: (n: number) => boolean; workers?: Record<string, string[]> } = {}) {
     const c = clock();
     const calls: string[] = [];
     let released = 0;
@@ -50,6 +50,7 @@ describe('calibration', () => {
             const name = label(cand);
             if (opts.fail?.[name]) return new CandidateFailed(opts.fail[name]);
             return {
+              workers: opts.workers?.[name],
               time: async () => {
                 calls.push(name);
                 if (name === opts.crash) throw new Error("The model's worker stopped: boom");
@@ -80,6 +81,17 @@ describe('calibration', () => {
     expect(d.phases).toEqual({ loadMs: 1000, warmMs: expect.closeTo(533, 0), rounds: 2 });
     expect(describeDecision(d)).toBe('Auto chose 2 workers × 1 thread: 131 sentences/s; 1 × 2: 88 sentences/s; 1 × 1: 70 sentences/s');
     expect(isDecision(JSON.parse(JSON.stringify(d)))).toBe(true);
+  });
+
+  it('warms each worker once: the widest candidate first, and none for a candidate whose workers are all warm', async () => {
+    // 1×1 is the first worker of 2×1 (A, B); 1×2 is the model serving on the default (D).
+    const f = device2({ workers: { '1×1': ['A'], '2×1': ['A', 'B'], '1×2': ['D'] } });
+    const d = await calibrate(what, candidatesFor(device, { hardware: false }), f.hooks);
+    expect(f.calls.slice(0, 2)).toEqual(['2×1', '1×2']);
+    expect(f.calls.slice(2, 5)).toEqual(['1×1', '1×2', '2×1']); // then rounds, as before
+    expect(d.phases!.warmMs).toBeCloseTo((16 / 131 + 16 / 88) * 1000, 0);
+    // The warm-up it saved is a round's worth: a third round fits the 3 s.
+    expect(d.phases!.rounds).toBe(3);
   });
 
   it('a device that speeds up during the calibration does not crown whichever candidate ran last', async () => {

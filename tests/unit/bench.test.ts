@@ -222,3 +222,18 @@ describe('native reference at its best', () => {
     expect(nativeRows(rows)).toEqual([{ suite: 'transformer', metric: 'best_vs_native_best', model: 'use-lite', dtype: 'int8', batch: 32, value: 0.2, best: 'wasm 2×1', native_best: 'native ×2', repeats: 1 }]);
   });
 });
+
+describe('warm-up', () => {
+  it('passes until two in a row agree within 10 %, at most the limit', async () => {
+    const { warmUntilSteady } = await import('../../src/bench/run.ts');
+    const times = (xs: number[]) => {
+      let i = 0;
+      return async () => xs[Math.min(i++, xs.length - 1)];
+    };
+    // A fresh worker: slow while V8 compiles in the background, then steady.
+    expect(await warmUntilSteady(times([400, 210, 120, 115]))).toBe(4);
+    expect(await warmUntilSteady(times([100, 95]))).toBe(2);
+    expect(await warmUntilSteady(times([100, 50, 100, 50, 100, 50]), 5)).toBe(5);
+    expect(await warmUntilSteady(times([100]), 1)).toBe(1);
+  });
+});
