@@ -140,10 +140,10 @@ function checkAborted(signal?: AbortSignal) {
 /**
  * The uncounted warm-up: passes until two in a row agree within 10 % (at most 8). One pass was
  * not enough: V8 compiles onnxruntime's wasm to optimised code in the background during a
- * worker's first seconds (dynamic tiering), on the same 2 cores, so the first timed passes of a
- * fresh pool ran at up to half speed — use-lite fp32 2×1 read 74 sentences/s (= 1×1) in one run
- * and 134–202 in others (quiet 2-core EPYC); with Chromium's --no-wasm-dynamic-tiering the same
- * experiment read 202. Every backend, transformers.js included, warms the same way.
+ * worker's first seconds (dynamic tiering), on the same 2 cores, so a fresh worker's first passes
+ * run slow — on the quiet 2-core EPYC, use-lite fp32 1×2's slowest of 6 passes (the first) read
+ * 70–78 sentences/s against a median of 145–153, and the matrix's 2×1 read 74 (= 1×1) in one run.
+ * Every backend, transformers.js included, warms the same way.
  */
 export async function warmUntilSteady(pass: () => Promise<number>, maxPasses = 8): Promise<number> {
   let last = await pass();
