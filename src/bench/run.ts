@@ -137,13 +137,18 @@ function checkAborted(signal?: AbortSignal) {
   if (signal?.aborted) throw new AbortError('The benchmark was cancelled.');
 }
 
+/** See the matrix loop: how long the engine needs after a multi-threaded WASM cell before a pool runs at full speed. */
+const AFTER_THREADED_CELL_MS = 8000;
+
 /**
- * The uncounted warm-up: passes until two in a row agree within 10 % (at most 8). One pass was
- * not enough: V8 compiles onnxruntime's wasm to optimised code in the background during a
- * worker's first seconds (dynamic tiering), on the same 2 cores, so a fresh worker's first passes
- * run slow — on the quiet 2-core EPYC, use-lite fp32 1×2's slowest of 6 passes (the first) read
- * 70–78 sentences/s against a median of 145–153, and the matrix's 2×1 read 74 (= 1×1) in one run.
- * Every backend, transformers.js included, warms the same way.
+ * The uncounted warm-up: whole passes (the timed pass's own texts) until two in a row agree
+ * within 10 % (at most 8). One short pass was not enough: V8 compiles onnxruntime's wasm to
+ * optimised code in the background during a worker's first seconds (dynamic tiering), on the same
+ * 2 cores. Passes of 256 Moby-Dick sentences on fresh pools (quiet 2-core EPYC, use-lite): int8
+ * 1×1 98, 171, 168 … (steady after one), 2×1 132, 190, 345, 421, 437 … (steady ~430 after four,
+ * ~3 s); fp32 1×1 60, 78, 77 …, 2×1 78, 183, 181 …. Warmed on 32 texts until two agreed, the
+ * matrix timed 2×1 mid-ramp (int8 194–274, fp32 74–130). Every backend, transformers.js
+ * included, warms the same way.
  */
 export async function warmUntilSteady(pass: () => Promise<number>, maxPasses = 8): Promise<number> {
   let last = await pass();
@@ -245,10 +250,9 @@ async function runAnchorCell(entry: CatalogEntry, cell: Cell, texts: string[], c
         }
         return { ms: performance.now() - t0, calls };
       };
-      const warm = sample.slice(0, Math.max(batch, Math.min(sample.length, 32)));
       await warmUntilSteady(async () => {
         const t = performance.now();
-        for (let i = 0; i < warm.length; i += batch) await model.embed(warm.slice(i, i + batch));
+        for (let i = 0; i < sample.length; i += batch) await model.embed(sample.slice(i, i + batch));
         return performance.now() - t;
       }); // warm-up, not counted
       const passes = [];
@@ -311,7 +315,8 @@ async function runCell(cell: Cell, texts: string[], choice: MatrixChoice, gpu: G
       // A software GPU is ~100× slower than a real one: a short pass proves the cell works without timing anything meaningful.
       const count = software ? Math.min(batch * 2, passLength(choice, batch)) : passLength(choice, batch);
       const sample = takeTexts(texts, count);
-      const warm = sample.slice(0, Math.max(batch, Math.min(sample.length, 32)));
+      // A software GPU warms with one short pass: each is ~100× slower than WASM.
+      const warm = software ? sample.slice(0, Math.max(batch, Math.min(sample.length, 32))) : sample;
       await warmUntilSteady(async () => (await timedPass(pool, warm, batch, hooks.signal)).ms, software ? 1 : 8); // warm-up, not counted
       const passes = [];
       for (let r = 0; r < choice.repeats; r++) passes.push(await timedPass(pool, sample, batch, hooks.signal));
@@ -372,6 +377,14 @@ export async function runMatrix(cells: Cell[], texts: string[], choice: MatrixCh
     }
     outcomes.push(outcome);
     hooks.onCell?.(outcome, i, cells.length);
+    // After a multi-threaded WASM cell the next pool ran at half speed for over 10 s: use-lite int8
+    // 2×1 right after 1×2 was unloaded read 145–227 sentences/s over 8 passes of 256, and 380–425
+    // once 8 s had passed (quiet 2-core EPYC, Chromium 156; nothing used the CPU meanwhile, so it is
+    // the engine's state, not a leftover worker). The matrix waits that long before the next cell.
+    if (i < cells.length - 1 && cell.kind === 'transformer' && cell.backend === 'wasm' && cell.threads > 1 && !hooks.signal?.aborted) {
+      hooks.onLog?.(`${cell.id}: waiting ${AFTER_THREADED_CELL_MS / 1000} s before the next cell`);
+      await new Promise((resolve) => setTimeout(resolve, AFTER_THREADED_CELL_MS));
+    }
   }
   // The ratios the targets are read from, from this run's rows only.
   emit(derivedRows(rows));
