@@ -250,11 +250,7 @@ async function runAnchorCell(entry: CatalogEntry, cell: Cell, texts: string[], c
         }
         return { ms: performance.now() - t0, calls };
       };
-      await warmUntilSteady(async () => {
-        const t = performance.now();
-        for (let i = 0; i < sample.length; i += batch) await model.embed(sample.slice(i, i + batch));
-        return performance.now() - t;
-      }); // warm-up, not counted
+      await warmUntilSteady(async () => (await pass()).ms); // warm-up, not counted
       const passes = [];
       for (let r = 0; r < choice.repeats; r++) passes.push(await pass());
       const rates = passes.map((p) => (sample.length / p.ms) * 1000);
