@@ -17,7 +17,7 @@ import { shareByLength, shareContiguous, type InstanceMemory, type LoadedPool } 
 import type { LoadProgress, ModelSpec } from './core/models/registry.ts';
 import type { EmbedResult, ModelInfo } from './core/models/types.ts';
 import type { ModelWorkerApi } from '../workers/api/model.ts';
-import type { AutoDecision } from './bench/auto.ts';
+import type { AutoDecision, Candidate } from './bench/auto.ts';
 import type { LoadedDefault } from './auto-client.ts';
 
 export type { InstanceMemory } from './bench/pool.ts';
@@ -212,6 +212,8 @@ export class ModelClient {
       if (document.visibilityState === 'hidden') ctl.abort('the tab was hidden');
     };
     document.addEventListener('visibilitychange', onVisibility);
+    // The chosen candidate's workers, when the calibration loaded them: the apply takes them over.
+    let adopted: { pools: LoadedPool[]; chosen: Candidate } | null = null;
     try {
       const base: ModelSpec = { ...this._spec, backend: 'auto', threads: undefined };
       const decision = await runCalibration({
@@ -219,6 +221,7 @@ export class ModelClient {
         batch: this.autoBatch,
         loadPool: (spec, n) => loadModelPool(spec, n, { background: true, signal: ctl.signal }),
         loaded: this.servingPool(),
+        adopt: (pools, chosen) => (adopted = { pools, chosen }),
         signal: ctl.signal,
         whenIdle: whenForegroundIdle,
         foregroundCalls: () => foregroundCalls,
@@ -236,7 +239,9 @@ export class ModelClient {
       // apply's load found the damage first, removed the file and fetched it again.
       figures.push(`chose ${describeCandidate(decision.chosen)}, loading it`);
       say();
-      await this.apply(decision);
+      const handed = adopted as { pools: LoadedPool[]; chosen: Candidate } | null;
+      adopted = null;
+      await this.apply(decision, handed);
       if (this.unloaded) throw new Error('unloaded');
       setAutoState(model, dtype, { state: 'decided', text: describeState(decision, false), decision });
       return decision;
@@ -247,6 +252,8 @@ export class ModelClient {
       else if (autoState(model, dtype)?.state === 'calibrating') setAutoState(model, dtype, null);
       return null;
     } finally {
+      // Handed over, then interrupted before the apply (unloaded, a failed write): they go too.
+      (adopted as { pools: LoadedPool[] } | null)?.pools.forEach((p) => p.unload());
       document.removeEventListener('visibilitychange', onVisibility);
       if (this.calibration === ctl) this.calibration = null;
     }
@@ -281,13 +288,21 @@ export class ModelClient {
     this.bridges = this.makeBridges(this._spec, this._instances);
   }
 
-  /** Moves the model onto the decision: the new workers load first, the old ones finish their calls, then go. */
-  private async apply(d: AutoDecision) {
+  /**
+   * Moves the model onto the decision: onto the calibration's own workers for it when they are
+   * handed over (loaded and warm: no load at all), else onto new workers loaded first; the old
+   * ones finish their calls, then go.
+   */
+  private async apply(d: AutoDecision, handed: { pools: LoadedPool[]; chosen: Candidate } | null = null) {
     const same = d.chosen.pool === this._instances && d.chosen.backend === this.info?.backend && (d.chosen.backend !== 'wasm' || d.chosen.threads === this.info?.threads);
+    // Taken-over workers have no idle timer of this client's: only when it has none either.
+    const taken = handed && !same && !this.opts.idleMs ? takeOver(handed.pools) : null;
+    if (!taken) handed?.pools.forEach((p) => p.unload());
     if (same) return;
     const spec: ModelSpec = { ...this._spec, backend: d.chosen.backend, ...(d.chosen.backend === 'wasm' ? { threads: d.chosen.threads } : {}) };
-    const fresh = this.makeBridges(spec, d.chosen.pool);
+    const fresh = taken?.bridges ?? this.makeBridges(spec, d.chosen.pool);
     const previousInfo = this.info;
+    if (taken) this.info = taken.info;
     this.applying = fresh;
     try {
       await startInstances(fresh);
@@ -361,6 +376,18 @@ export class ModelClient {
     return Promise.all(this.bridges.map((b, i) => b.call((api) => api.memory()).then((m) => ({ instance: i + 1, ...m }))));
   }
 
+  /**
+   * Gives this client's workers to another client (Auto taking over a calibration's workers for
+   * its decision): this one keeps none, so its unload no longer stops them.
+   */
+  handOverWorkers(): WorkerBridge<ModelWorkerApi>[] {
+    const bridges = this.bridges;
+    this.bridges = [];
+    this.busy = [];
+    this.unloaded = true;
+    return bridges;
+  }
+
   get workerAlive(): boolean {
     return this.bridges.some((b) => b.alive);
   }
@@ -396,6 +423,16 @@ export class ModelClient {
   }
 }
 
+/** The client behind each pool loadModelPool made, so a calibration's workers can be taken over. */
+const poolClients = new WeakMap<LoadedPool, ModelClient>();
+
+/** The workers of pools loadModelPool made (one worker each, already loaded), or null when any is not such a pool. */
+function takeOver(pools: LoadedPool[]): { bridges: WorkerBridge<ModelWorkerApi>[]; info: ModelInfo } | null {
+  const clients = pools.map((p) => poolClients.get(p));
+  if (clients.some((c) => !c || c.instances !== 1 || !c.info || !c.workerAlive)) return null;
+  return { bridges: clients.flatMap((c) => c!.handOverWorkers()), info: clients[0]!.info! };
+}
+
 /** The benchmark's pool (src/bench/pool.ts names the shape): a ModelClient of `instances` workers, loaded. */
 export async function loadModelPool(spec: ModelSpec, instances: number, opts: { background?: boolean; signal?: AbortSignal } = {}): Promise<LoadedPool> {
   const client = new ModelClient(spec, { instances, background: opts.background ?? true });
@@ -405,7 +442,7 @@ export async function loadModelPool(spec: ModelSpec, instances: number, opts: { 
   opts.signal?.addEventListener('abort', stop, { once: true });
   try {
     const info = await client.load();
-    return {
+    const pool: LoadedPool = {
       instances: client.instances,
       info,
       how: client.instances === 1 ? 'one worker' : `pool of ${client.instances} workers`,
@@ -413,6 +450,8 @@ export async function loadModelPool(spec: ModelSpec, instances: number, opts: { 
       memory: () => client.memory(),
       unload: () => client.unload(),
     };
+    poolClients.set(pool, client);
+    return pool;
   } catch (err) {
     client.unload();
     throw err;

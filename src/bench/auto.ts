@@ -54,8 +54,12 @@ export interface AutoDecision {
   measuredAt: string;
   /** Wall time the calibration took, loads included. */
   ms: number;
-  /** Where that time went: loading the candidates' workers, their warm-up calls, and the timed rounds. */
-  phases?: { loadMs: number; warmMs: number; rounds: number };
+  /**
+   * Where that time went: loading the candidates' workers, their warm-up calls, and the timed
+   * rounds — and the texts each timed call held (fewer than the warm-up's when the loads left too
+   * little of the budget for a round of full calls).
+   */
+  phases?: { loadMs: number; warmMs: number; rounds: number; textsPerCall?: number };
 }
 
 /** Pools and threads the calibration considers; the Benchmark view can measure more. */
@@ -132,8 +136,11 @@ export type TimedCall = { ms: number; sentences: number } | null;
 
 /** A candidate made ready to time: its workers loaded (perhaps shared with another candidate's). */
 export interface CandidateTimer {
-  /** One call of the calibration's texts. Throws on a worker crash (that interrupts the calibration). */
-  time(signal: AbortSignal): Promise<TimedCall>;
+  /**
+   * One call of the calibration's texts, or of their first `texts` when given (a round that must
+   * fit what is left of the budget). Throws on a worker crash (that interrupts the calibration).
+   */
+  time(signal: AbortSignal, texts?: number): Promise<TimedCall>;
   /**
    * The workers its calls run on (any identity: the same object for a worker candidates share).
    * The warm-up calls each worker once, through the widest candidate that has one not yet warmed.
@@ -146,9 +153,11 @@ export interface CalibrationHooks {
    * Makes every candidate ready to time, in one go so candidates can share workers (1×1 is one
    * worker of 2×1; the model already serving on the default is one of them) and load side by side.
    * One entry per candidate: its timer, or a CandidateFailed saying why it cannot load (skipped).
-   * Any other error interrupts the calibration. `release` unloads what was loaded for it.
+   * Any other error interrupts the calibration. `release` unloads what was loaded for it; given the
+   * chosen candidate (a decision was made), it may hand that candidate's workers to the model
+   * instead of unloading them.
    */
-  prepare: (candidates: Candidate[], signal: AbortSignal) => Promise<{ timers: (CandidateTimer | CandidateFailed)[]; release: () => void }>;
+  prepare: (candidates: Candidate[], signal: AbortSignal) => Promise<{ timers: (CandidateTimer | CandidateFailed)[]; release: (chosen?: Candidate) => void }>;
   signal?: AbortSignal;
   now?: () => number;
   budgetMs?: number;
@@ -202,6 +211,7 @@ export async function calibrate(
   } catch (err) {
     return fail(err);
   }
+  let chosen: Candidate | undefined;
   try {
     if (signal.aborted) interrupted(reasonOf(signal));
     const figures: Figure[] = [];
@@ -215,9 +225,10 @@ export async function calibrate(
       } else live.push({ candidate, timer: t, rates: [] });
     });
     if (live.length === 0) interrupted(`no configuration ran (${figures.map((f) => f.reason).join('; ')})`);
-    const call = async (c: (typeof live)[number]): Promise<TimedCall> => {
+    type Live = (typeof live)[number];
+    const call = async (c: Live, texts?: number): Promise<TimedCall> => {
       try {
-        const r = await c.timer.time(signal);
+        const r = await c.timer.time(signal, texts);
         if (signal.aborted) interrupted(reasonOf(signal));
         if (r && !(r.ms > 0 && r.sentences > 0 && Number.isFinite(r.ms))) throw new Error(`${describeCandidate(c.candidate)} timed ${r.sentences} texts in ${r.ms} ms`);
         return r;
@@ -236,13 +247,16 @@ export async function calibrate(
     // none of its own. One call per candidate, 1×1 alone then 2×1, took 1.5 s of the 3 s here
     // (use-lite fp32, load 2.7, after 1.6 s of loads: nothing was timed).
     const warmed = new Set<unknown>();
+    const warmCalls = new Map<Live, { msPerText: number; texts: number }>();
     for (const c of [...live].sort((a, b) => (b.timer.workers?.length ?? 0) - (a.timer.workers?.length ?? 0))) {
       const workers = c.timer.workers ?? [];
       if (workers.length > 0 && workers.every((w) => warmed.has(w))) continue;
-      await call(c);
+      const r = await call(c);
+      if (r) warmCalls.set(c, { msPerText: r.ms / r.sentences, texts: r.sentences });
       workers.forEach((w) => warmed.add(w));
     }
     warmMs = now() - started - loadMs;
+    const textsPerCall = roundSize(live, warmCalls, budget - (now() - started));
     // Rounds until the budget is spent: a round starts only when one more like the last fits.
     let lastRound = 0;
     let round = 0;
@@ -253,7 +267,7 @@ export async function calibrate(
       if (left <= 0) busy();
       const t = now();
       for (const c of roundOrder(live, round)) {
-        const r = await call(c);
+        const r = await call(c, textsPerCall);
         if (r) c.rates.push((r.sentences / r.ms) * 1000);
       }
       lastRound = now() - t;
@@ -264,10 +278,48 @@ export async function calibrate(
       hooks.onFigure?.(figure);
     }
     const ranked = rankFigures(candidates.map((c) => figures.find((f) => sameCandidate(f.candidate, c))!));
-    return { ...what, chosen: ranked[0].candidate, figures: ranked, measuredAt: new Date().toISOString(), ms: now() - started, phases: { loadMs, warmMs, rounds: round } };
+    chosen = ranked[0].candidate;
+    return {
+      ...what, chosen, figures: ranked, measuredAt: new Date().toISOString(), ms: now() - started,
+      phases: { loadMs, warmMs, rounds: round, ...(textsPerCall !== undefined ? { textsPerCall } : {}) },
+    };
   } finally {
-    prepared.release();
+    prepared.release(chosen);
   }
+}
+
+/** The fewest texts a timed call holds: two per worker of the widest candidate, so every pool still splits its call. */
+export const MIN_TIMED_TEXTS = 4;
+
+/**
+ * Texts per timed call so the first round fits what the loads and the warm-up left of the budget:
+ * undefined (the warm-up's size) when a round of those fits, else fewer, estimated from the
+ * warm-up's own calls — a candidate with no warm-up of its own (1×1, whose worker 2×1 warmed)
+ * from the one that warmed its workers, at that many workers' share. The warm-up's first calls
+ * are the slowest, so the estimate errs towards fewer texts. At least MIN_TIMED_TEXTS (or two a
+ * worker): a round that small may still end a little past the budget, which beats deciding
+ * nothing. Measured (2-core EPYC, use-lite, quiet): loads 1.3–1.7 s and the warm-up 0.9–1.05 s
+ * left ~0.5 s, and one round of 16 texts took 1.2–1.4 s, so calibrations ended at 3.45–3.9 s.
+ */
+export function roundSize<T extends { candidate: Candidate; timer: CandidateTimer }>(live: T[], warm: Map<T, { msPerText: number; texts: number }>, leftMs: number): number | undefined {
+  const full = Math.max(0, ...[...warm.values()].map((w) => w.texts));
+  if (full === 0) return undefined;
+  let msPerText = 0;
+  for (const c of live) {
+    const own = warm.get(c);
+    if (own) {
+      msPerText += own.msPerText;
+      continue;
+    }
+    const mine = c.timer.workers ?? [];
+    const by = [...warm].find(([w]) => mine.length > 0 && mine.every((x) => w.timer.workers?.includes(x)));
+    if (!by) return undefined; // nothing to estimate from: time the full call
+    msPerText += by[1].msPerText * ((by[0].timer.workers?.length ?? 1) / mine.length);
+  }
+  const fits = Math.floor(leftMs / msPerText);
+  if (fits >= full) return undefined;
+  const floor = Math.min(full, Math.max(MIN_TIMED_TEXTS, 2 * Math.max(...live.map((c) => c.candidate.pool))));
+  return Math.max(floor, fits);
 }
 
 function reasonOf(signal: AbortSignal): string {

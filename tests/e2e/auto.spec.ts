@@ -238,3 +238,49 @@ test('a kept decision from another device (other core count) is discarded and me
   const [decision] = await storedDecisions(page);
   expect(decision.device.cores).toBe(await page.evaluate(() => navigator.hardwareConcurrency));
 });
+
+test('the decision runs on the calibration\'s own workers: no new worker is loaded to apply it, and the ones not chosen are gone', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/');
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  test.skip(cores < 2, 'one core has one configuration');
+  // The model's own worker (the default, 1 × 2) answers 400 ms late, so a configuration of the
+  // calibration's workers wins whatever this machine's speed: the one a takeover can apply.
+  await page.addInitScript(() => {
+    const Real = globalThis.Worker;
+    globalThis.Worker = class extends Real {
+      constructor(url: string | URL, opts?: WorkerOptions) {
+        super(url, opts);
+        if (opts?.name !== 'model:use-lite') return;
+        const add = this.addEventListener.bind(this);
+        this.addEventListener = ((type: string, listener: EventListener, o?: AddEventListenerOptions) =>
+          add(type, type === 'message' ? (e: Event) => setTimeout(() => listener(e), 400) : listener, o)) as Worker['addEventListener'];
+      }
+    } as typeof Worker;
+  });
+  await page.reload();
+  const made: string[] = [];
+  const alive = new Set<object>();
+  page.on('worker', (w) => {
+    if (!w.url().includes('model.worker')) return;
+    made.push(w.url());
+    alive.add(w);
+    w.on('close', () => alive.delete(w));
+  });
+  const card = await loadAuto(page);
+  const status = page.getByTestId('auto-status');
+  await expect(status).toHaveAttribute('data-state', 'decided', { timeout: 180_000 });
+  const [decision] = await storedDecisions(page);
+  expect(decision.chosen).not.toEqual({ backend: 'wasm', pool: 1, threads: 2 });
+  // The default's worker and the calibration's one-thread workers (two, for 2 × 1): nothing more.
+  const loadedForCalibration = decision.figures.filter((f) => f.sentencesPerS !== null && (f.candidate as { threads: number }).threads === 1).reduce((n, f) => Math.max(n, (f.candidate as { pool: number }).pool), 0);
+  expect(made).toHaveLength(1 + loadedForCalibration);
+  // Exactly the chosen workers are left: the default's and any not chosen were stopped.
+  await expect.poll(() => alive.size, { timeout: 30_000 }).toBe(decision.chosen.pool);
+  if (decision.chosen.pool > 1) await expect(card).toContainText(`${decision.chosen.pool} instances`);
+  // And they answer the person.
+  await page.getByTestId('sentences').fill('A man is eating food.\nA man is eating bread.\nThe girl is carrying a baby.\nCall me Ishmael.');
+  await page.getByTestId('embed').click();
+  await expect(page.locator('[data-testid=similarity-matrix] td[data-row="3"][data-col="0"]')).toHaveAttribute('data-cosine', /\d/, { timeout: 30_000 });
+  expect(made).toHaveLength(1 + loadedForCalibration);
+});

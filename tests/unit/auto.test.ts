@@ -1,7 +1,7 @@
 /** Auto = measured: the candidates, the calibration's faults and the cached decision's validity (src/bench/auto.ts). */
 import { describe, expect, it } from 'vitest';
 import {
-  calibrate, CalibrationInterrupted, candidatesFor, CandidateFailed, describeDecision, isDecision, roundOrder, staleBecause,
+  calibrate, CalibrationInterrupted, candidatesFor, CandidateFailed, describeDecision, isDecision, roundOrder, roundSize, staleBecause,
   type Candidate, type DeviceFingerprint,
 } from '../../src/bench/auto.ts';
 
@@ -37,34 +37,41 @@ describe('calibration', () => {
   function device2(opts: { loadMs?: number; slowdown?: (t: number) => number; fail?: Record<string, string>; crash?: string; abortOn?: [string, AbortController, string]; disturbed?: (n: number) => boolean; workers?: Record<string, string[]> } = {}) {
     const c = clock();
     const calls: string[] = [];
+    const sizes: (number | undefined)[] = [];
     let released = 0;
-    let n = 0;
+    let releasedWith: Candidate | undefined;
+    let count = 0;
     const hooks = {
       now: c.now,
       budgetMs: 3000,
       prepare: async (cands: Candidate[]) => {
         c.advance(opts.loadMs ?? 1000);
         return {
-          release: () => released++,
+          release: (chosen?: Candidate) => {
+            released++;
+            releasedWith = chosen;
+          },
           timers: cands.map((cand) => {
             const name = label(cand);
             if (opts.fail?.[name]) return new CandidateFailed(opts.fail[name]);
             return {
               workers: opts.workers?.[name],
-              time: async () => {
+              time: async (_signal: AbortSignal, n?: number) => {
                 calls.push(name);
+                sizes.push(n);
+                const k = n ?? texts;
                 if (name === opts.crash) throw new Error("The model's worker stopped: boom");
                 if (opts.abortOn?.[0] === name) opts.abortOn[1].abort(opts.abortOn[2]);
-                const ms = (texts / rates[name]) * 1000 * (opts.slowdown?.(c.now()) ?? 1);
+                const ms = (k / rates[name]) * 1000 * (opts.slowdown?.(c.now()) ?? 1);
                 c.advance(ms);
-                return opts.disturbed?.(n++) ? null : { ms, sentences: texts };
+                return opts.disturbed?.(count++) ? null : { ms, sentences: k };
               },
             };
           }),
         };
       },
     };
-    return { hooks, calls, released: () => released, clock: c };
+    return { hooks, calls, sizes, released: () => released, releasedWith: () => releasedWith, clock: c };
   }
 
   it('loads every candidate first, warms each once, then times them in rounds of rotating order until the budget is spent', async () => {
@@ -78,6 +85,10 @@ describe('calibration', () => {
     expect(d.ms).toBeLessThanOrEqual(3000);
     expect(d.ms).toBeGreaterThan(3000 - 600);
     expect(f.released()).toBe(1);
+    // Released with the choice, so the model can take its workers over instead of loading new ones.
+    expect(f.releasedWith()).toBe(d.chosen);
+    // A round of the full 16 texts fitted: no smaller calls.
+    expect(f.sizes.every((n) => n === undefined)).toBe(true);
     expect(d.phases).toEqual({ loadMs: 1000, warmMs: expect.closeTo(533, 0), rounds: 2 });
     expect(describeDecision(d)).toBe('Auto chose 2 workers × 1 thread: 131 sentences/s; 1 × 2: 88 sentences/s; 1 × 1: 70 sentences/s');
     expect(isDecision(JSON.parse(JSON.stringify(d)))).toBe(true);
@@ -126,6 +137,41 @@ describe('calibration', () => {
     expect(d.figures.every((x) => x.sentencesPerS !== null && Math.abs(x.sentencesPerS - rates[label(x.candidate)]) < 1e-6)).toBe(true);
   });
 
+  it('loads that leave less than a round of full calls: the rounds time fewer texts, and the calibration still ends within its budget', async () => {
+    // 2.2 s of loads + 0.53 s of warm-up leave 0.27 s: a round of 16 texts takes 0.53 s, of 8 0.27 s.
+    const f = device2({ loadMs: 2200 });
+    const d = await calibrate(what, candidatesFor(device, { hardware: false }), f.hooks);
+    expect(f.sizes.slice(0, 3)).toEqual([undefined, undefined, undefined]); // the warm-up: full calls
+    expect(f.sizes.slice(3)).toEqual([8, 8, 8]);
+    expect(d.phases).toMatchObject({ rounds: 1, textsPerCall: 8 });
+    expect(d.ms).toBeLessThanOrEqual(3000);
+    expect(label(d.chosen)).toBe('2×1');
+    expect(d.figures.map((x) => Math.round(x.sentencesPerS!))).toEqual([131, 88, 70]);
+  });
+
+  it('never fewer than two texts a worker of the widest pool: a round that small may end a little past the budget, which beats deciding nothing', async () => {
+    const f = device2({ loadMs: 2400 }); // 0.07 s left: 2 texts would fit
+    const d = await calibrate(what, candidatesFor(device, { hardware: false }), f.hooks);
+    expect(d.phases!.textsPerCall).toBe(4);
+    expect(d.ms).toBeGreaterThan(3000);
+    expect(d.ms).toBeLessThan(3000 + (4 / 70 + 4 / 88 + 4 / 131) * 1000);
+    expect(label(d.chosen)).toBe('2×1');
+  });
+
+  it('estimates a candidate with no warm-up of its own from the one that warmed its workers, at that many workers\' share', () => {
+    const cand = (pool: number, threads: number): Candidate => ({ backend: 'wasm', pool, threads });
+    const one = { candidate: cand(1, 1), timer: { workers: ['A'], time: async () => null } };
+    const two = { candidate: cand(2, 1), timer: { workers: ['A', 'B'], time: async () => null } };
+    const def = { candidate: cand(1, 2), timer: { workers: ['D'], time: async () => null } };
+    // 2×1 took 10 ms a text, so 1×1 (all on A) ~20; 1×2 15: 45 ms a text for a round.
+    const warm = new Map([[two, { msPerText: 10, texts: 16 }], [def, { msPerText: 15, texts: 16 }]]);
+    expect(roundSize([one, two, def], warm, 45 * 16)).toBeUndefined();
+    expect(roundSize([one, two, def], warm, 45 * 10 + 1)).toBe(10);
+    expect(roundSize([one, two, def], warm, 10)).toBe(4);
+    // A warm-up that was not counted (it shared the cores with the person's call): full calls.
+    expect(roundSize([one, two, def], new Map([[def, { msPerText: 15, texts: 16 }]]), 10)).toBeUndefined();
+  });
+
   it('a device too busy to time every candidate within the budget decides nothing', async () => {
     const seen: (number | null)[] = [];
     const f = device2({ loadMs: 2900 });
@@ -150,6 +196,7 @@ describe('calibration', () => {
       await expect(run).rejects.toThrow(CalibrationInterrupted);
       await expect(run).rejects.toThrow(`Calibration stopped: ${reason}. Nothing was kept; the model runs on the default.`);
       expect(f.released()).toBe(1);
+      expect(f.releasedWith()).toBeUndefined(); // nothing chosen: every worker goes
     }
   });
 
