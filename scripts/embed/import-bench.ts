@@ -57,7 +57,7 @@ function writeFile(n: number): string {
   };
   const meta = makeMeta({ model: 'glove-100d', dtype: 'int8', dims, modelDims: dims, precisions: ['int8', 'binary'], calibration, createdBy: 'import-bench' });
   const path = join(dir, `glove-${n}.parquet`);
-  writeFileSync(path, encodeParquet(parquetNode(), cols, meta));
+  writeFileSync(path, encodeParquet(cols, meta));
   return path;
 }
 

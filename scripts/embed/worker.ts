@@ -11,7 +11,6 @@
 import { parentPort } from 'node:worker_threads';
 import { chunkSection, type ChunkOptions } from '../../src/core/corpus/chunk.ts';
 import { encodeParquet, type ChunkColumns, type ParquetMeta } from '../../src/core/parquet/index.ts';
-import { parquetNode } from '../../src/core/parquet/node.ts';
 import { encodeVectors } from '../../src/core/parquet/rows.ts';
 import type { PrecisionId } from '../../src/core/precision/types.ts';
 import { loadCliModel, type CliModel } from './model.ts';
@@ -133,7 +132,7 @@ function takePart(): Uint8Array | null {
   const rows = joinColumns(buffer);
   buffer = [];
   buffered = 0;
-  return encodeParquet(parquetNode(), rows, meta);
+  return encodeParquet(rows, meta);
 }
 
 function joinColumns(parts: ChunkColumns[]): ChunkColumns {
@@ -169,7 +168,6 @@ parentPort!.on('message', async (msg: Request) => {
       init = msg;
       known = new Set(msg.known);
       model = await loadCliModel(msg.model, msg.dtype, msg.threads);
-      parquetNode();
       parentPort!.postMessage({ type: 'ready', info: model.info } satisfies Reply);
     } else if (msg.type === 'setup') {
       calibration = msg.calibration ?? undefined;

@@ -167,7 +167,7 @@ describe('npm run embed', () => {
     mkdirSync(`${out}.parts`);
     writeFileSync(
       join(`${out}.parts`, 'part-000001.parquet'),
-      encodeParquet(pq, { ids: first100(merged.columns.ids), texts: first100(merged.columns.texts), sources: first100(merged.columns.sources), hashes: first100(merged.columns.hashes), embedding: merged.columns.embedding.slice(0, 100 * 100), codes: { int8: merged.columns.codes.int8!.slice(0, 100 * 100) } }, merged.meta),
+      encodeParquet({ ids: first100(merged.columns.ids), texts: first100(merged.columns.texts), sources: first100(merged.columns.sources), hashes: first100(merged.columns.hashes), embedding: merged.columns.embedding.slice(0, 100 * 100), codes: { int8: merged.columns.codes.int8!.slice(0, 100 * 100) } }, merged.meta),
     );
     const fourth = await embed([moby, '--model', 'glove-100d', '--precision', 'float32,int8', '--workers', '2', '--out', out]);
     expect(fourth.code, fourth.stderr).toBe(0);
