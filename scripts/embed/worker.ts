@@ -16,6 +16,7 @@ import type { PrecisionId } from '../../src/core/precision/types.ts';
 import { loadCliModel, type CliModel } from './model.ts';
 import { inShard, type Shard } from './shard.ts';
 import { contentHashSync } from './hash.ts';
+import { hexBytes } from './hash-set.ts';
 
 export interface InitMessage {
   type: 'init';
@@ -49,8 +50,8 @@ export type Request =
 export type Reply =
   | { type: 'ready'; info: { id: string; dtype: string; dims: number; kind: string } }
   | { type: 'embedded'; id: number; vectors: Float32Array }
-  /** A task's chunks counted and its candidate rows' hashes, 32 hex characters each, joined. */
-  | { type: 'hashes'; id: number; chunks: number; hashes: string }
+  /** A task's chunks counted and its candidate rows' hashes, 16 bytes each (hexBytes). */
+  | { type: 'hashes'; id: number; chunks: number; hashes: Int32Array }
   /** A task or flush finished: rows kept, and a finished part when one filled up. */
   | { type: 'done'; id: number; rows: number; part: Uint8Array | null }
   | { type: 'error'; id: number; message: string };
@@ -66,11 +67,6 @@ let buffered = 0;
 const waiting = new Map<number, (keep: Uint8Array | null) => void>();
 let known = new Set<string>();
 let calibration: { min: Float32Array; max: Float32Array } | undefined;
-/**
- * Hashes this worker has already returned: a repeat is not embedded again (the main thread keeps
- * the first). Grows with distinct chunks only — the same bound as the output's own hash set.
- */
-const seen = new Set<string>();
 
 async function embedAll(texts: string[]): Promise<Float32Array> {
   const dims = model.info.dims;
@@ -102,8 +98,8 @@ async function task(id: number, file: string, sections: Section[]): Promise<numb
     for (let k = 0; k < pieces.length; k++) {
       chunks++;
       const hash = contentHashSync(pieces[k]);
-      if (known.has(hash) || seen.has(hash) || (init.shard && !inShard(hash, init.shard))) continue;
-      seen.add(hash);
+      // A repeat (in this task, or met before by either worker) is left to the main thread's answer.
+      if ((known.size && known.has(hash)) || (init.shard && !inShard(hash, init.shard))) continue;
       ids.push(`${file}#${s.index}.${k}`);
       texts.push(pieces[k]);
       sources.push(source);
@@ -111,7 +107,8 @@ async function task(id: number, file: string, sections: Section[]): Promise<numb
     }
   }
   const answer = new Promise<Uint8Array | null>((resolve) => waiting.set(id, resolve));
-  parentPort!.postMessage({ type: 'hashes', id, chunks, hashes: hashes.join('') } satisfies Reply);
+  const bytes = hexBytes(hashes);
+  parentPort!.postMessage({ type: 'hashes', id, chunks, hashes: bytes } satisfies Reply, [bytes.buffer as ArrayBuffer]);
   const keep = await answer;
   if (keep) {
     const rows = [...keep.keys()].filter((i) => keep[i]);
