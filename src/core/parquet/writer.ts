@@ -61,52 +61,72 @@ export function rowGroupRows(dims: number): number {
   return Math.max(1024, Math.min(65_536, Math.floor((64 * 1024 * 1024) / (dims * 4 + 100))));
 }
 
-/** A growing byte buffer the file is written into. */
-class Out {
+/** Small pieces of a file (page headers, level runs), written then cut off as views. */
+class Bytes {
   buf: Uint8Array;
   at = 0;
-  constructor(size: number) {
-    this.buf = new Uint8Array(Math.max(1024, size));
+  constructor(size = 64) {
+    this.buf = new Uint8Array(size);
   }
   room(n: number): void {
     if (this.at + n <= this.buf.length) return;
-    const grown = new Uint8Array(Math.max(this.buf.length * 2, this.at + n + (this.at >> 2)));
+    const grown = new Uint8Array(Math.max(this.buf.length * 2, this.at + n));
     grown.set(this.buf.subarray(0, this.at));
     this.buf = grown;
   }
   byte(x: number): void {
+    this.room(1);
     this.buf[this.at++] = x;
   }
   u32(x: number): void {
+    this.room(4);
     const b = this.buf;
-    const at = this.at;
-    b[at] = x;
-    b[at + 1] = x >>> 8;
-    b[at + 2] = x >>> 16;
-    b[at + 3] = x >>> 24;
-    this.at = at + 4;
+    b[this.at] = x;
+    b[this.at + 1] = x >>> 8;
+    b[this.at + 2] = x >>> 16;
+    b[this.at + 3] = x >>> 24;
+    this.at += 4;
   }
   varint(n: number): void {
+    this.room(10);
     while (n >= 0x80) {
       this.buf[this.at++] = (n & 0x7f) | 0x80;
       n = Math.floor(n / 128);
     }
     this.buf[this.at++] = n;
   }
-  bytes(b: Uint8Array): void {
-    this.room(b.length);
-    this.buf.set(b, this.at);
-    this.at += b.length;
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.at);
+  }
+}
+
+/** The file as a list of views (headers, levels, slices of the column buffers), copied once into one buffer at the end. */
+class Assembly {
+  readonly pieces: Uint8Array[] = [];
+  pos = 0;
+  push(b: Uint8Array): void {
+    if (b.length === 0) return;
+    this.pieces.push(b);
+    this.pos += b.length;
+  }
+  result(): Uint8Array {
+    const out = new Uint8Array(this.pos);
+    let at = 0;
+    for (const p of this.pieces) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
   }
 }
 
 /**
  * A page header (compact protocol, fields in id order): 1 type, 2 uncompressed size, 3 compressed
  * size, then 5 data_page_header {1 values, 2 encoding, 3 def-level encoding, 4 rep-level encoding}
- * or 7 dictionary_page_header {1 values, 2 encoding}. Written directly: a few per column chunk.
+ * or 7 dictionary_page_header {1 values, 2 encoding}.
  */
-function pageHeader(out: Out, type: number, size: number, values: number, encoding: number): void {
-  out.room(40);
+function pageHeader(type: number, size: number, values: number, encoding: number): Uint8Array {
+  const out = new Bytes(48);
   const zz = (n: number) => out.varint(n * 2); // zigzag of a non-negative number
   out.byte(0x15); // field 1, i32
   zz(type);
@@ -114,41 +134,71 @@ function pageHeader(out: Out, type: number, size: number, values: number, encodi
   zz(size);
   out.byte(0x15);
   zz(size);
+  out.byte(type === DATA_PAGE ? 0x2c : 0x4c); // field 5 (delta 2) or 7 (delta 4), struct
+  out.byte(0x15);
+  zz(values);
+  out.byte(0x15);
+  zz(encoding);
   if (type === DATA_PAGE) {
-    out.byte(0x2c); // field 5 (delta 2), struct
-    out.byte(0x15);
-    zz(values);
-    out.byte(0x15);
-    zz(encoding);
     out.byte(0x15);
     zz(RLE);
     out.byte(0x15);
     zz(RLE);
-    out.byte(0);
-  } else {
-    out.byte(0x4c); // field 7 (delta 4), struct
-    out.byte(0x15);
-    zz(values);
-    out.byte(0x15);
-    zz(encoding);
-    out.byte(0);
   }
   out.byte(0);
+  out.byte(0);
+  return out.view();
 }
 
-const varintLength = (n: number) => (n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5);
-
-/** One RLE run of the hybrid encoding: `count` times `value` (value of at most 8 bits). */
-function rleRun(out: Out, count: number, value: number): void {
-  out.varint(count * 2);
-  out.byte(value);
+/** A page: its header, then its body's pieces. */
+function page(asm: Assembly, type: number, values: number, encoding: number, body: Uint8Array[]): void {
+  let size = 0;
+  for (const b of body) size += b.length;
+  asm.push(pageHeader(type, size, values, encoding));
+  for (const b of body) asm.push(b);
 }
-const rleRunLength = (count: number) => varintLength(count * 2) + 1;
 
-/** Definition levels of `n` values all present (one RLE run, after its 4-byte length). */
-function allDefined(out: Out, n: number, level: number): void {
-  out.u32(rleRunLength(n));
-  rleRun(out, n, level);
+/** Definition levels of `n` values all present: one RLE run (the hybrid encoding), after its 4-byte length. */
+function allDefined(n: number, level: number): Uint8Array {
+  const o = new Bytes(16);
+  o.u32(0);
+  o.varint(n * 2);
+  o.byte(level);
+  const v = o.view();
+  v[0] = v.length - 4;
+  return v;
+}
+
+/**
+ * The repetition levels of `rows` fixed-size lists of `dims` items, after their 4-byte length:
+ * a row is a run of one 0 and a run of dims − 1 ones, the same bytes every row — made once a
+ * shape and cut to length.
+ */
+const repCache = new Map<number, Uint8Array>();
+function repLevels(dims: number, rows: number): Uint8Array[] {
+  const length = new Bytes(4);
+  if (dims === 1) {
+    const o = new Bytes(16);
+    o.varint(rows * 2);
+    o.byte(0);
+    length.u32(o.at);
+    return [length.view(), o.view()];
+  }
+  const row = new Bytes(16);
+  row.varint(2);
+  row.byte(0);
+  row.varint((dims - 1) * 2);
+  row.byte(1);
+  const one = row.at;
+  let pattern = repCache.get(dims);
+  if (!pattern || pattern.length < rows * one) {
+    pattern = new Uint8Array(Math.max(rows, 4096) * one);
+    pattern.set(row.view());
+    for (let filled = one; filled < pattern.length; filled *= 2) pattern.copyWithin(filled, 0, Math.min(filled, pattern.length - filled));
+    repCache.set(dims, pattern);
+  }
+  length.u32(rows * one);
+  return [length.view(), pattern.subarray(0, rows * one)];
 }
 
 interface ChunkMeta {
@@ -163,202 +213,229 @@ interface ChunkMeta {
   pages: [number, number, number][]; // [page type, encoding, count]
 }
 
-/** The repetition levels of `rows` fixed-size lists of `dims` items, RLE runs (made once a shape, then cut). */
-const repCache = new Map<number, Uint8Array>();
-function repLevels(dims: number, rows: number): Uint8Array {
-  if (dims === 1) {
-    const o = new Out(16);
-    rleRun(o, rows, 0);
-    return o.buf.subarray(0, o.at);
-  }
-  let pattern = repCache.get(dims);
-  const one = rleRunLength(1) + rleRunLength(dims - 1);
-  if (!pattern || pattern.length < rows * one) {
-    const o = new Out(16);
-    rleRun(o, 1, 0);
-    rleRun(o, dims - 1, 1);
-    const row = o.buf.subarray(0, o.at);
-    pattern = new Uint8Array(Math.max(rows, 1024) * one);
-    pattern.set(row);
-    for (let filled = one; filled < pattern.length; filled *= 2) pattern.copyWithin(filled, 0, Math.min(filled, pattern.length - filled));
-    repCache.set(dims, pattern);
-  }
-  return pattern.subarray(0, rows * one);
+function chunkMeta(asm: Assembly, start: number, dataPage: number, dictionaryPage: number | null, type: number, path: string[], values: number, pages: ChunkMeta['pages']): ChunkMeta {
+  const encodings = [PLAIN, RLE, ...(pages.some(([, e]) => e === RLE_DICTIONARY) ? [RLE_DICTIONARY] : [])];
+  return { type, path, encodings, values, start, size: asm.pos - start, dataPage, dictionaryPage, pages };
 }
 
-/** Pages of a fixed-size list column: `valueBytes` a value, `dims` values a row; `write` puts a page's values. */
-function listChunk(
-  out: Out,
-  path: string[],
-  type: number,
-  rows: number,
-  dims: number,
-  valueBytes: number,
-  encoding: number,
-  write: (from: number, to: number) => void,
-  dictionary?: () => void,
-): ChunkMeta {
-  const start = out.at;
+/** Bytes appended as they come (a column's values, kept between parts so its memory is reused). */
+class Buffer8 {
+  bytes = new Uint8Array(1 << 16);
+  at = 0;
+  room(n: number): void {
+    if (this.at + n <= this.bytes.length) return;
+    const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.at + n));
+    grown.set(this.bytes.subarray(0, this.at));
+    this.bytes = grown;
+  }
+  add(b: Uint8Array): void {
+    this.room(b.length);
+    this.bytes.set(b, this.at);
+    this.at += b.length;
+  }
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * A utf8 column as PLAIN values (4-byte length, UTF-8 bytes), encoded as rows come so that their
+ * strings can be collected young; a page ends after PAGE_BYTES or at a row group's end.
+ */
+class StringColumn extends Buffer8 {
+  rows = 0;
+  /** Where each page starts: row, byte, row, byte, … */
+  cuts: number[] = [0, 0];
+
+  reset(): void {
+    this.at = 0;
+    this.rows = 0;
+    this.cuts = [0, 0];
+  }
+
+  add8(strings: string[], groupRows: number): void {
+    const cuts = this.cuts;
+    let pageRow = cuts[cuts.length - 2];
+    let pageByte = cuts[cuts.length - 1];
+    let rows = this.rows;
+    for (let i = 0; i < strings.length; i++, rows++) {
+      if (rows > pageRow && (rows % groupRows === 0 || this.at - pageByte >= PAGE_BYTES)) {
+        cuts.push(rows, this.at);
+        pageRow = rows;
+        pageByte = this.at;
+      }
+      const s = strings[i];
+      const len = s.length;
+      this.room(4 + len * 3);
+      const b = this.bytes;
+      const base = this.at + 4;
+      let n: number;
+      if (len > 40) {
+        // Long strings (texts): TextEncoder, ~2× the loop below on sentence-long text.
+        n = encoder.encodeInto(s, b.subarray(base)).written!;
+      } else {
+        // Short ones (ids, hashes): by hand, ~4× TextEncoder on ids built by concatenation.
+        let k = 0;
+        for (; k < len; k++) {
+          const c = s.charCodeAt(k);
+          if (c >= 0x80) break;
+          b[base + k] = c;
+        }
+        n = k === len ? len : k + encoder.encodeInto(s.slice(k), b.subarray(base + k)).written!;
+      }
+      b[base - 4] = n;
+      b[base - 3] = n >>> 8;
+      b[base - 2] = n >>> 16;
+      b[base - 1] = n >>> 24;
+      this.at = base + n;
+    }
+    this.rows = rows;
+  }
+
+  /** The column chunk of rows [from, to): PLAIN pages. */
+  write(asm: Assembly, name: string, from: number, to: number): ChunkMeta {
+    const start = asm.pos;
+    const cuts = [...this.cuts, this.rows, this.at];
+    let count = 0;
+    for (let i = 0; i + 2 < cuts.length; i += 2) {
+      const [r0, b0, r1, b1] = [cuts[i], cuts[i + 1], cuts[i + 2], cuts[i + 3]];
+      if (r0 < from || r1 > to || r1 === r0) continue;
+      page(asm, DATA_PAGE, r1 - r0, PLAIN, [allDefined(r1 - r0, 1), this.bytes.subarray(b0, b1)]);
+      count++;
+    }
+    return chunkMeta(asm, start, start, null, BYTE_ARRAY, [name], to - from, [[DATA_PAGE, PLAIN, count]]);
+  }
+}
+
+/**
+ * A utf8 column of few distinct values (`source`: one a file or section, repeated row after
+ * row): a dictionary page and RLE runs of ids. Past MAX_DICTIONARY values it is written PLAIN.
+ */
+class DictionaryColumn {
+  private map = new Map<string, number>();
+  values: string[] = [];
+  ids = new Uint32Array(1 << 16);
+  rows = 0;
+  private last: string | null = null;
+  private lastId = -1;
+
+  reset(): void {
+    this.map.clear();
+    this.values = [];
+    this.rows = 0;
+    this.last = null;
+  }
+
+  add(strings: string[]): void {
+    if (this.ids.length < this.rows + strings.length) {
+      const grown = new Uint32Array(Math.max(this.ids.length * 2, this.rows + strings.length));
+      grown.set(this.ids.subarray(0, this.rows));
+      this.ids = grown;
+    }
+    for (let i = 0; i < strings.length; i++) {
+      const s = strings[i];
+      if (s !== this.last) {
+        let id = this.map.get(s);
+        if (id === undefined) {
+          id = this.values.length;
+          this.map.set(s, id);
+          this.values.push(s);
+        }
+        this.last = s;
+        this.lastId = id;
+      }
+      this.ids[this.rows++] = this.lastId;
+    }
+  }
+
+  get fits(): boolean {
+    return this.values.length <= MAX_DICTIONARY;
+  }
+
+  /** Every row's string again (for a PLAIN column when the dictionary grew too big). */
+  strings(): string[] {
+    return Array.from(this.ids.subarray(0, this.rows), (id) => this.values[id]);
+  }
+
+  write(asm: Assembly, name: string, from: number, to: number, dictionary: Uint8Array): ChunkMeta {
+    const start = asm.pos;
+    page(asm, DICTIONARY_PAGE, this.values.length, PLAIN, [dictionary]);
+    const dataPage = asm.pos;
+    const n = to - from;
+    const width = Math.max(1, 32 - Math.clz32(Math.max(0, this.values.length - 1)));
+    const idBytes = (width + 7) >> 3;
+    const body = new Bytes(64);
+    body.byte(width);
+    const ids = this.ids;
+    for (let i = from; i < to; ) {
+      let j = i + 1;
+      while (j < to && ids[j] === ids[i]) j++;
+      body.varint((j - i) * 2);
+      for (let k = 0; k < idBytes; k++) body.byte((ids[i] >>> (8 * k)) & 0xff);
+      i = j;
+    }
+    page(asm, DATA_PAGE, n, RLE_DICTIONARY, [allDefined(n, 1), body.view()]);
+    return chunkMeta(asm, start, dataPage, start, BYTE_ARRAY, [name], n, [
+      [DICTIONARY_PAGE, PLAIN, 1],
+      [DATA_PAGE, RLE_DICTIONARY, 1],
+    ]);
+  }
+}
+
+/** The 256 values of an 8-bit code column's dictionary, PLAIN INT32: index i is the code whose byte is i. */
+function codeDictionary(signed: boolean): Uint8Array {
+  const o = new Bytes(1024);
+  for (let i = 0; i < 256; i++) o.u32(signed ? (i << 24) >> 24 : i);
+  return o.view();
+}
+const codeDictionaries = { int8: codeDictionary(true), uint8: codeDictionary(false) };
+
+/**
+ * A fixed-size list column (`dims` values a row, `valueBytes` each) of rows [from, to) from its
+ * bytes: PLAIN values, or (codes) RLE_DICTIONARY indices bit-packed at 8 bits, which are the code
+ * bytes as they are.
+ */
+function listChunk(asm: Assembly, path: string[], type: number, bytes: Uint8Array, from: number, to: number, dims: number, valueBytes: number, codes: 'int8' | 'uint8' | null): ChunkMeta {
+  const start = asm.pos;
   let dictionaryPage: number | null = null;
   const pages: ChunkMeta['pages'] = [];
-  if (dictionary) {
-    dictionaryPage = out.at;
-    dictionary();
+  if (codes) {
+    dictionaryPage = asm.pos;
+    page(asm, DICTIONARY_PAGE, 256, PLAIN, [codeDictionaries[codes]]);
     pages.push([DICTIONARY_PAGE, PLAIN, 1]);
   }
-  const dataPage = out.at;
+  const dataPage = asm.pos;
   const perPage = Math.max(1, Math.floor(PAGE_BYTES / (dims * valueBytes)));
   let count = 0;
-  for (let from = 0; from < rows; from += perPage) {
-    const to = Math.min(rows, from + perPage);
-    const n = (to - from) * dims;
-    const rep = repLevels(dims, to - from);
-    const def = rleRunLength(n);
-    const valuesSize = encoding === RLE_DICTIONARY ? 1 + varintLength(((Math.ceil(n / 8)) << 1) | 1) + Math.ceil(n / 8) * 8 : n * valueBytes;
-    const size = 4 + rep.length + 4 + def + valuesSize;
-    pageHeader(out, DATA_PAGE, size, n, encoding);
-    out.room(size);
-    out.u32(rep.length);
-    out.bytes(rep);
-    allDefined(out, n, 2);
-    const end = out.at + valuesSize;
-    write(from, to);
-    if (out.at !== end) throw new Error(`page of ${path.join('.')} is ${out.at - end + valuesSize} bytes, ${valuesSize} were planned`);
+  for (let a = from; a < to; a += perPage) {
+    const b = Math.min(to, a + perPage);
+    const n = (b - a) * dims;
+    const values = bytes.subarray(a * dims * valueBytes, b * dims * valueBytes);
+    const body = [...repLevels(dims, b - a), allDefined(n, 2)];
+    if (codes) {
+      const groups = Math.ceil(n / 8);
+      const head = new Bytes(8);
+      head.byte(8); // bit width
+      head.varint((groups << 1) | 1); // one bit-packed run
+      body.push(head.view(), values, new Uint8Array(groups * 8 - n));
+    } else body.push(values);
+    page(asm, DATA_PAGE, n, codes ? RLE_DICTIONARY : PLAIN, body);
     count++;
   }
-  pages.push([DATA_PAGE, encoding, count]);
-  return { type, path, encodings: encoding === RLE_DICTIONARY ? [PLAIN, RLE, RLE_DICTIONARY] : [PLAIN, RLE], values: rows * dims, start, size: out.at - start, dataPage, dictionaryPage, pages };
+  pages.push([DATA_PAGE, codes ? RLE_DICTIONARY : PLAIN, count]);
+  return chunkMeta(asm, start, dataPage, dictionaryPage, type, path, (to - from) * dims, pages);
 }
 
-/** Strings as PLAIN byte arrays into `scratch`, one page's worth from `from`; returns [end row, bytes]. */
-const encoder = new TextEncoder();
-let scratch = new Uint8Array(1 << 21);
-
-function plainStrings(strings: string[], from: number, to: number): [number, number] {
-  let at = 0;
-  let r = from;
-  for (; r < to && (at < PAGE_BYTES || r === from); r++) {
-    const s = strings[r];
-    const len = s.length;
-    if (scratch.length < at + 4 + len * 3) {
-      const grown = new Uint8Array(Math.max(scratch.length * 2, at + 4 + len * 3));
-      grown.set(scratch.subarray(0, at));
-      scratch = grown;
-    }
-    const b = scratch;
-    // ASCII by hand (ids, hashes, most text); encodeInto from the first other character.
-    let k = 0;
-    const base = at + 4;
-    for (; k < len; k++) {
-      const c = s.charCodeAt(k);
-      if (c >= 0x80) break;
-      b[base + k] = c;
-    }
-    const n = k === len ? len : k + encoder.encodeInto(k === 0 ? s : s.slice(k), b.subarray(base + k)).written!;
-    b[at] = n;
-    b[at + 1] = n >>> 8;
-    b[at + 2] = n >>> 16;
-    b[at + 3] = n >>> 24;
-    at = base + n;
-  }
-  return [r, at];
-}
-
-function stringChunk(out: Out, name: string, strings: string[], from: number, to: number, dictionaryOk: boolean): ChunkMeta {
-  const start = out.at;
-  if (dictionaryOk) {
-    const dict = new Map<string, number>();
-    const ids = new Uint32Array(to - from);
-    const most = Math.min(MAX_DICTIONARY, (to - from) / 4 + 16);
-    let fits = true;
-    for (let r = from; r < to; r++) {
-      let id = dict.get(strings[r]);
-      if (id === undefined) {
-        if (dict.size >= most) {
-          fits = false;
-          break;
-        }
-        dict.set(strings[r], (id = dict.size));
-      }
-      ids[r - from] = id;
-    }
-    if (fits) {
-      // Every row got an id: the dictionary page, then one data page of RLE runs.
-      const values = [...dict.keys()];
-      const [, bytes] = plainStrings(values, 0, values.length);
-      const dictionaryPage = out.at;
-      pageHeader(out, DICTIONARY_PAGE, bytes, values.length, PLAIN);
-      out.bytes(scratch.subarray(0, bytes));
-      const width = Math.max(1, 32 - Math.clz32(Math.max(0, values.length - 1)));
-      const idBytes = (width + 7) >> 3;
-      const n = to - from;
-      const body = new Out(64 + n);
-      body.room(9 + 4 + rleRunLength(n));
-      allDefined(body, n, 1);
-      body.byte(width);
-      for (let i = 0; i < n; ) {
-        let j = i + 1;
-        while (j < n && ids[j] === ids[i]) j++;
-        body.room(5 + idBytes);
-        body.varint((j - i) * 2);
-        for (let k = 0; k < idBytes; k++) body.byte((ids[i] >>> (8 * k)) & 0xff);
-        i = j;
-      }
-      const dataPage = out.at;
-      pageHeader(out, DATA_PAGE, body.at, n, RLE_DICTIONARY);
-      out.bytes(body.buf.subarray(0, body.at));
-      return {
-        type: BYTE_ARRAY,
-        path: [name],
-        encodings: [PLAIN, RLE, RLE_DICTIONARY],
-        values: n,
-        start,
-        size: out.at - start,
-        dataPage,
-        dictionaryPage,
-        pages: [
-          [DICTIONARY_PAGE, PLAIN, 1],
-          [DATA_PAGE, RLE_DICTIONARY, 1],
-        ],
-      };
-    }
-  }
-  let count = 0;
-  for (let r = from; r < to; ) {
-    const [end, bytes] = plainStrings(strings, r, to);
-    const n = end - r;
-    const size = 4 + rleRunLength(n) + bytes;
-    pageHeader(out, DATA_PAGE, size, n, PLAIN);
-    out.room(size);
-    allDefined(out, n, 1);
-    out.buf.set(scratch.subarray(0, bytes), out.at);
-    out.at += bytes;
-    count++;
-    r = end;
-  }
-  return { type: BYTE_ARRAY, path: [name], encodings: [PLAIN, RLE], values: to - from, start, size: out.at - start, dataPage: start, dictionaryPage: null, pages: [[DATA_PAGE, PLAIN, count]] };
-}
-
-function fixedBinaryChunk(out: Out, name: string, bytes: Uint8Array, width: number, from: number, to: number, flip: boolean): ChunkMeta {
-  const start = out.at;
+/** fixed_size_binary rows [from, to): PLAIN, the bytes as they are. */
+function binaryChunk(asm: Assembly, name: string, bytes: Uint8Array, width: number, from: number, to: number): ChunkMeta {
+  const start = asm.pos;
   const perPage = Math.max(1, Math.floor(PAGE_BYTES / width));
   let count = 0;
-  for (let r = from; r < to; r += perPage) {
-    const end = Math.min(to, r + perPage);
-    const n = end - r;
-    const size = 4 + rleRunLength(n) + n * width;
-    pageHeader(out, DATA_PAGE, size, n, PLAIN);
-    out.room(size);
-    allDefined(out, n, 1);
-    const src = bytes.subarray(r * width, end * width);
-    if (flip) {
-      const b = out.buf;
-      for (let i = 0, at = out.at; i < src.length; i++) b[at + i] = src[i] ^ 0x80;
-    } else out.buf.set(src, out.at);
-    out.at += n * width;
+  for (let a = from; a < to; a += perPage) {
+    const b = Math.min(to, a + perPage);
+    page(asm, DATA_PAGE, b - a, PLAIN, [allDefined(b - a, 1), bytes.subarray(a * width, b * width)]);
     count++;
   }
-  return { type: FIXED_LEN_BYTE_ARRAY, path: [name], encodings: [PLAIN, RLE], values: to - from, start, size: out.at - start, dataPage: start, dictionaryPage: null, pages: [[DATA_PAGE, PLAIN, count]] };
+  return chunkMeta(asm, start, start, null, FIXED_LEN_BYTE_ARRAY, [name], to - from, [[DATA_PAGE, PLAIN, count]]);
 }
 
 // ---- the schema ----
@@ -447,96 +524,123 @@ function checkColumns(c: ChunkColumns, meta: ParquetMeta): number {
   return rows;
 }
 
-/** The 256 dictionary values of an 8-bit code column, as PLAIN INT32: index i is the code whose byte is i. */
-function codeDictionary(out: Out, signed: boolean): void {
-  pageHeader(out, DICTIONARY_PAGE, 256 * 4, 256, PLAIN);
-  out.room(1024);
-  for (let i = 0; i < 256; i++) out.u32(signed ? (i << 24) >> 24 : i);
+const bytesOf = (a: Float32Array | Int8Array | Uint8Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
+
+/**
+ * A Parquet file of our schema built as rows come (add), written whole by finish — which starts
+ * the next one, reusing this one's buffers. Strings are encoded when added, so the caller's
+ * strings die young; the vectors are copied into buffers kept from file to file.
+ */
+export class ParquetWriter {
+  private readonly dims: number;
+  private readonly codes: CodePrecision[];
+  private readonly groupRows: number;
+  private readonly strings = { id: new StringColumn(), text: new StringColumn(), hash: new StringColumn() };
+  private readonly source = new DictionaryColumn();
+  private readonly embedding = new Buffer8();
+  private readonly codeBytes: Partial<Record<CodePrecision, Buffer8>> = {};
+  rows = 0;
+
+  constructor(private readonly meta: ParquetMeta) {
+    this.dims = meta.dims;
+    this.codes = codePrecisions(meta);
+    this.groupRows = rowGroupRows(meta.dims);
+    for (const p of this.codes) this.codeBytes[p] = new Buffer8();
+  }
+
+  add(c: ChunkColumns): void {
+    const rows = checkColumns(c, this.meta);
+    this.strings.id.add8(c.ids, this.groupRows);
+    this.strings.text.add8(c.texts, this.groupRows);
+    this.strings.hash.add8(c.hashes, this.groupRows);
+    this.source.add(c.sources);
+    this.embedding.add(bytesOf(c.embedding));
+    for (const p of this.codes) {
+      const buf = this.codeBytes[p]!;
+      const bytes = bytesOf(c.codes[p]!);
+      if (p === 'binary') {
+        // The page keeps binary as bits − 128 (int8); the file keeps the raw bits.
+        buf.room(bytes.length);
+        const out = buf.bytes;
+        for (let i = 0, at = buf.at; i < bytes.length; i++) out[at + i] = bytes[i] ^ 0x80;
+        buf.at += bytes.length;
+      } else buf.add(bytes);
+    }
+    this.rows += rows;
+  }
+
+  /** The whole file of the rows added since the last finish. */
+  finish(): Uint8Array {
+    const { dims, meta, rows } = this;
+    const asm = new Assembly();
+    asm.push(MAGIC);
+    // `source` as a dictionary (its values once, PLAIN), or PLAIN when it has too many values.
+    let plainSource: StringColumn | null = null;
+    let dictionary: Uint8Array | null = null;
+    if (this.source.fits) {
+      const d = new StringColumn();
+      d.add8(this.source.values, Number.MAX_SAFE_INTEGER);
+      dictionary = d.bytes.subarray(0, d.at);
+    } else {
+      plainSource = new StringColumn();
+      plainSource.add8(this.source.strings(), this.groupRows);
+    }
+    const groups: Field[][] = [];
+    for (let from = 0; from < rows; from += this.groupRows) {
+      const to = Math.min(rows, from + this.groupRows);
+      const chunks: ChunkMeta[] = [
+        this.strings.id.write(asm, COLUMNS.id, from, to),
+        this.strings.text.write(asm, COLUMNS.text, from, to),
+        plainSource ? plainSource.write(asm, COLUMNS.source, from, to) : this.source.write(asm, COLUMNS.source, from, to, dictionary!),
+        this.strings.hash.write(asm, COLUMNS.hash, from, to),
+        listChunk(asm, [COLUMNS.embedding, 'list', 'item'], FLOAT, this.embedding.bytes, from, to, dims, 4, null),
+      ];
+      for (const p of this.codes) {
+        const bytes = this.codeBytes[p]!.bytes;
+        if (p === 'int8' || p === 'uint8') chunks.push(listChunk(asm, [codeColumn(p), 'list', 'item'], INT32, bytes, from, to, dims, 1, p));
+        else chunks.push(binaryChunk(asm, codeColumn(p), bytes, bytesPerRow(dims), from, to));
+      }
+      groups.push(rowGroup(chunks, to - from, groups.length));
+    }
+    const footer = new Writer();
+    footer.struct([
+      f(1, T_I32, 1),
+      f(2, T_LIST, { elem: T_STRUCT, items: schemaOf(meta) }),
+      f(3, T_I64, rows),
+      f(4, T_LIST, { elem: T_STRUCT, items: groups }),
+      f(5, T_LIST, {
+        elem: T_STRUCT,
+        items: [
+          [f(1, T_BINARY, str(META_KEY)), f(2, T_BINARY, str(JSON.stringify(meta)))],
+          [f(1, T_BINARY, str('ARROW:schema')), f(2, T_BINARY, str(arrowSchema(meta)))],
+        ],
+      }),
+      f(6, T_BINARY, str('embedscope')),
+      f(7, T_LIST, { elem: T_STRUCT, items: columnOrders(5 + this.codes.length) }),
+    ]);
+    const tail = footer.result();
+    asm.push(tail);
+    const end = new Bytes(8);
+    end.u32(tail.length);
+    asm.push(end.view());
+    asm.push(MAGIC);
+    const file = asm.result();
+    // The next file starts empty, in this one's buffers.
+    for (const s of Object.values(this.strings)) s.reset();
+    this.source.reset();
+    this.embedding.at = 0;
+    for (const p of this.codes) this.codeBytes[p]!.at = 0;
+    this.rows = 0;
+    return file;
+  }
 }
 
 /** Rows of our schema → a whole Parquet file (see the top of this file). */
 export function encodeParquet(c: ChunkColumns, meta: ParquetMeta): Uint8Array {
-  const rows = checkColumns(c, meta);
-  const dims = meta.dims;
-  const codes = codePrecisions(meta);
-  // The file's size, exact when the strings are ASCII (a tenth more for others): growing the
-  // buffer copies it, and a fresh buffer's pages are paid for when first written.
-  let chars = 0;
-  for (const col of [c.ids, c.texts, c.sources, c.hashes]) for (let i = 0; i < rows; i++) chars += col[i].length;
-  const estimate = Math.ceil(chars * 1.1) + rows * (16 + dims * 4 + 8 + codes.length * (dims + 8)) + 1024 * (1 + codes.length) + 64 * 1024;
-  const out = new Out(estimate);
-  out.bytes(new Uint8Array([0x50, 0x41, 0x52, 0x31]));
-  const groups: Field[][] = [];
-  const groupRows = rowGroupRows(dims);
-  for (let from = 0; from < rows; from += groupRows) {
-    const to = Math.min(rows, from + groupRows);
-    const n = to - from;
-    const chunks: ChunkMeta[] = [
-      stringChunk(out, COLUMNS.id, c.ids, from, to, false),
-      stringChunk(out, COLUMNS.text, c.texts, from, to, false),
-      stringChunk(out, COLUMNS.source, c.sources, from, to, true),
-      stringChunk(out, COLUMNS.hash, c.hashes, from, to, false),
-    ];
-    const floats = new Uint8Array(c.embedding.buffer, c.embedding.byteOffset, c.embedding.byteLength);
-    chunks.push(
-      listChunk(out, [COLUMNS.embedding, 'list', 'item'], FLOAT, n, dims, 4, PLAIN, (a, b) => {
-        out.buf.set(floats.subarray((from + a) * dims * 4, (from + b) * dims * 4), out.at);
-        out.at += (b - a) * dims * 4;
-      }),
-    );
-    for (const p of codes) {
-      const raw = c.codes[p]!;
-      const bytes = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
-      if (p === 'int8' || p === 'uint8') {
-        chunks.push(
-          listChunk(
-            out,
-            [codeColumn(p), 'list', 'item'],
-            INT32,
-            n,
-            dims,
-            1,
-            RLE_DICTIONARY,
-            (a, b) => {
-              const count = (b - a) * dims;
-              const groups8 = Math.ceil(count / 8);
-              out.byte(8); // bit width
-              out.varint((groups8 << 1) | 1); // one bit-packed run
-              out.buf.set(bytes.subarray((from + a) * dims, (from + b) * dims), out.at);
-              out.buf.fill(0, out.at + count, out.at + groups8 * 8);
-              out.at += groups8 * 8;
-            },
-            () => codeDictionary(out, p === 'int8'),
-          ),
-        );
-      } else {
-        chunks.push(fixedBinaryChunk(out, codeColumn(p), bytes, bytesPerRow(dims), from, to, p === 'binary'));
-      }
-    }
-    groups.push(rowGroup(chunks, n, groups.length));
-  }
-  const footer = new Writer();
-  footer.struct([
-    f(1, T_I32, 1),
-    f(2, T_LIST, { elem: T_STRUCT, items: schemaOf(meta) }),
-    f(3, T_I64, rows),
-    f(4, T_LIST, { elem: T_STRUCT, items: groups }),
-    f(5, T_LIST, {
-      elem: T_STRUCT,
-      items: [
-        [f(1, T_BINARY, str(META_KEY)), f(2, T_BINARY, str(JSON.stringify(meta)))],
-        [f(1, T_BINARY, str('ARROW:schema')), f(2, T_BINARY, str(arrowSchema(meta)))],
-      ],
-    }),
-    f(6, T_BINARY, str('embedscope')),
-    f(7, T_LIST, { elem: T_STRUCT, items: columnOrders(4 + 1 + codes.length) }),
-  ]);
-  const tail = footer.result();
-  out.room(tail.length + 8);
-  out.bytes(tail);
-  out.u32(tail.length);
-  out.bytes(new Uint8Array([0x50, 0x41, 0x52, 0x31]));
-  return out.buf.subarray(0, out.at);
+  const w = new ParquetWriter(meta);
+  w.add(c);
+  return w.finish();
 }
 
 const columnOrders = (n: number) => Array.from({ length: n }, () => [f(1, T_STRUCT, emptyStruct)]);
