@@ -3,9 +3,11 @@
  *
  * Our Parquet writer (src/core/parquet/writer.ts) against parquet-wasm on the same parts: glove-100d
  * rows of Moby-Dick × N made by the CLI, cut into the parts a CLI worker encodes (32,768 rows),
- * encoded by each writer in turn (alternated, so both see the same load), as CPU ms per 100,000
+ * encoded by each writer in turn (alternated, so all see the same load), as CPU ms per 100,000
  * rows (this thread's CPU: process.cpuUsage with no other thread working) — median and min–max
- * over the repeats — and the bytes each writes. One row each for float32 only and for
+ * over the repeats — and the bytes each writes. Ours twice: as a CLI worker runs it (one
+ * ParquetWriter for every part, rows added a task's 1,000 at a time) and as one call
+ * (encodeParquet: fresh buffers, as a page export). One row each for float32 only and for
  * float32 + int8 + binary. Prints JSON rows; names the CPU and the load average.
  */
 import { spawnSync } from 'node:child_process';
@@ -13,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { decodeParquet, encodeParquet, encodeParquetWasm, makeMeta, type ChunkColumns } from '../../src/core/parquet/index.ts';
+import { ParquetWriter, decodeParquet, encodeParquet, encodeParquetWasm, makeMeta, type ChunkColumns } from '../../src/core/parquet/index.ts';
 import { parquetNode } from '../../src/core/parquet/node.ts';
 import { writeMobyDick } from '../../tests/unit/parquet-moby.ts';
 
@@ -56,15 +58,27 @@ try {
     const parts: ChunkColumns[] = [];
     for (let a = 0; a + PART <= n; a += PART) parts.push(cut(all.columns, a, a + PART, codes));
     const partRows = parts.length * PART;
-    const times = { wasm: [] as number[], ours: [] as number[] };
-    const bytes = { wasm: 0, ours: 0 };
-    // One warm-up pass each (JIT, WASM instantiation), then the repeats, alternated.
-    for (const p of parts) (encodeParquetWasm(pq, p, meta), encodeParquet(p, meta));
+    const batches = parts.map((p) => Array.from({ length: Math.ceil(PART / 1000) }, (_, k) => cut(p, k * 1000, Math.min(PART, (k + 1) * 1000), codes)));
+    const writer = new ParquetWriter(meta);
+    const encode = {
+      wasm: (i: number) => encodeParquetWasm(pq, parts[i], meta),
+      ours: (i: number) => {
+        for (const b of batches[i]) writer.add(b);
+        return writer.finish();
+      },
+      oursOneCall: (i: number) => encodeParquet(parts[i], meta),
+    };
+    type Which = keyof typeof encode;
+    const times: Record<Which, number[]> = { wasm: [], ours: [], oursOneCall: [] };
+    const bytes: Record<Which, number> = { wasm: 0, ours: 0, oursOneCall: 0 };
+    // Two warm-up passes each (JIT, WASM memory growth), then the repeats, alternated.
+    for (let w = 0; w < 2; w++) for (const which of Object.keys(encode) as Which[]) parts.forEach((_, i) => encode[which](i));
     for (let rep = 0; rep < Number(values.repeats); rep++) {
-      for (const which of rep % 2 ? (['ours', 'wasm'] as const) : (['wasm', 'ours'] as const)) {
+      const order: Which[] = rep % 2 ? ['oursOneCall', 'ours', 'wasm'] : ['wasm', 'ours', 'oursOneCall'];
+      for (const which of order) {
         let b = 0;
         const ms = cpuMs(() => {
-          for (const p of parts) b += (which === 'wasm' ? encodeParquetWasm(pq, p, meta) : encodeParquet(p, meta)).length;
+          for (let i = 0; i < parts.length; i++) b += encode[which](i).length;
         });
         times[which].push((ms * 100_000) / partRows);
         bytes[which] = b;
@@ -79,7 +93,9 @@ try {
       partRows: PART,
       parquetWasm: { median: median(times.wasm), min: Math.min(...times.wasm), max: Math.max(...times.wasm), bytes: bytes.wasm },
       ours: { median: median(times.ours), min: Math.min(...times.ours), max: Math.max(...times.ours), bytes: bytes.ours },
+      oursOneCall: { median: median(times.oursOneCall), min: Math.min(...times.oursOneCall), max: Math.max(...times.oursOneCall), bytes: bytes.oursOneCall },
       ratio: median(times.wasm) / median(times.ours),
+      ratioOneCall: median(times.wasm) / median(times.oursOneCall),
     };
     rows.push(row);
     process.stdout.write(`${JSON.stringify(row)}\n`);

@@ -17,6 +17,7 @@ import {
   checkExpected,
   codeColumn,
   parseMeta,
+  type ChunkColumns,
   type CodePrecision,
   type Expect,
   type ParquetMeta,
@@ -26,17 +27,6 @@ export type ParquetModule = Pick<
   typeof ParquetWasm,
   'readParquet' | 'readSchema' | 'writeParquet' | 'transformParquetStream' | 'Table' | 'WriterPropertiesBuilder' | 'Compression' | 'EnabledStatistics' | 'ParquetFile'
 >;
-
-/** One batch of rows, in the page's own forms (`codes` exactly as each precision's `encode` gives them). */
-export interface ChunkColumns {
-  ids: string[];
-  texts: string[];
-  sources: string[];
-  hashes: string[];
-  /** rows × dims, L2-normalised. */
-  embedding: Float32Array;
-  codes: Partial<Record<CodePrecision, Int8Array | Uint8Array>>;
-}
 
 export function rowCount(c: ChunkColumns): number {
   return c.ids.length;

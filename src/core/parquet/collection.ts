@@ -7,9 +7,9 @@
 import type { PrecisionId } from '../precision/types.ts';
 import type { VectorStore } from '../store/store.ts';
 import type { ImportedRows } from '../store/transfer.ts';
-import { decodeBlobForImport, decodeForImport, type ChunkColumns, type ImportColumns, type ParquetModule } from './codec.ts';
+import { decodeBlobForImport, decodeForImport, type ImportColumns, type ParquetModule } from './codec.ts';
 import { encodeParquet } from './writer.ts';
-import { CODE_PRECISIONS, ParquetFileError, makeMeta, type CodePrecision, type ParquetMeta } from './format.ts';
+import { CODE_PRECISIONS, ParquetFileError, makeMeta, type ChunkColumns, type CodePrecision, type ParquetMeta } from './format.ts';
 import { formatBytes } from '../util/format.ts';
 
 /** A collection as a Parquet file, written by writer.ts (no parquet-wasm to load for an export). */

@@ -5,7 +5,8 @@
  * in concat.ts), and the ARROW:schema key — which tells arrow-rs readers such as LanceDB that
  * `embedding` is a FixedSizeList — is apache-arrow's IPC schema of that table, made once a schema.
  *
- * The column chunks are written directly, data page v1, no compression, no statistics:
+ * The column chunks are written directly, data page v1, no compression, no statistics (none of
+ * DuckDB, LanceDB, parquet-wasm or direct.ts needs them; parquet-wasm wrote none either):
  * - utf8 columns (id, text, source, content_hash) and fixed_size_binary: PLAIN;
  *   `source` (a few values repeated row after row) as a dictionary with RLE runs of its ids
  *   when it has few distinct values, PLAIN otherwise;
@@ -14,20 +15,27 @@
  * - int8 / uint8 codes: a 256-entry dictionary (every code) and the codes themselves as its
  *   indices, bit-packed at 8 bits — which is the code bytes unchanged: 1 byte a code on disk,
  *   where PLAIN INT32 (Parquet has no 8-bit type) takes 4 and parquet-wasm's Snappy got 2.1.
- * Snappy is dropped: it saved 1 % on the floats, nothing on binary and text (already stored
- * plain), and the int8 column is now smaller without it; ids grow (~7 × smaller under Snappy),
- * +3 % on a float32-only glove file, −9 % with int8 and binary.
+ * Snappy is dropped: it saved 1 % on the floats and nothing on binary (text and hashes were
+ * already stored plain), and the int8 column is now smaller without it; ids grow (Snappy made them
+ * ~7× smaller). Files: glove float32 only +6 % (1,021,100 chunks: 497.6 → 529.0 MB), with int8
+ * and binary −9 % (86,094 chunks: 69.2 → 63.2 MB).
  *
  * Why our own writer (the house prefers the library): parquet-wasm was ~20 % of a CLI worker's
- * CPU, the largest single cost left under the 200k chunks/s target. Measured on the same glove
- * parts (MEASURED below, filled in from scripts/embed/writer-bench.ts). parquet-wasm stays for
- * files not of our shape (mergeParquet of another version's files, reading foreign files).
+ * CPU, the largest single cost under the CLI's 200k chunks/s target. Measured on the same glove
+ * parts (scripts/embed/writer-bench.ts: 2 parts of 32,768 Moby-Dick rows, CPU ms per 100,000
+ * rows, median of 5 alternated runs (min–max), AMD EPYC 2 cores, load ~5): float32 only,
+ * parquet-wasm 228 (212–258), ours 78 (76–102) as the CLI runs it (one writer, rows added a task
+ * at a time), 2.9×; with int8 + binary 383 (338–411) vs 78 (64–152), 4.9×. In one call with fresh
+ * buffers (a page export) ours takes 183 / 138: the first touch of new memory is most of it. In
+ * the whole CLI run the writer, with the worker's rows encoded as they come (ParquetWriter), took
+ * glove float32 from 82.5k to 126.8k chunks per CPU-second (with hash-set.ts; medians of 3).
+ * parquet-wasm stays for files not of our shape (mergeParquet of another version's files,
+ * reading foreign files) and as the reference the writer's tests compare to.
  */
 import * as arrow from 'apache-arrow';
 import { bytesPerRow } from '../precision/binary.ts';
 import { Writer, T_BINARY, T_BYTE, T_I16, T_I32, T_I64, T_LIST, T_STRUCT, T_TRUE, T_FALSE, type Field } from './thrift.ts';
-import { COLUMNS, META_KEY, codeColumn, type CodePrecision, type ParquetMeta } from './format.ts';
-import type { ChunkColumns } from './codec.ts';
+import { COLUMNS, META_KEY, codeColumn, type ChunkColumns, type CodePrecision, type ParquetMeta } from './format.ts';
 
 // parquet.thrift constants.
 const INT32 = 1;
