@@ -25,7 +25,6 @@ import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
 import { calibrate } from '../../src/core/precision/index.ts';
 import { encodeParquet, encodeVectors, makeMeta } from '../../src/core/parquet/index.ts';
-import { parquetNode } from '../../src/core/parquet/node.ts';
 
 const { values } = parseArgs({
   options: {
