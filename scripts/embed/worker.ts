@@ -126,7 +126,7 @@ async function task(id: number, file: string, sections: Section[]): Promise<numb
 
 /** What is buffered, as one Parquet part (null when nothing is). */
 function takePart(): Uint8Array | null {
-  return part.rows === 0 ? null : part.finish();
+  return !part || part.rows === 0 ? null : part.finish();
 }
 
 function finish(id: number, rows: number, part: Uint8Array | null) {
