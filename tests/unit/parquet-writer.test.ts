@@ -105,28 +105,37 @@ describe('our Parquet writer', () => {
     });
   }
 
-  it('DuckDB reads every column exactly, and the embedscope metadata', async () => {
-    const dims = 7;
-    const meta = metaOf(dims, ['float32', 'int8', 'binary']);
-    const c = columns(40, dims, ['float32', 'int8', 'binary']);
-    const file = join(dir, 'duck.parquet');
-    writeFileSync(file, encodeParquet(c, meta));
+  it('DuckDB reads every column exactly, and the embedscope metadata (7 dims int8 + binary, 40 rows; 100 dims uint8 + ubinary, 1 row)', async () => {
     const con = await (await DuckDBInstance.create(':memory:')).connect();
-    const described = (await con.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`)).getRows().map((r) => `${r[0]}:${r[1]}`);
-    expect(described).toEqual(['id:VARCHAR', 'text:VARCHAR', 'source:VARCHAR', 'content_hash:VARCHAR', 'embedding:FLOAT[]', 'embedding_int8:TINYINT[]', 'embedding_binary:BLOB']);
-    const rows = (await con.runAndReadAll(`SELECT id, text, source, content_hash, embedding, embedding_int8, embedding_binary FROM read_parquet('${file}')`)).getRows();
-    expect(rows.map((r) => r[0])).toEqual(c.ids);
-    expect(rows.map((r) => r[1])).toEqual(c.texts);
-    expect(rows.map((r) => r[2])).toEqual(c.sources);
-    expect(rows.map((r) => r[3])).toEqual(c.hashes);
     const items = (v: unknown) => (v as { items: number[] }).items;
-    expect(Float32Array.from(rows.flatMap((r) => items(r[4])))).toEqual(c.embedding);
-    expect(Int8Array.from(rows.flatMap((r) => items(r[5])))).toEqual(c.codes.int8);
-    // The file keeps binary as raw bits; the page's codes are bits − 128.
-    const bits = Uint8Array.from(c.codes.binary!, (x) => (x & 0xff) ^ 0x80);
-    expect(Uint8Array.from(rows.flatMap((r) => Array.from((r[6] as { bytes: Uint8Array }).bytes)))).toEqual(bits);
-    const kv = (await con.runAndReadAll(`SELECT value FROM parquet_kv_metadata('${file}') WHERE key = 'embedscope'`)).getRows();
-    expect(JSON.parse(new TextDecoder().decode((kv[0][0] as { bytes: Uint8Array }).bytes))).toEqual(meta);
+    const blobBytes = (v: unknown) => Array.from((v as { bytes: Uint8Array }).bytes);
+    for (const [dims, signed, n] of [
+      [7, true, 40],
+      [100, false, 1],
+    ] as const) {
+      const precisions: PrecisionId[] = signed ? ['float32', 'int8', 'binary'] : ['float32', 'uint8', 'ubinary'];
+      const [codes, bin] = signed ? (['embedding_int8', 'embedding_binary'] as const) : (['embedding_uint8', 'embedding_ubinary'] as const);
+      const meta = metaOf(dims, precisions);
+      const c = columns(n, dims, precisions);
+      const file = join(dir, `duck-${dims}.parquet`);
+      writeFileSync(file, encodeParquet(c, meta));
+      const described = (await con.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`)).getRows().map((r) => `${r[0]}:${r[1]}`);
+      expect(described).toEqual(['id:VARCHAR', 'text:VARCHAR', 'source:VARCHAR', 'content_hash:VARCHAR', 'embedding:FLOAT[]', `${codes}:${signed ? 'TINYINT' : 'UTINYINT'}[]`, `${bin}:BLOB`]);
+      const rows = (await con.runAndReadAll(`SELECT id, text, source, content_hash, embedding, ${codes}, ${bin} FROM read_parquet('${file}')`)).getRows();
+      expect(rows.map((r) => r[0])).toEqual(c.ids);
+      expect(rows.map((r) => r[1])).toEqual(c.texts);
+      expect(rows.map((r) => r[2])).toEqual(c.sources);
+      expect(rows.map((r) => r[3])).toEqual(c.hashes);
+      expectSameBytes(Float32Array.from(rows.flatMap((r) => items(r[4]))), c.embedding);
+      if (signed) expectSameBytes(Int8Array.from(rows.flatMap((r) => items(r[5]))), c.codes.int8);
+      else expectSameBytes(Uint8Array.from(rows.flatMap((r) => items(r[5]))), c.codes.uint8);
+      // The file keeps binary as raw bits; the page's binary codes are bits − 128.
+      const bits = signed ? Uint8Array.from(c.codes.binary!, (x) => (x & 0xff) ^ 0x80) : c.codes.ubinary!;
+      expect(rows.every((r) => blobBytes(r[6]).length === Math.ceil(dims / 8))).toBe(true);
+      expectSameBytes(Uint8Array.from(rows.flatMap((r) => blobBytes(r[6]))), bits);
+      const kv = (await con.runAndReadAll(`SELECT value FROM parquet_kv_metadata('${file}') WHERE key = 'embedscope'`)).getRows();
+      expect(JSON.parse(new TextDecoder().decode((kv[0][0] as { bytes: Uint8Array }).bytes))).toEqual(meta);
+    }
     con.closeSync();
   });
 
