@@ -36,6 +36,7 @@ import { formatBytes } from '../src/core/util/format.ts';
 import { expandInputs, openCorpusFile, type Skipped } from './embed/inputs.ts';
 import { locateModel } from './embed/model.ts';
 import { Output } from './embed/parts.ts';
+import { HashSet128 } from './embed/hash-set.ts';
 import { parseShard } from './embed/shard.ts';
 import type { InitMessage, Reply as WorkerReply, Request, Section } from './embed/worker.ts';
 
@@ -210,23 +211,21 @@ async function setCalibration(sample: string[]) {
 
 // ---- rows → parts ----
 // The workers chunk, hash, embed and encode parts; here only the run's set of content hashes
-// (a text two workers both meet is kept once) and the writing of finished parts.
-const written = new Set(resumed.hashes);
+// (a text met twice, by one worker or both, is kept once: hash-set.ts) and the writing of finished parts.
+const written = new HashSet128(resumed.hashes.length + (1 << 16));
+for (const h of resumed.hashes) written.addHex(h);
 let newRows = 0;
 let chunksSeen = 0;
 let writing: Promise<unknown> = Promise.resolve();
 
-/** A task's candidate hashes (32 hex characters each, joined) → which are new; null when all are. */
-function newRowsOf(chunks: number, hashes: string): Uint8Array | null {
+/** A task's candidate hashes (16 bytes each) → which are new; null when all are. */
+function newRowsOf(chunks: number, hashes: Int32Array): Uint8Array | null {
   chunksSeen += chunks;
-  const n = hashes.length / 32;
+  const n = hashes.length / 4;
   let keep: Uint8Array | null = null;
   for (let i = 0; i < n; i++) {
-    const h = hashes.slice(i * 32, i * 32 + 32);
-    if (!written.has(h)) {
-      written.add(h);
-      newRows++;
-    } else {
+    if (written.add(hashes, i * 4)) newRows++;
+    else {
       keep ??= new Uint8Array(n).fill(1);
       keep[i] = 0;
     }

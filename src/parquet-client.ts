@@ -1,7 +1,8 @@
 /**
- * Parquet in the page: parquet-wasm's WASM is fetched and compiled on the first export or
- * import only (4.8 MB, 1.6 MB gzipped — src/core/parquet/format.ts says why this library), and
- * the work itself is core's (src/core/parquet/collection.ts).
+ * Parquet in the page: the work is core's (src/core/parquet/collection.ts). An export is written
+ * by core's own writer (writer.ts) and a file shaped as ours is imported from its pages
+ * (direct.ts); parquet-wasm's WASM (4.8 MB, 1.6 MB gzipped — src/core/parquet/format.ts says
+ * why this library) is fetched and compiled only for an import of any other file.
  */
 import init, * as wasm from 'parquet-wasm/esm';
 import wasmUrl from 'parquet-wasm/esm/parquet_wasm_bg.wasm?url';
@@ -16,7 +17,7 @@ function parquet(): Promise<ParquetModule> {
 }
 
 export async function exportParquet(store: VectorStore, collectionId: string): Promise<Uint8Array> {
-  return collectionToParquet(await parquet(), store, collectionId);
+  return collectionToParquet(store, collectionId);
 }
 
 export async function importParquet(file: File) {

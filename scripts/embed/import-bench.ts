@@ -25,7 +25,6 @@ import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
 import { calibrate } from '../../src/core/precision/index.ts';
 import { encodeParquet, encodeVectors, makeMeta } from '../../src/core/parquet/index.ts';
-import { parquetNode } from '../../src/core/parquet/node.ts';
 
 const { values } = parseArgs({
   options: {
@@ -57,7 +56,7 @@ function writeFile(n: number): string {
   };
   const meta = makeMeta({ model: 'glove-100d', dtype: 'int8', dims, modelDims: dims, precisions: ['int8', 'binary'], calibration, createdBy: 'import-bench' });
   const path = join(dir, `glove-${n}.parquet`);
-  writeFileSync(path, encodeParquet(parquetNode(), cols, meta));
+  writeFileSync(path, encodeParquet(cols, meta));
   return path;
 }
 

@@ -73,7 +73,7 @@ export class Output {
   }
 
   async writePart(columns: ChunkColumns, meta: ParquetMeta): Promise<string> {
-    return this.writePartBytes(encodeParquet(this.pq, columns, meta));
+    return this.writePartBytes(encodeParquet(columns, meta));
   }
 
   /**

@@ -76,7 +76,6 @@ test('a Parquet exported from the page opens in DuckDB and LanceDB, and imports 
   await page.getByTestId('import-files').setInputFiles({ name: 'notes.parquet', mimeType: 'application/octet-stream', buffer: Buffer.from('{"text": "hello"}\n') });
   await expect(page.getByTestId('collections-error')).toContainText('notes.parquet: is not a Parquet file');
   const fake = encodeParquet(
-    pq,
     { ids: ['a'], texts: ['x'], sources: ['s'], hashes: ['0'.repeat(32)], embedding: new Float32Array(8).fill(0.35), codes: {} },
     makeMeta({ model: 'glove-100d', dtype: 'int8', dims: 8, precisions: [] }),
   );
@@ -94,7 +93,6 @@ test('a large Parquet import shows rows stored of the total, can be cancelled lo
   const embedding = new Float32Array(n * dims);
   for (let i = 0; i < embedding.length; i++) embedding[i] = Math.sin(i * 0.37);
   const bytes = encodeParquet(
-    parquetNode(),
     {
       ids: texts.map((_, i) => String(i)),
       texts,

@@ -18,6 +18,7 @@ import { contentHash } from '../../src/core/store/hash.ts';
 import { writeMobyDick } from './parquet-moby.ts';
 import { inShard, parseShard } from '../../scripts/embed/shard.ts';
 import { contentHashSync } from '../../scripts/embed/hash.ts';
+import { HashSet128, hexBytes } from '../../scripts/embed/hash-set.ts';
 
 // The CLI runs as child processes (tsx start-up, worker_threads, use-lite): three shards took 55 s and a
 // killed-and-resumed run over 30 s on the shared 2-core machine at load ~20 (the default limit is 30 s).
@@ -167,7 +168,7 @@ describe('npm run embed', () => {
     mkdirSync(`${out}.parts`);
     writeFileSync(
       join(`${out}.parts`, 'part-000001.parquet'),
-      encodeParquet(pq, { ids: first100(merged.columns.ids), texts: first100(merged.columns.texts), sources: first100(merged.columns.sources), hashes: first100(merged.columns.hashes), embedding: merged.columns.embedding.slice(0, 100 * 100), codes: { int8: merged.columns.codes.int8!.slice(0, 100 * 100) } }, merged.meta),
+      encodeParquet({ ids: first100(merged.columns.ids), texts: first100(merged.columns.texts), sources: first100(merged.columns.sources), hashes: first100(merged.columns.hashes), embedding: merged.columns.embedding.slice(0, 100 * 100), codes: { int8: merged.columns.codes.int8!.slice(0, 100 * 100) } }, merged.meta),
     );
     const fourth = await embed([moby, '--model', 'glove-100d', '--precision', 'float32,int8', '--workers', '2', '--out', out]);
     expect(fourth.code, fourth.stderr).toBe(0);
@@ -264,6 +265,24 @@ describe('embed CLI pieces', () => {
 
   it('the CLI’s synchronous hash is the page’s content hash', async () => {
     for (const t of ['Call me Ishmael.', 'é ü 鯨', '']) expect(contentHashSync(t)).toBe(await contentHash(t));
+  });
+
+  it('the run’s hash set: a hash is new once, across table growth and repeats in one batch', () => {
+    const hex = Array.from({ length: 50_000 }, (_, i) => contentHashSync(`chunk ${i}`));
+    const set = new HashSet128(16);
+    // Each batch holds hashes twice (a repeat within one task) and some of the last batch (met before).
+    for (let at = 0; at < hex.length; at += 1000) {
+      const batch = [...hex.slice(at, at + 1000), ...hex.slice(at, at + 10), ...hex.slice(Math.max(0, at - 5), at)];
+      const words = hexBytes(batch);
+      const added = batch.map((_, i) => set.add(words, i * 4));
+      expect(added.filter(Boolean).length).toBe(Math.min(1000, hex.length - at));
+      expect(added.slice(0, 1000).every(Boolean)).toBe(true);
+    }
+    expect(set.size).toBe(hex.length);
+    expect(set.addHex(hex[123])).toBe(false);
+    expect(set.addHex(contentHashSync('not seen'))).toBe(true);
+    expect(() => hexBytes(['abc'])).toThrow('3 characters, not 32');
+    expect(() => hexBytes(['Z'.repeat(32)])).toThrow('not lowercase hex');
   });
 
   it('refuses a run without --out, with an unknown precision or model, before any work', async () => {

@@ -31,13 +31,13 @@ describe('Parquet export of a page collection', () => {
     const c = await embedded(store, 'int8');
     expect((await store.collection(c.id)).dtype).toBe('int8');
     // The export takes nothing but the collection: a same-id model loaded later at fp32 changes nothing.
-    const bytes = await collectionToParquet(pq, store, c.id);
+    const bytes = await collectionToParquet(store, c.id);
     expect(readMeta(pq, bytes, 'toy.parquet').meta).toMatchObject({ model: 'toy', dtype: 'int8', dims: 4, precisions: ['float32', 'int8'] });
     // An import keeps the file's dtype, so exporting it again says the same.
     const other = await openFresh();
     const imported = await other.importCollection(parquetToImport(pq, bytes, 'toy.parquet').rows, { precisions: ['float32'] });
     expect(imported.dtype).toBe('int8');
-    expect(readMeta(pq, await collectionToParquet(pq, other, imported.id), 'again.parquet').meta.dtype).toBe('int8');
+    expect(readMeta(pq, await collectionToParquet(other, imported.id), 'again.parquet').meta.dtype).toBe('int8');
   });
 });
 
@@ -112,7 +112,7 @@ describe('reading an import: only the columns it needs, a row group at a time', 
     const embedding = Float32Array.from({ length: n * dims }, (_, k) => Math.sin(k));
     const cols = { ids: texts.map((_, i) => `d#${i}`), texts, sources: texts.map((_, i) => `src ${i % 5} · ü`), hashes: texts.map((_, i) => i.toString(16).padStart(32, '0')), embedding, codes: {} };
     const meta = makeMeta({ model: 'toy', dtype: 'fp32', dims, modelDims: dims, precisions: ['float32'] });
-    const bytes = encodeParquet(pq, cols, meta);
+    const bytes = encodeParquet(cols, meta);
     return { bytes, cols, meta, withoutHashes: opts.hashes === false };
   }
 

@@ -52,7 +52,7 @@ async function joined(parts: Uint8Array[], replace: Record<string, string>): Pro
 
 describe('direct import of our own files', () => {
   it('gives exactly the columns parquet-wasm gives, without loading it', async () => {
-    const bytes = encodeParquet(pq, columns(5000), meta);
+    const bytes = encodeParquet(columns(5000), meta);
     const direct = await decodeBlobForImport(noWasm, blob(bytes), 'a.parquet');
     const wasm = decodeForImport(pq, bytes, 'a.parquet');
     expect(direct.texts).toEqual(wasm.texts);
@@ -100,7 +100,7 @@ describe('direct import of our own files', () => {
   });
 
   it('a damaged page header falls back to parquet-wasm, which says the file is damaged', async () => {
-    const bytes = encodeParquet(pq, columns(2000), meta).slice();
+    const bytes = encodeParquet(columns(2000), meta).slice();
     // Overwrite the first page header of the text column, leaving the footer whole.
     const { meta: footer } = readFooter(bytes);
     const rowGroup = (field(footer, 4)!.value as List).items[0] as Field[];
@@ -122,7 +122,7 @@ describe('joining parts by copying column chunks', () => {
     const parts = [columns(1000, 0), columns(1, 1000), columns(2500, 1001)];
     const joinedMeta = { ...meta, createdBy: 'joined' };
     const bytes = await joined(
-      parts.map((c) => encodeParquet(pq, c, meta)),
+      parts.map((c) => encodeParquet(c, meta)),
       { embedscope: JSON.stringify(joinedMeta) },
     );
     const whole = decodeParquet(pq, bytes, 'j.parquet');
@@ -141,7 +141,7 @@ describe('joining parts by copying column chunks', () => {
   it('refuses parts whose schemas differ', async () => {
     const other = { ...meta, precisions: ['float32'] as ParquetMeta['precisions'] };
     const c = columns(10);
-    await expect(joined([encodeParquet(pq, c, meta), encodeParquet(pq, { ...c, codes: {} }, other)], {})).rejects.toThrow('different schemas');
+    await expect(joined([encodeParquet(c, meta), encodeParquet({ ...c, codes: {} }, other)], {})).rejects.toThrow('different schemas');
   });
 });
 

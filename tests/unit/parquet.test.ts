@@ -58,7 +58,7 @@ function problemOf(f: () => unknown): ParquetProblem | string {
 describe('Parquet exchange format', () => {
   it('round-trips every column and the metadata, vectors bit for bit as the page encodes them', () => {
     const { cols, meta, raw, calibration } = columns(300, 64, 100);
-    const bytes = encodeParquet(pq, cols, meta);
+    const bytes = encodeParquet(cols, meta);
     const back = decodeParquet(pq, bytes, 'x.parquet', { model: 'glove-100d', dims: 64 });
     expect(back.meta).toEqual(meta);
     expect(back.meta.calibration!.min).toEqual(Array.from(calibration.min));
@@ -90,7 +90,7 @@ describe('Parquet exchange format', () => {
   it('merges parts into one file as a stream, and refuses a part from another model', async () => {
     const a = columns(50, 16);
     const b = columns(20, 16);
-    const parts = [encodeParquet(pq, a.cols, a.meta), encodeParquet(pq, b.cols, a.meta)];
+    const parts = [encodeParquet(a.cols, a.meta), encodeParquet(b.cols, a.meta)];
     async function* gen(list: Uint8Array[]) {
       for (const [i, bytes] of list.entries()) yield { name: `part-${i}`, bytes };
     }
@@ -99,13 +99,13 @@ describe('Parquet exchange format', () => {
     expect(back.columns.ids.length).toBe(70);
     expect(back.meta).toEqual(a.meta);
     expect(back.columns.embedding.subarray(50 * 16)).toEqual(b.cols.embedding);
-    const other = encodeParquet(pq, b.cols, { ...a.meta, model: 'use-lite' });
+    const other = encodeParquet(b.cols, { ...a.meta, model: 'use-lite' });
     await expect(new Response(await mergeParquet(pq, gen([parts[0], other]), a.meta)).arrayBuffer()).rejects.toThrow(/made by use-lite, not glove-100d/);
   });
 
   it('says what is wrong with a bad file, each with its own kind', () => {
     const { cols, meta } = columns(40, 8);
-    const good = encodeParquet(pq, cols, meta);
+    const good = encodeParquet(cols, meta);
     const json = JSON.stringify(meta);
     const text = arrow.vectorFromArray(cols.texts, new arrow.Utf8());
     const list = (values: Float32Array | Float64Array, dims: number, type: arrow.Float32 | arrow.Float64) =>
@@ -133,7 +133,7 @@ describe('Parquet exchange format', () => {
     expect(() => decodeParquet(pq, rawParquet({ text, embedding }, JSON.stringify({ ...meta, precisions: undefined })), 'noprec.parquet')).toThrow('noprec.parquet: its "embedscope" metadata names no known precisions');
     expect(() => decodeParquet(pq, rawParquet({ text, embedding }, JSON.stringify({ ...meta, modelDims: 4 })), 'small.parquet')).toThrow('small.parquet: its "embedscope" metadata says the model has 4 dims, fewer than its 8-dim vectors');
     // A well-formed file keeps its modelDims.
-    expect(decodeParquet(pq, encodeParquet(pq, cols, meta), 'ok.parquet').meta.modelDims).toBe(8);
+    expect(decodeParquet(pq, encodeParquet(cols, meta), 'ok.parquet').meta.modelDims).toBe(8);
     const f64 = Float64Array.from(cols.embedding);
     expect(() => decodeParquet(pq, rawParquet({ text, embedding: list(f64, 8, new arrow.Float64()) }, json), 'f64.parquet')).toThrow(
       'f64.parquet: its "embedding" column is FixedSizeList[8]<Float64>, not a list of float32',
@@ -173,7 +173,7 @@ describe('Parquet exchange format', () => {
     );
     expect(() => checkImportSize('fine.parquet', 10 * 1024 ** 2)).not.toThrow();
     const { cols, meta } = columns(10, 8);
-    const bytes = encodeParquet(pq, cols, meta);
+    const bytes = encodeParquet(cols, meta);
     expect(() => parquetToImport(pq, bytes, 'g.parquet', { modelDims: { 'glove-100d': 100 } })).toThrow(
       'g.parquet: says glove-100d made its vectors, but glove-100d gives 100-dim vectors and these have 8',
     );

@@ -7,6 +7,7 @@ import * as arrow from 'apache-arrow';
 import type * as ParquetWasm from 'parquet-wasm/esm';
 import { bytesPerRow } from '../precision/binary.ts';
 import { readDirect, readFooterOf } from './direct.ts';
+import { rowGroupRows } from './writer.ts';
 import type { PrecisionId } from '../precision/types.ts';
 import {
   CODE_PRECISIONS,
@@ -16,6 +17,7 @@ import {
   checkExpected,
   codeColumn,
   parseMeta,
+  type ChunkColumns,
   type CodePrecision,
   type Expect,
   type ParquetMeta,
@@ -25,17 +27,6 @@ export type ParquetModule = Pick<
   typeof ParquetWasm,
   'readParquet' | 'readSchema' | 'writeParquet' | 'transformParquetStream' | 'Table' | 'WriterPropertiesBuilder' | 'Compression' | 'EnabledStatistics' | 'ParquetFile'
 >;
-
-/** One batch of rows, in the page's own forms (`codes` exactly as each precision's `encode` gives them). */
-export interface ChunkColumns {
-  ids: string[];
-  texts: string[];
-  sources: string[];
-  hashes: string[];
-  /** rows × dims, L2-normalised. */
-  embedding: Float32Array;
-  codes: Partial<Record<CodePrecision, Int8Array | Uint8Array>>;
-}
 
 export function rowCount(c: ChunkColumns): number {
   return c.ids.length;
@@ -112,15 +103,6 @@ export function toArrowTable(c: ChunkColumns, meta: ParquetMeta): arrow.Table {
 }
 
 /**
- * Row groups of ~64 MB of vectors, at most 65,536 rows. parquet-wasm's default (1,048,576 rows)
- * made writing 1M × 100-d rows take 63 s against 5–11 s with 16k–128k-row groups (load ~15, so
- * rough); engines read a row group at a time, so tens of MB each also suits DuckDB and LanceDB.
- */
-export function rowGroupRows(dims: number): number {
-  return Math.max(1024, Math.min(65_536, Math.floor((64 * 1024 * 1024) / (dims * 4 + 100))));
-}
-
-/**
  * Snappy: what every Parquet reader decodes, and cheap to write (float vectors barely compress).
  * Dictionary encoding only for `source` (a few values repeated on every row); on vectors, texts
  * and hashes it is all cost, and so are min/max statistics no engine prunes vectors by.
@@ -146,7 +128,11 @@ function writerProps(pq: ParquetModule, meta: ParquetMeta) {
     .build();
 }
 
-export function encodeParquet(pq: ParquetModule, c: ChunkColumns, meta: ParquetMeta): Uint8Array {
+/**
+ * Our rows through parquet-wasm: what files were written with before writer.ts, kept to measure
+ * writer.ts against (scripts/embed/writer-bench.ts) and as the reference its tests compare to.
+ */
+export function encodeParquetWasm(pq: ParquetModule, c: ChunkColumns, meta: ParquetMeta): Uint8Array {
   const table = pq.Table.fromIPCStream(arrow.tableToIPC(toArrowTable(c, meta), 'stream'));
   return pq.writeParquet(table, writerProps(pq, meta));
 }

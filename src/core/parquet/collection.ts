@@ -7,11 +7,13 @@
 import type { PrecisionId } from '../precision/types.ts';
 import type { VectorStore } from '../store/store.ts';
 import type { ImportedRows } from '../store/transfer.ts';
-import { decodeBlobForImport, decodeForImport, encodeParquet, type ChunkColumns, type ImportColumns, type ParquetModule } from './codec.ts';
-import { CODE_PRECISIONS, ParquetFileError, makeMeta, type CodePrecision, type ParquetMeta } from './format.ts';
+import { decodeBlobForImport, decodeForImport, type ImportColumns, type ParquetModule } from './codec.ts';
+import { encodeParquet } from './writer.ts';
+import { CODE_PRECISIONS, ParquetFileError, makeMeta, type ChunkColumns, type CodePrecision, type ParquetMeta } from './format.ts';
 import { formatBytes } from '../util/format.ts';
 
-export async function collectionToParquet(pq: ParquetModule, store: VectorStore, collectionId: string): Promise<Uint8Array> {
+/** A collection as a Parquet file, written by writer.ts (no parquet-wasm to load for an export). */
+export async function collectionToParquet(store: VectorStore, collectionId: string): Promise<Uint8Array> {
   const c = await store.collection(collectionId);
   if (!c.precisions.includes('float32')) {
     throw new Error(`a Parquet export carries the float32 "embedding" column, and "${c.name}" keeps only ${c.precisions.join(', ')}: use the NumPy export`);
@@ -33,7 +35,6 @@ export async function collectionToParquet(pq: ParquetModule, store: VectorStore,
     createdBy: 'embedscope page',
   });
   return encodeParquet(
-    pq,
     {
       ids: chunks.map((ch) => `${c.id}:${ch.row}`),
       texts: chunks.map((ch) => ch.text),

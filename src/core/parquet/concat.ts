@@ -12,7 +12,8 @@
  * The footer is Thrift's compact protocol; this reads it into a generic tree of fields (ids and
  * types, no schema needed) and writes the tree back, so fields it does not know pass through.
  * Used only on files whose schemas are byte-identical (parts of one CLI run, all written by
- * encodeParquet); anything else falls back to mergeParquet.
+ * encodeParquet — writer.ts, or parquet-wasm in earlier versions: the same schema bytes); anything
+ * else falls back to mergeParquet.
  */
 
 import { Reader, Writer, T_BINARY, T_STRUCT, T_LIST, field, type Field, type List } from './thrift.ts';

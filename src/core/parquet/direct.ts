@@ -1,6 +1,7 @@
 /**
- * The import's columns read straight from the pages of a file shaped as ours (codec.ts writes
- * it): the footer and page headers parsed here (thrift.ts), Snappy or no compression, PLAIN
+ * The import's columns read straight from the pages of a file shaped as ours (writer.ts writes
+ * it; earlier versions wrote it through parquet-wasm, with Snappy): the footer and page headers
+ * parsed here (thrift.ts), Snappy or no compression, PLAIN
  * values (and a dictionary for `source`), no null row — the float vectors are then one copy a
  * page, and each page of texts one TextDecoder call.
  *

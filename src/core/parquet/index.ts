@@ -3,3 +3,4 @@ export * from './format.ts';
 export * from './codec.ts';
 export * from './rows.ts';
 export * from './collection.ts';
+export * from './writer.ts';

@@ -5,8 +5,7 @@
  */
 import { precisionById, truncateDims } from '../precision/index.ts';
 import type { Calibration, PrecisionId } from '../precision/types.ts';
-import type { ChunkColumns, } from './codec.ts';
-import { CODE_PRECISIONS, type CodePrecision } from './format.ts';
+import { CODE_PRECISIONS, type ChunkColumns, type CodePrecision } from './format.ts';
 
 export function encodeVectors(
   vectors: Float32Array,
