@@ -13,7 +13,7 @@
  * `{env, plan, results: [{suite: "soak", metric, value, …}]}` as JSON. Exit status 1 when a target
  * is missed. Serves the app with Vite and drives it in headless Chromium (Debian's, or CHROMIUM_PATH).
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { execSync } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -28,6 +28,8 @@ const { values } = parseArgs({
     minutes: { type: 'string', default: '10' },
     json: { type: 'string', default: 'test-results/soak.json' },
     webgpu: { type: 'boolean', default: false },
+    /** A folder for each memory point's raw allocator dump (memory-infra) of every process. */
+    'dump-dir': { type: 'string' },
   },
 });
 const minutes = Number(values.minutes);
@@ -56,7 +58,7 @@ try {
   await page.goto(`http://localhost:${port}/`);
   // Vite transforms the app on first load: slow on a busy machine (30 s was not enough once).
   await page.waitForFunction(() => 'embedscope' in globalThis, undefined, { timeout: 180_000 });
-  report = await runSoak(page, context, { minutes, webgpu: values.webgpu, onLog: (line) => console.log(`[soak] ${line}`) });
+  report = await runSoak(page, context, { minutes, webgpu: values.webgpu, onLog: (line) => console.log(`[soak] ${line}`), onDump: dumpTo(values['dump-dir']) });
 } finally {
   await browser.close();
   await server.close();
@@ -83,6 +85,13 @@ console.log(`\n${report.pass ? 'PASS' : 'FAIL'}: ${Math.round(report.elapsedMs /
 await writeFile(values.json!, JSON.stringify({ env, plan: report.plan, pass: report.pass, results: report.rows }, null, 2));
 console.log(`wrote ${values.json}`);
 process.exit(report.pass ? 0 : 1);
+
+function dumpTo(dir: string | undefined) {
+  if (!dir) return undefined;
+  return (point: string, dumps: unknown, rendererPids: number[], smaps: unknown) => {
+    void mkdir(dir, { recursive: true }).then(() => writeFile(`${dir}/${point}.json`, JSON.stringify({ rendererPids, smaps, dumps }, null, 1)));
+  };
+}
 
 function printTable(rows: SoakRow[]) {
   const fmt = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : String(Math.round(v * 1000) / 1000));
