@@ -1,5 +1,5 @@
 /**
- * `npm run soak -- [--minutes N] [--json FILE] [--webgpu]`
+ * `npm run soak -- [--minutes N] [--json FILE] [--webgpu] [--dump-dir DIR]`
  *
  * A day of use in N minutes (default 10): load → embed → unload every catalogue model × dtype ×
  * backend × pool once, then 30 cycles in a row of each cell that fits the time (the static model
@@ -11,7 +11,9 @@
  * growth, chunks lost or duplicated, search slowdown and workers left after unloads against the
  * targets of issue #15 (src/bench/soak-plan.ts), prints a table and writes
  * `{env, plan, results: [{suite: "soak", metric, value, …}]}` as JSON. Exit status 1 when a target
- * is missed. Serves the app with Vite and drives it in headless Chromium (Debian's, or CHROMIUM_PATH).
+ * is missed. `--dump-dir` keeps each phase point's raw memory-infra dump and the renderers' smaps
+ * (where the memory is, by allocator and mapping). Serves the app with Vite and drives it in
+ * headless Chromium (Debian's, or CHROMIUM_PATH).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { execSync } from 'node:child_process';
