@@ -1,5 +1,5 @@
 /**
- * `npm run soak -- [--minutes N] [--json FILE] [--webgpu]`
+ * `npm run soak -- [--minutes N] [--json FILE] [--webgpu] [--dump-dir DIR]`
  *
  * A day of use in N minutes (default 10): load → embed → unload every catalogue model × dtype ×
  * backend × pool once, then 30 cycles in a row of each cell that fits the time (the static model
@@ -11,9 +11,11 @@
  * growth, chunks lost or duplicated, search slowdown and workers left after unloads against the
  * targets of issue #15 (src/bench/soak-plan.ts), prints a table and writes
  * `{env, plan, results: [{suite: "soak", metric, value, …}]}` as JSON. Exit status 1 when a target
- * is missed. Serves the app with Vite and drives it in headless Chromium (Debian's, or CHROMIUM_PATH).
+ * is missed. `--dump-dir` keeps each phase point's raw memory-infra dump and the renderers' smaps
+ * (where the memory is, by allocator and mapping). Serves the app with Vite and drives it in
+ * headless Chromium (Debian's, or CHROMIUM_PATH).
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { execSync } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -28,6 +30,8 @@ const { values } = parseArgs({
     minutes: { type: 'string', default: '10' },
     json: { type: 'string', default: 'test-results/soak.json' },
     webgpu: { type: 'boolean', default: false },
+    /** A folder for each memory point's raw allocator dump (memory-infra) of every process. */
+    'dump-dir': { type: 'string' },
   },
 });
 const minutes = Number(values.minutes);
@@ -56,7 +60,7 @@ try {
   await page.goto(`http://localhost:${port}/`);
   // Vite transforms the app on first load: slow on a busy machine (30 s was not enough once).
   await page.waitForFunction(() => 'embedscope' in globalThis, undefined, { timeout: 180_000 });
-  report = await runSoak(page, context, { minutes, webgpu: values.webgpu, onLog: (line) => console.log(`[soak] ${line}`) });
+  report = await runSoak(page, context, { minutes, webgpu: values.webgpu, onLog: (line) => console.log(`[soak] ${line}`), onDump: dumpTo(values['dump-dir']) });
 } finally {
   await browser.close();
   await server.close();
@@ -83,6 +87,13 @@ console.log(`\n${report.pass ? 'PASS' : 'FAIL'}: ${Math.round(report.elapsedMs /
 await writeFile(values.json!, JSON.stringify({ env, plan: report.plan, pass: report.pass, results: report.rows }, null, 2));
 console.log(`wrote ${values.json}`);
 process.exit(report.pass ? 0 : 1);
+
+function dumpTo(dir: string | undefined) {
+  if (!dir) return undefined;
+  return (point: string, dumps: unknown, rendererPids: number[], smaps: unknown) => {
+    void mkdir(dir, { recursive: true }).then(() => writeFile(`${dir}/${point}.json`, JSON.stringify({ rendererPids, smaps, dumps }, null, 1)));
+  };
+}
 
 function printTable(rows: SoakRow[]) {
   const fmt = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : String(Math.round(v * 1000) / 1000));

@@ -18,6 +18,7 @@
 import { readFileSync } from 'node:fs';
 import type { BrowserContext, CDPSession, Page, Worker } from '@playwright/test';
 import { median } from './stats.ts';
+import { memoryInfraDump, summarise, type ProcessDump } from './soak-memory.ts';
 import { cellsThatFit, chunksThatFit, planSoak, TIMED_SEARCHES, verdictRows, type SoakPlan, type SoakRow } from './soak-plan.ts';
 import type { CycleResult, CycleSpec, SoakPage, VerifyResult } from './soak-page.ts';
 
@@ -26,6 +27,8 @@ export interface SoakOptions {
   /** Also cycle the WebGPU backend (a software adapter here: slow, proves only that buffers are freed). */
   webgpu?: boolean;
   onLog?: (line: string) => void;
+  /** Each memory point's raw allocator dump of every process goes here (diagnosis). */
+  onDump?: (point: string, dumps: ProcessDump[], rendererPids: number[], smaps: Record<number, Record<string, number>>) => void;
 }
 
 export interface SoakReport {
@@ -72,6 +75,29 @@ function privateMemory(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/** Per mapping kind (anonymous, [heap], each memfd/shm name…): Pss MB of its non-file mappings, of one process (diagnosis). */
+function smapsSummary(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  try {
+    const text = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+    let name: string | null = null;
+    for (const line of text.split('\n')) {
+      const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+      if (head) {
+        const n = head[1].replace(/\(deleted\)/, '').trim();
+        // File-backed mappings (code, fonts) are not what a page keeps: left out, as in privateMemory.
+        name = n.startsWith('/') && !/^\/(memfd:|dev\/shm)/.test(n) ? null : (n || '[anon]').replace(/[0-9a-f]{8,}|\d{3,}/gi, '#');
+        continue;
+      }
+      const m = /^Pss:\s+(\d+) kB/.exec(line);
+      if (m && name !== null && Number(m[1])) out[name] = (out[name] ?? 0) + Number(m[1]) / 1024;
+    }
+  } catch {
+    /* gone */
+  }
+  return out;
 }
 
 /**
@@ -139,14 +165,29 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
     }
     return { renderer, total, jsHeap };
   };
-  const collect = async () => {
-    // Every isolate collected, not only the page's: a worker's dropped WebAssembly memories stay
-    // mapped until its own GC runs (gc() exists where Chromium runs with --js-flags=--expose-gc).
+  /** The last memory-infra dump a thorough collection took (every process, after its GC). */
+  let lastDump: { dumps: ProcessDump[]; pids: number[] } | null = null;
+  /**
+   * Collects garbage before a reading. The quick form (each cycle's reading, for the slope):
+   * gc() in every worker Playwright sees, the page's isolate through CDP, then a critical memory
+   * pressure signal so the allocators purge what was freed (without it the renderer's PSS after
+   * the same first round read 162–307 MB in five runs, more spread than any growth the ratio is
+   * meant to catch). The thorough form (the phase points the growth ratio compares) adds the
+   * browser's own deterministic memory dump, which runs a full GC in every isolate of every
+   * process from an empty stack: the scan helpers the search worker starts are nested workers
+   * that Playwright does not list, and a gc() called from JS scans its own stack conservatively.
+   * Measured (60k-chunk ingest and 100 searches, glove-100d, the model and the search worker
+   * alive): after the quick form had settled, three more worker gc() calls freed 37 MB and the
+   * deterministic dump 52 MB more (renderers 253 → 216 → 164 MB); a dump without its GC freed
+   * nothing (219 → 219). That memory was garbage the next GC would free, not a leak.
+   */
+  const collect = async (thorough: boolean) => {
     for (const w of page.workers()) await w.evaluate('globalThis.gc?.()').catch(() => {});
     await pageCdp.send('HeapProfiler.collectGarbage');
-    // Freed memory goes back to the system only when the allocators purge: a critical memory
-    // pressure signal makes them (without it the renderer's PSS after the same first round read
-    // 162–307 MB in five runs, more spread than any growth the ratio is meant to catch).
+    if (thorough) {
+      const { processInfo } = (await browserCdp.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] };
+      lastDump = { dumps: await memoryInfraDump(browserCdp, true), pids: processInfo.filter((p) => p.type === 'renderer').map((p) => p.id) };
+    }
     await pageCdp.send('Memory.simulatePressureNotification', { level: 'critical' });
   };
   /**
@@ -156,11 +197,11 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
    * 390 → 200 MB in one step, at a varying delay), so a single reading right after an unload
    * caught some cycles mid-teardown: 155–475 MB after the same cell's unload.
    */
-  const memory = async (): Promise<MemorySample> => {
+  const memory = async (thorough = false): Promise<MemorySample> => {
     const seen: MemorySample[] = [];
     const key = (m: MemorySample) => m.renderer ?? m.jsHeap;
     for (let i = 0; i < 30; i++) {
-      await collect();
+      await collect(thorough);
       seen.push(await sample());
       const tail = seen.slice(-3).map(key);
       if (tail.length === 3 && Math.max(...tail) - Math.min(...tail) <= 2 ** 20) break;
@@ -179,11 +220,29 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
       await Promise.race([...alive.map((w) => new Promise((r) => w.once('close', r))), new Promise((r) => setTimeout(r, 250))]);
     }
   };
+  /** Where the renderers' memory is, by allocator (memory-infra), at each phase point. */
+  const breakdowns: Record<string, Record<string, number>> = {};
+  /** The quick collection's reading at each phase point (what this run measured before the thorough one). */
+  const quick: Record<string, MemorySample> = {};
+  /**
+   * A phase point: the quick reading first (kept for comparison), then the thorough one (what the
+   * rows and the growth ratio use), and the allocators of its last dump.
+   */
+  const point = async (label: string, what: string): Promise<MemorySample> => {
+    quick[label] = await memory(false);
+    const m = await memory(true);
+    log(`memory ${what}: renderer ${mb(m.renderer)} MB (${mb(quick[label].renderer)} after the quick collection), all processes ${mb(m.total)} MB, JS heap ${mb(m.jsHeap)} MB`);
+    if (lastDump) {
+      const { dumps, pids } = lastDump;
+      opts.onDump?.(label, dumps, pids, Object.fromEntries(pids.map((pid) => [pid, smapsSummary(pid)])));
+      breakdowns[label] = summarise(dumps, pids);
+      log(`allocators ${label}: ${Object.entries(breakdowns[label]).filter(([k, v]) => v >= 1 && k.split('/').length <= 3).map(([k, v]) => `${k} ${v}`).join(', ')}; workers: ${page.workers().map((w) => new URL(w.url()).pathname.split('/').pop()).join(', ') || 'none'}`);
+    }
+    return m;
+  };
   const mb = (x: number | null) => (x === null ? null : Math.round((x / 2 ** 20) * 10) / 10);
-  const logMemory = (label: string, m: MemorySample) => log(`memory ${label}: renderer ${mb(m.renderer)} MB, all processes ${mb(m.total)} MB, JS heap ${mb(m.jsHeap)} MB`);
 
-  const start = await memory();
-  logMemory('at the start', start);
+  const start = await point('start', 'at the start');
 
   // ── 1. load → embed → unload: a warm round over every cell, then each measured cell's cycles in a row ──
   // Every cell is loaded once (the warm round); the measured cycles then go, while their time
@@ -232,8 +291,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
     await cycleOnce(c);
     costs.push({ cell: c, costMs: Date.now() - t0 });
   }
-  const afterWarm = await memory();
-  logMemory(`after the warm round (${cells.length} cells, one load each)`, afterWarm);
+  const afterWarm = await point('after_first_cycle', `after the warm round (${cells.length} cells, one load each)`);
   // Each measured cell gets all its cycles (a slope from fewer is noise); what does not fit the
   // time is named. The first cell is always measured: a verdict on every run, CI's included.
   const fit = cellsThatFit(costs, plan.cycles, plan.cyclesMs);
@@ -249,6 +307,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
     cellCycles.push({ cell: keyOf(c), memory: series });
     log(`${keyOf(c)}: ${series.length} cycles in ${Math.round((Date.now() - t0) / 1000)} s, memory ${mb(series[0])} → ${mb(series[series.length - 1])} MB (min ${mb(Math.min(...series))}, max ${mb(Math.max(...series))})`);
   }
+  await point('after_cycles', 'after the measured cycles');
   const cellsNotMeasured = cells.filter((c) => !measuredCells.includes(c)).map((c) => `${keyOf(c)} (~${Math.round((costs.find((x) => x.cell === c)!.costMs * plan.cycles) / 1000)} s)`);
   row('cycles_done', perCell.size ? [...perCell.values()].reduce((n, r) => n + r.length, 0) : 0, { cells: cells.length, measured_cells: measuredCells.length, cycles_per_measured_cell: plan.cycles, ms: Date.now() - cyclesStart, budget_ms: Math.round(plan.cyclesMs) });
   for (const [key, results] of perCell) {
@@ -395,8 +454,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
   const ingestMs = Date.now() - t;
   const finalStatus = await call('ingestStatus');
   // Where the end's memory comes from, phase by phase (informative rows).
-  const afterIngest = await memory();
-  logMemory('after the ingest and its searches', afterIngest);
+  const afterIngest = await point('after_ingest', 'after the ingest and its searches');
   row('chunks_embedded', finalStatus.done, { target: plan.chunks, queued: big.queued, status: finalStatus.status, ingest_ms: ingestMs, per_s: Math.round(finalStatus.done / (ingestMs / 1000)) });
   for (const f of faults) row('fault_recovered', f.recovered ? 1 : 0, { fault: f.fault, pass: f.recovered, note: f.note });
   row('searches_interleaved', interleaved.length, { target: plan.interleavedSearches, median_ms: Math.round(median(interleaved) * 10) / 10 || 0, errors: searchErrors.length, note: searchErrors.slice(0, 3).join(' | ') });
@@ -412,8 +470,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
   const exact = x.textsEqual && Object.values(x.vectorsEqual).every(Boolean) && x.rows === v.stored;
   row('export_import_exact', exact ? 1 : 0, { pass: exact, rows: x.rows, export_ms: Math.round(x.exportMs), import_ms: Math.round(x.importMs), bytes: x.bytes, vectors_equal: JSON.stringify(x.vectorsEqual), note: Object.values(x.differing).join(' | ') });
   if (!exact) log(`export + re-import not exact: texts ${x.textsEqual ? 'equal' : 'differ'}; ${JSON.stringify(x.differing)}`);
-  const afterExport = await memory();
-  logMemory('after the check and the export + re-import', afterExport);
+  const afterExport = await point('after_export_import', 'after the check and the export + re-import');
 
   // ── 4. the last 100 searches, interleaved with a fresh page's first 100, then the end memory ──
   // The same queries and variants as the first 100, in blocks of 10 that alternate between this
@@ -473,8 +530,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
   if (last.errors.length) row('search_errors', last.errors.length, { pass: false, note: last.errors.slice(0, 3).join(' | ') });
   await call('cleanup', [ref.collectionId]);
   workersAfterUnload.push(await modelWorkersAfter());
-  const end = await memory();
-  logMemory('at the end', end);
+  const end = await point('end', 'at the end');
 
   const source = afterWarm.renderer !== null ? 'renderer' : 'js_heap';
   const pick = (m: MemorySample) => (source === 'renderer' ? m.renderer! : m.jsHeap);
@@ -482,7 +538,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
     ...verdictRows({
       memoryAfterFirstCycle: pick(afterWarm),
       memoryEnd: pick(end),
-      memorySource: source === 'renderer' ? 'private memory (Pss_Anon + Pss_Shmem) of the renderer processes, settled after GC (CDP SystemInfo.getProcessInfo + /proc)' : 'JS heap after GC',
+      memorySource: source === 'renderer' ? 'private memory (Pss_Anon + Pss_Shmem) of the renderer processes, settled after a full GC in every isolate (the browser’s deterministic memory dump) and an allocator purge (CDP SystemInfo.getProcessInfo + /proc)' : 'JS heap after GC',
       cellCycles,
       cellsNotMeasured,
       chunksSubmitted: big.queued,
@@ -497,8 +553,15 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
   );
   for (const [label, m] of [['start', start], ['after_first_cycle', afterWarm], ['after_ingest', afterIngest], ['after_export_import', afterExport], ['end', end]] as const) {
     row('memory_mb', mb(m.renderer) ?? 0, { point: label, source: 'renderer private', readings: m.readings ?? 0 });
+    row('memory_mb', mb(quick[label]?.renderer ?? null) ?? 0, { point: label, source: 'renderer private after the quick collection (gc() in the workers Playwright lists)', readings: quick[label]?.readings ?? 0 });
     row('memory_mb', mb(m.total) ?? 0, { point: label, source: 'all Chromium processes private' });
     row('memory_mb', mb(m.jsHeap)!, { point: label, source: 'page JS heap after GC' });
+  }
+  if (quick.after_first_cycle?.renderer && quick.end?.renderer) {
+    row('memory_growth_ratio_quick_gc', quick.end.renderer / quick.after_first_cycle.renderer, { note: 'the growth ratio with the quick collection the runs before this one used: garbage left in isolates it did not reach counts as growth (informative)' });
+  }
+  for (const [p, b] of Object.entries(breakdowns)) {
+    for (const [allocator, value] of Object.entries(b)) row('memory_allocator_mb', value, { point: p, allocator });
   }
   row('js_heap_growth_ratio', end.jsHeap / afterWarm.jsHeap, { note: 'page JS heap after GC: end ÷ after the first cycle (informative)' });
   const elapsedMs = Date.now() - started;

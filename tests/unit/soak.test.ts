@@ -10,6 +10,7 @@ import { precisions } from '../../src/core/precision/index.ts';
 import { QuotaError, VectorStore } from '../../src/core/store/store.ts';
 import { runIngestJob } from '../../src/core/store/ingest.ts';
 import { exportNpy, parseNpyImport } from '../../src/core/store/transfer.ts';
+import { summarise, type ProcessDump } from '../../src/bench/soak-memory.ts';
 
 describe('soak plan', () => {
   it('is the issue’s full size at 10 minutes and scales down below', () => {
@@ -202,5 +203,38 @@ describe('found by the soak', () => {
     expect((await store.collection(c.id)).count).toBe(16);
     expect((await store.nextBatch(job.id, 100)).length).toBe(48); // the rest still pending: nothing lost
     store.close();
+  });
+});
+
+describe('soak memory breakdown', () => {
+  it('sums the renderers’ allocators from a memory-infra dump, each isolate’s heap by kind, and leaves other processes out', () => {
+    const MB = 2 ** 20;
+    const dumps: ProcessDump[] = [
+      {
+        pid: 1,
+        privateFootprint: 100 * MB,
+        allocators: {
+          malloc: 30 * MB,
+          'malloc/partitions': 29 * MB,
+          'malloc/allocated_objects/__abc': 1 * MB,
+          v8: 20 * MB,
+          'v8/main/heap': 12 * MB,
+          'v8/main/heap/old_space': 8 * MB,
+          'v8/workers/heap': 5 * MB,
+          'v8/workers/heap/large_object_space': 4 * MB,
+          'v8/workers/malloc/isolate_0x2D741055C000': 1 * MB,
+          'partition_alloc/partitions/buffer': 40 * MB,
+          'partition_alloc/partitions/buffer/buckets': 40 * MB,
+        },
+        details: {},
+      },
+      { pid: 2, privateFootprint: 20 * MB, allocators: { malloc: 5 * MB, v8: 2 * MB }, details: {} },
+      { pid: 3, privateFootprint: 500 * MB, allocators: { malloc: 400 * MB }, details: {} }, // the browser process
+    ];
+    const s = summarise(dumps, [1, 2]);
+    expect(s).toMatchObject({ private_footprint: 120, malloc: 35, v8: 22, 'v8/main/heap': 12, 'partition_alloc/partitions/buffer': 40 });
+    // The dump sums every worker isolate under v8/workers; sub-spaces and buckets are not counted twice.
+    expect(s['v8/workers/heap']).toBe(5);
+    expect(Object.keys(s).some((k) => /space|buckets|__abc|isolate_/.test(k))).toBe(false);
   });
 });
