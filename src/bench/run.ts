@@ -137,9 +137,6 @@ function checkAborted(signal?: AbortSignal) {
   if (signal?.aborted) throw new AbortError('The benchmark was cancelled.');
 }
 
-/** See the matrix loop: how long the engine needs after a multi-threaded WASM cell before a pool runs at full speed. */
-const AFTER_THREADED_CELL_MS = 8000;
-
 /**
  * The uncounted warm-up: whole passes (the timed pass's own texts) until two in a row agree
  * within 10 % (at most 8). One short pass was not enough: V8 compiles onnxruntime's wasm to
@@ -373,14 +370,8 @@ export async function runMatrix(cells: Cell[], texts: string[], choice: MatrixCh
     }
     outcomes.push(outcome);
     hooks.onCell?.(outcome, i, cells.length);
-    // After a multi-threaded WASM cell the next pool ran at half speed for over 10 s: use-lite int8
-    // 2×1 right after 1×2 was unloaded read 145–227 sentences/s over 8 passes of 256, and 380–425
-    // once 8 s had passed (quiet 2-core EPYC, Chromium 156; nothing used the CPU meanwhile, so it is
-    // the engine's state, not a leftover worker). The matrix waits that long before the next cell.
-    if (i < cells.length - 1 && cell.kind === 'transformer' && cell.backend === 'wasm' && cell.threads > 1 && !hooks.signal?.aborted) {
-      hooks.onLog?.(`${cell.id}: waiting ${AFTER_THREADED_CELL_MS / 1000} s before the next cell`);
-      await new Promise((resolve) => setTimeout(resolve, AFTER_THREADED_CELL_MS));
-    }
+    // No pause after a multi-threaded cell: the next pool ran at half speed for over 10 s until a
+    // threaded worker got a compiled module of its own (src/core/models/ort-web.ts, ownWasmModule).
   }
   // The ratios the targets are read from, from this run's rows only.
   emit(derivedRows(rows));

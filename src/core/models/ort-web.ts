@@ -8,6 +8,7 @@ import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import loaderUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.mjs?url';
 import { defaultWasmThreads } from '../util/threads.ts';
 import { probeWebGpu } from '../util/webgpu.ts';
+import { withCustomSection } from '../util/wasm-section.ts';
 
 ort.env.wasm.wasmPaths = { wasm: new URL(wasmUrl, self.location.href).href, mjs: new URL(loaderUrl, self.location.href).href };
 /** Default threads per model instance: all cores, up to 4, when SharedArrayBuffer is available. */
@@ -26,6 +27,29 @@ export function useWasmThreads(requested: number | undefined): number {
   return threads;
 }
 ort.env.logLevel = 'error';
+
+/**
+ * Gives a multi-threaded worker a compiled wasm module of its own, before its first session.
+ *
+ * V8 compiles one module for every worker of the page that compiles the same bytes, and a module
+ * that had run onnxruntime with threads slowed the single-thread workers that shared it, for
+ * over 10 s after its own worker was unloaded. Measured (2-core EPYC, Chromium 156, use-lite
+ * int8, passes of 256 sentences, per-thread CPU from /proc; scripts/exp/after-unload.ts): a 2×1
+ * pool loaded right after a 1×2 worker was unloaded ran 150–230 sentences/s for 12 s while V8's
+ * background threads took 12 of the 21 CPU-seconds (4.6 on a fresh pool, which ran 400–460);
+ * loaded 8 s later, or with V8's module cache off (--no-wasm-native-module-cache), or after a
+ * 2×1 or 1×1 instead, it ran at full speed from its third pass. A custom section naming this
+ * worker makes its bytes, and so its module, its own. The price: the wasm (28 MB) is fetched
+ * once more and held as bytes by this worker, and it is compiled for this worker alone — only
+ * where threads run; single-thread workers keep sharing the module the page streams.
+ */
+export async function ownWasmModule(threads: number): Promise<void> {
+  if (threads <= 1 || ort.env.wasm.wasmBinary) return;
+  const paths = ort.env.wasm.wasmPaths as { wasm: string };
+  const res = await fetch(paths.wasm);
+  if (!res.ok) throw new Error(`onnxruntime's wasm: ${res.status} ${res.statusText}`);
+  ort.env.wasm.wasmBinary = withCustomSection(new Uint8Array(await res.arrayBuffer()), 'embedscope.worker', `${Date.now()}-${Math.random()}`);
+}
 
 export { ort };
 

@@ -15,8 +15,9 @@ const PROBES = ['A man is eating food.', 'The girl is carrying a baby.', 'Stocks
 
 export async function loadTransformerInBrowser(source: ModelFiles, spec: ModelSpec): Promise<TransformerEmbedder> {
   const files = readOnce(source);
-  const [{ ort }, { webgpuAdapter, useWasmThreads }] = await Promise.all([loadOrt(), import('./ort-web.ts')]);
+  const [{ ort }, { webgpuAdapter, useWasmThreads, ownWasmModule }] = await Promise.all([loadOrt(), import('./ort-web.ts')]);
   const wasmThreads = useWasmThreads(spec.threads);
+  await ownWasmModule(wasmThreads);
   const dtype = spec.dtype ?? 'fp32';
   const choice = spec.backend ?? 'auto';
   const adapter = await webgpuAdapter();
