@@ -440,7 +440,7 @@ async function checkAuto(choice: MatrixChoice, rows: BenchRow[], texts: string[]
         const label = c.backend === 'wasm' ? `wasm ${c.pool}×${c.threads}` : c.backend;
         const bestLabel = best.backend === 'wasm' ? `wasm ${best.pool ?? 1}×${best.threads}` : String(best.backend);
         if (chosen) {
-          out.push({ suite: 'transformer', metric: 'auto_vs_best', model, dtype, batch, value: chosen.value / best.value, auto: label, best: bestLabel, calibration_ms: Math.round(d.ms), ...(d.phases ? { load_ms: Math.round(d.phases.loadMs), warm_ms: Math.round(d.phases.warmMs), rounds: d.phases.rounds } : {}), repeats: 1 });
+          out.push({ suite: 'transformer', metric: 'auto_vs_best', model, dtype, batch, value: chosen.value / best.value, auto: label, best: bestLabel, calibration_ms: Math.round(d.ms), ...(d.phases ? { load_ms: Math.round(d.phases.loadMs), warm_ms: Math.round(d.phases.warmMs), rounds: d.phases.rounds, ...(d.phases.textsPerCall ? { texts_per_call: d.phases.textsPerCall } : {}) } : {}), repeats: 1 });
         } else {
           hooks.onLog?.(`Auto chose ${label} for ${model} ${dtype}, which the matrix did not measure`);
         }

@@ -172,11 +172,22 @@ describe('calibration', () => {
     expect(roundSize([one, two, def], new Map([[def, { msPerText: 15, texts: 16 }]]), 10)).toBeUndefined();
   });
 
+  it('loads and warm-up that end just past the budget: one round of the fewest texts still decides', async () => {
+    const f = device2({ loadMs: 2900 }); // + 0.53 s of warm-up: 3.43 s before any round
+    const d = await calibrate(what, candidatesFor(device, { hardware: false }), f.hooks);
+    expect(d.phases).toMatchObject({ rounds: 1, textsPerCall: 4 });
+    expect(label(d.chosen)).toBe('2×1');
+    const warm = (16 / 70 + 16 / 88 + 16 / 131) * 1000;
+    expect(d.ms).toBeCloseTo(2900 + warm + (4 / 70 + 4 / 88 + 4 / 131) * 1000, 6);
+  });
+
   it('a device too busy to time every candidate within the budget decides nothing', async () => {
     const seen: (number | null)[] = [];
-    const f = device2({ loadMs: 2900 });
+    // Loads 2.9 s, then a warm-up 3.2× slower than the calls' rates say: 4.6 s before any round,
+    // more than half as long again as the budget.
+    const f = device2({ loadMs: 2900, slowdown: (t) => (t < 5000 ? 3.2 : 1) });
     const run = calibrate(what, candidatesFor(device, { hardware: false }), { ...f.hooks, onFigure: (x) => seen.push(x.sentencesPerS) });
-    await expect(run).rejects.toThrow('Calibration stopped: this device was too busy to time every configuration in 3 s (loads 2.9 s, warm-up 0.5 s). Nothing was kept');
+    await expect(run).rejects.toThrow('Calibration stopped: this device was too busy to time every configuration in 3 s (loads 2.9 s, warm-up 1.7 s). Nothing was kept');
     expect(seen).toEqual([]);
     expect(f.released()).toBe(1);
   });
