@@ -39,16 +39,21 @@ ort.env.logLevel = 'error';
  * background threads took 12 of the 21 CPU-seconds (4.6 on a fresh pool, which ran 400–460);
  * loaded 8 s later, or with V8's module cache off (--no-wasm-native-module-cache), or after a
  * 2×1 or 1×1 instead, it ran at full speed from its third pass. A custom section naming this
- * worker makes its bytes, and so its module, its own. The price: the wasm (28 MB) is fetched
- * once more and held as bytes by this worker, and it is compiled for this worker alone — only
- * where threads run; single-thread workers keep sharing the module the page streams.
+ * worker makes its bytes, and so its module, its own. The price: it is compiled for this worker
+ * alone, and not while it downloads — only where threads run; single-thread workers keep
+ * sharing the module the page streams.
  */
-export async function ownWasmModule(threads: number): Promise<void> {
-  if (threads <= 1 || ort.env.wasm.wasmBinary) return;
-  const paths = ort.env.wasm.wasmPaths as { wasm: string };
-  const res = await fetch(paths.wasm);
-  if (!res.ok) throw new Error(`onnxruntime's wasm: ${res.status} ${res.statusText}`);
-  ort.env.wasm.wasmBinary = withCustomSection(new Uint8Array(await res.arrayBuffer()), 'embedscope.worker', `${Date.now()}-${Math.random()}`);
+export function ownWasmModule(threads: number): void {
+  if (threads <= 1) return;
+  // onnxruntime's loader compiles its wasm with instantiateStreaming, once a worker: that one call
+  // gets the bytes tagged. Not `env.wasm.wasmBinary`, which onnxruntime's loader keeps for the
+  // worker's life (28 MB more in every threaded worker); these bytes are garbage once compiled.
+  const streaming = WebAssembly.instantiateStreaming;
+  WebAssembly.instantiateStreaming = async (source, imports) => {
+    WebAssembly.instantiateStreaming = streaming;
+    const bytes = new Uint8Array(await (await source).arrayBuffer());
+    return WebAssembly.instantiate(withCustomSection(bytes, 'embedscope.worker', `${Date.now()}-${Math.random()}`), imports);
+  };
 }
 
 export { ort };

@@ -17,7 +17,7 @@ export async function loadTransformerInBrowser(source: ModelFiles, spec: ModelSp
   const files = readOnce(source);
   const [{ ort }, { webgpuAdapter, useWasmThreads, ownWasmModule }] = await Promise.all([loadOrt(), import('./ort-web.ts')]);
   const wasmThreads = useWasmThreads(spec.threads);
-  await ownWasmModule(wasmThreads);
+  ownWasmModule(wasmThreads);
   const dtype = spec.dtype ?? 'fp32';
   const choice = spec.backend ?? 'auto';
   const adapter = await webgpuAdapter();
