@@ -14,59 +14,7 @@
 import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
 import os from 'node:os';
-import { readdirSync, readFileSync } from 'node:fs';
-
-/** CPU seconds used so far by the chromium launched with `tag` and its descendants (100 Hz ticks). */
-function chromiumCpu(tag: string): number {
-  const procs = new Map<number, { ppid: number; ticks: number; cmd: string }>();
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      procs.set(Number(pid), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]), cmd: readFileSync(`/proc/${pid}/cmdline`, 'utf8') });
-    } catch { /* gone */ }
-  }
-  const roots = [...procs].filter(([, p]) => p.cmd.includes(tag)).map(([pid]) => pid);
-  const mine = new Set(roots);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, p] of procs) if (!mine.has(pid) && mine.has(p.ppid)) { mine.add(pid); grew = true; }
-  }
-  let ticks = 0;
-  for (const pid of mine) ticks += procs.get(pid)!.ticks;
-  return ticks / 100;
-}
-
-/** CPU ticks of every thread of those processes, by "pid/tid comm". */
-function threadTicks(tag: string): Map<string, number> {
-  const out = new Map<string, number>();
-  const procs = new Map<number, { ppid: number; cmd: string }>();
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      procs.set(Number(pid), { ppid: Number(f[1]), cmd: readFileSync(`/proc/${pid}/cmdline`, 'utf8') });
-    } catch { /* gone */ }
-  }
-  const mine = new Set([...procs].filter(([, p]) => p.cmd.includes(tag)).map(([pid]) => pid));
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, p] of procs) if (!mine.has(pid) && mine.has(p.ppid)) { mine.add(pid); grew = true; }
-  }
-  for (const pid of mine) {
-    try {
-      for (const tid of readdirSync(`/proc/${pid}/task`)) {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        out.set(`${pid}/${tid} ${comm}`, Number(f[11]) + Number(f[12]));
-      }
-    } catch { /* gone */ }
-  }
-  return out;
-}
+import { chromiumCpu, threadTicks } from './chromium-cpu.ts';
 
 const scenarios = process.argv.slice(2);
 const dtype = process.env.DTYPE ?? 'int8';

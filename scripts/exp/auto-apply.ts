@@ -9,27 +9,7 @@
 import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
 import os from 'node:os';
-import { readdirSync, readFileSync } from 'node:fs';
-
-function chromiumCpu(tag: string): number {
-  const procs = new Map<number, { ppid: number; ticks: number; cmd: string }>();
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      procs.set(Number(pid), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]), cmd: readFileSync(`/proc/${pid}/cmdline`, 'utf8') });
-    } catch { /* gone */ }
-  }
-  const mine = new Set([...procs].filter(([, p]) => p.cmd.includes(tag)).map(([pid]) => pid));
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, p] of procs) if (!mine.has(pid) && mine.has(p.ppid)) { mine.add(pid); grew = true; }
-  }
-  let ticks = 0;
-  for (const pid of mine) ticks += procs.get(pid)!.ticks;
-  return ticks / 100;
-}
+import { chromiumCpu } from './chromium-cpu.ts';
 
 const dtype = process.env.DTYPE ?? 'int8';
 const seconds = Number(process.env.SECONDS ?? 10);
