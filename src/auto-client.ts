@@ -208,7 +208,7 @@ export interface CalibrationOptions {
    * load took 1.2–1.9 s on the 2-core EPYC). Not called when the choice includes the model's own
    * serving workers, or when nothing was decided; whatever is not taken is unloaded.
    */
-  adopt?: (pools: LoadedPool[], chosen: Candidate) => void;
+  adopt?: (pools: LoadedPool[]) => void;
   /** Resolves when no embedding the person asked for is running: theirs go first. */
   whenIdle: () => Promise<void>;
   /** Counts the person's embedding calls: a timed call that overlapped one is timed again. */
@@ -266,7 +266,7 @@ async function prepareCandidates(o: CalibrationOptions, candidates: Candidate[],
   const release = (chosen?: Candidate) => {
     const pools = chosen && o.adopt ? runsOn.get(chosen) : undefined;
     const taken = pools && pools.length > 0 && pools.every((p) => ours.includes(p)) ? pools : [];
-    if (taken.length > 0) o.adopt!(taken, chosen!);
+    if (taken.length > 0) o.adopt!(taken);
     ours.splice(0).filter((p) => !taken.includes(p)).forEach((p) => p.unload());
   };
   try {

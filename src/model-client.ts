@@ -17,7 +17,7 @@ import { shareByLength, shareContiguous, type InstanceMemory, type LoadedPool } 
 import type { LoadProgress, ModelSpec } from './core/models/registry.ts';
 import type { EmbedResult, ModelInfo } from './core/models/types.ts';
 import type { ModelWorkerApi } from '../workers/api/model.ts';
-import type { AutoDecision, Candidate } from './bench/auto.ts';
+import type { AutoDecision } from './bench/auto.ts';
 import type { LoadedDefault } from './auto-client.ts';
 
 export type { InstanceMemory } from './bench/pool.ts';
@@ -213,7 +213,7 @@ export class ModelClient {
     };
     document.addEventListener('visibilitychange', onVisibility);
     // The chosen candidate's workers, when the calibration loaded them: the apply takes them over.
-    let adopted: { pools: LoadedPool[]; chosen: Candidate } | null = null;
+    let adopted: LoadedPool[] = [];
     try {
       const base: ModelSpec = { ...this._spec, backend: 'auto', threads: undefined };
       const decision = await runCalibration({
@@ -221,7 +221,7 @@ export class ModelClient {
         batch: this.autoBatch,
         loadPool: (spec, n) => loadModelPool(spec, n, { background: true, signal: ctl.signal }),
         loaded: this.servingPool(),
-        adopt: (pools, chosen) => (adopted = { pools, chosen }),
+        adopt: (pools) => (adopted = pools),
         signal: ctl.signal,
         whenIdle: whenForegroundIdle,
         foregroundCalls: () => foregroundCalls,
@@ -239,9 +239,7 @@ export class ModelClient {
       // apply's load found the damage first, removed the file and fetched it again.
       figures.push(`chose ${describeCandidate(decision.chosen)}, loading it`);
       say();
-      const handed = adopted as { pools: LoadedPool[]; chosen: Candidate } | null;
-      adopted = null;
-      await this.apply(decision, handed);
+      await this.apply(decision, adopted.splice(0));
       if (this.unloaded) throw new Error('unloaded');
       setAutoState(model, dtype, { state: 'decided', text: describeState(decision, false), decision });
       return decision;
@@ -253,7 +251,7 @@ export class ModelClient {
       return null;
     } finally {
       // Handed over, then interrupted before the apply (unloaded, a failed write): they go too.
-      (adopted as { pools: LoadedPool[] } | null)?.pools.forEach((p) => p.unload());
+      adopted.forEach((p) => p.unload());
       document.removeEventListener('visibilitychange', onVisibility);
       if (this.calibration === ctl) this.calibration = null;
     }
@@ -293,11 +291,11 @@ export class ModelClient {
    * handed over (loaded and warm: no load at all), else onto new workers loaded first; the old
    * ones finish their calls, then go.
    */
-  private async apply(d: AutoDecision, handed: { pools: LoadedPool[]; chosen: Candidate } | null = null) {
+  private async apply(d: AutoDecision, handed: LoadedPool[] = []) {
     const same = d.chosen.pool === this._instances && d.chosen.backend === this.info?.backend && (d.chosen.backend !== 'wasm' || d.chosen.threads === this.info?.threads);
     // Taken-over workers have no idle timer of this client's: only when it has none either.
-    const taken = handed && !same && !this.opts.idleMs ? takeOver(handed.pools) : null;
-    if (!taken) handed?.pools.forEach((p) => p.unload());
+    const taken = handed.length > 0 && !same && !this.opts.idleMs ? takeOver(handed) : null;
+    if (!taken) handed.forEach((p) => p.unload());
     if (same) return;
     const spec: ModelSpec = { ...this._spec, backend: d.chosen.backend, ...(d.chosen.backend === 'wasm' ? { threads: d.chosen.threads } : {}) };
     const fresh = taken?.bridges ?? this.makeBridges(spec, d.chosen.pool);
