@@ -36,7 +36,7 @@ import { formatBytes } from '../src/core/util/format.ts';
 import { expandInputs, openCorpusFile, type Skipped } from './embed/inputs.ts';
 import { locateModel } from './embed/model.ts';
 import { Output } from './embed/parts.ts';
-import { HashSet128 } from './embed/hash-set.ts';
+import { HashSet128, hexBytes } from './embed/hash-set.ts';
 import { parseShard } from './embed/shard.ts';
 import type { InitMessage, Reply as WorkerReply, Request, Section } from './embed/worker.ts';
 
@@ -213,7 +213,9 @@ async function setCalibration(sample: string[]) {
 // The workers chunk, hash, embed and encode parts; here only the run's set of content hashes
 // (a text met twice, by one worker or both, is kept once: hash-set.ts) and the writing of finished parts.
 const written = new HashSet128(resumed.hashes.length + (1 << 16));
-for (const h of resumed.hashes) written.addHex(h);
+// One conversion for all of them: a hex string each through its own arrays cost two allocations a hash.
+const resumedKeys = hexBytes(resumed.hashes);
+for (let i = 0; i < resumed.hashes.length; i++) written.add(resumedKeys, i * 4);
 let newRows = 0;
 let chunksSeen = 0;
 let writing: Promise<unknown> = Promise.resolve();

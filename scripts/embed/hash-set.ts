@@ -43,9 +43,6 @@ export class HashSet128 {
     }
   }
 
-  addHex(hex: string): boolean {
-    return this.add(hexBytes([hex]), 0);
-  }
 
   private grow() {
     const { keys, used } = this;

@@ -12,7 +12,7 @@
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { assertSameVectors, encodeParquet, mergeParquet, readHashes, type ChunkColumns, type ParquetMeta, type ParquetModule } from '../../src/core/parquet/index.ts';
+import { assertSameVectors, mergeParquet, readHashes, type ParquetMeta, type ParquetModule } from '../../src/core/parquet/index.ts';
 import { concatParquet, footerLength, keyValues, readFooter } from '../../src/core/parquet/concat.ts';
 import { META_KEY, parseMeta } from '../../src/core/parquet/format.ts';
 
@@ -70,10 +70,6 @@ export class Output {
       if (n) this.next = Math.max(this.next, Number(n[1]) + 1);
     }
     return { meta, hashes };
-  }
-
-  async writePart(columns: ChunkColumns, meta: ParquetMeta): Promise<string> {
-    return this.writePartBytes(encodeParquet(columns, meta));
   }
 
   /**

@@ -279,8 +279,8 @@ describe('embed CLI pieces', () => {
       expect(added.slice(0, 1000).every(Boolean)).toBe(true);
     }
     expect(set.size).toBe(hex.length);
-    expect(set.addHex(hex[123])).toBe(false);
-    expect(set.addHex(contentHashSync('not seen'))).toBe(true);
+    expect(set.add(hexBytes([hex[123]]), 0)).toBe(false);
+    expect(set.add(hexBytes([contentHashSync('not seen')]), 0)).toBe(true);
     expect(() => hexBytes(['abc'])).toThrow('3 characters, not 32');
     expect(() => hexBytes(['Z'.repeat(32)])).toThrow('not lowercase hex');
   });

@@ -16,7 +16,7 @@
  * else falls back to mergeParquet.
  */
 
-import { Reader, Writer, T_BINARY, T_STRUCT, T_LIST, field, type Field, type List } from './thrift.ts';
+import { Reader, Writer, T_BINARY, T_STRUCT, T_LIST, field, FILE_MAGIC as MAGIC, type Field, type List } from './thrift.ts';
 
 const without = (s: Field[], ids: number[]) => s.filter((f) => !ids.includes(f.id));
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -27,7 +27,6 @@ const ROW_GROUP = { columns: 1, fileOffset: 5, ordinal: 7 };
 const COLUMN_CHUNK = { filePath: 1, fileOffset: 2, metaData: 3, offsetIndex: [4, 5, 6, 7] };
 const COLUMN_META = { totalCompressed: 7, dataPage: 9, indexPage: 10, dictionaryPage: 11, bloom: [14, 15] };
 
-const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 
 /** The length of the footer that ends a file, from the file's last 8 bytes. */
 export function footerLength(last8: Uint8Array): number {

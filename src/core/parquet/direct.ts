@@ -14,7 +14,10 @@
  * row count that does not add up — returns null before any row is kept, and the caller reads the
  * file with parquet-wasm as before (which also reports any damage in the file, with its words).
  */
-import { Reader, field, type Field, type List } from './thrift.ts';
+import {
+  Reader, field, type Field, type List,
+  BYTE_ARRAY, DATA_PAGE, DATA_PAGE_V2, DICTIONARY_PAGE, FLOAT, OPTIONAL, PLAIN, PLAIN_DICTIONARY, REPEATED, RLE, RLE_DICTIONARY, SNAPPY, UNCOMPRESSED,
+} from './thrift.ts';
 import { snappyDecompress } from './snappy.ts';
 import { footerLength, keyValues } from './concat.ts';
 
@@ -32,20 +35,6 @@ const need = (ok: unknown, why: string) => {
   if (!ok) throw new NotDirect(why);
 };
 
-// parquet.thrift: physical types, codecs, page types, encodings, repetition.
-const FLOAT = 4;
-const BYTE_ARRAY = 6;
-const UNCOMPRESSED = 0;
-const SNAPPY = 1;
-const DATA_PAGE = 0;
-const DICTIONARY_PAGE = 2;
-const DATA_PAGE_V2 = 3;
-const PLAIN = 0;
-const PLAIN_DICTIONARY = 2;
-const RLE = 3;
-const RLE_DICTIONARY = 8;
-const OPTIONAL = 1;
-const REPEATED = 2;
 
 interface Leaf {
   top: string;

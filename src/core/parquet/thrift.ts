@@ -187,3 +187,32 @@ export class Writer {
 }
 
 export const field = (s: Field[], id: number) => s.find((f) => f.id === id);
+
+/** parquet.thrift's enums and the file's magic bytes, for the reader (direct.ts), the writer and concat.ts. */
+export const FILE_MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
+// Physical types
+export const INT32 = 1;
+export const FLOAT = 4;
+export const BYTE_ARRAY = 6;
+export const FIXED_LEN_BYTE_ARRAY = 7;
+// Repetition
+export const REQUIRED = 0;
+export const OPTIONAL = 1;
+export const REPEATED = 2;
+// Codecs
+export const UNCOMPRESSED = 0;
+export const SNAPPY = 1;
+// Page types
+export const DATA_PAGE = 0;
+export const DICTIONARY_PAGE = 2;
+export const DATA_PAGE_V2 = 3;
+// Encodings
+export const PLAIN = 0;
+export const PLAIN_DICTIONARY = 2;
+export const RLE = 3;
+export const RLE_DICTIONARY = 8;
+// Converted types
+export const UTF8 = 0;
+export const LIST = 3;
+export const UINT_8 = 11;
+export const INT_8 = 15;

@@ -34,26 +34,12 @@
  */
 import * as arrow from 'apache-arrow';
 import { bytesPerRow } from '../precision/binary.ts';
-import { Writer, T_BINARY, T_BYTE, T_I16, T_I32, T_I64, T_LIST, T_STRUCT, T_TRUE, T_FALSE, type Field } from './thrift.ts';
+import {
+  Writer, T_BINARY, T_BYTE, T_I16, T_I32, T_I64, T_LIST, T_STRUCT, T_TRUE, T_FALSE, type Field,
+  BYTE_ARRAY, DATA_PAGE, DICTIONARY_PAGE, FILE_MAGIC, FIXED_LEN_BYTE_ARRAY, FLOAT, INT_8, INT32, LIST, OPTIONAL, PLAIN, REPEATED, REQUIRED, RLE, RLE_DICTIONARY, UINT_8, UTF8,
+} from './thrift.ts';
 import { COLUMNS, META_KEY, codeColumn, type ChunkColumns, type CodePrecision, type ParquetMeta } from './format.ts';
 
-// parquet.thrift constants.
-const INT32 = 1;
-const FLOAT = 4;
-const BYTE_ARRAY = 6;
-const FIXED_LEN_BYTE_ARRAY = 7;
-const OPTIONAL = 1;
-const REQUIRED = 0;
-const REPEATED = 2;
-const PLAIN = 0;
-const RLE = 3;
-const RLE_DICTIONARY = 8;
-const DATA_PAGE = 0;
-const DICTIONARY_PAGE = 2;
-const UTF8 = 0;
-const LIST = 3;
-const UINT_8 = 11;
-const INT_8 = 15;
 
 /** Bytes of values a data page holds at most (parquet-rs's default page size). */
 const PAGE_BYTES = 1 << 20;
@@ -533,7 +519,6 @@ function checkColumns(c: ChunkColumns, meta: ParquetMeta): number {
 }
 
 const bytesOf = (a: Float32Array | Int8Array | Uint8Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 
 /**
  * A Parquet file of our schema built as rows come (add), written whole by finish — which starts
@@ -582,7 +567,7 @@ export class ParquetWriter {
   finish(): Uint8Array {
     const { dims, meta, rows } = this;
     const asm = new Assembly();
-    asm.push(MAGIC);
+    asm.push(FILE_MAGIC);
     // `source` as a dictionary (its values once, PLAIN), or PLAIN when it has too many values.
     let plainSource: StringColumn | null = null;
     let dictionary: Uint8Array | null = null;
@@ -632,7 +617,7 @@ export class ParquetWriter {
     const end = new Bytes(8);
     end.u32(tail.length);
     asm.push(end.view());
-    asm.push(MAGIC);
+    asm.push(FILE_MAGIC);
     const file = asm.result();
     // The next file starts empty, in this one's buffers.
     for (const s of Object.values(this.strings)) s.reset();
