@@ -181,14 +181,15 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
    * deterministic dump 52 MB more (renderers 253 → 216 → 164 MB); a dump without its GC freed
    * nothing (219 → 219). That memory was garbage the next GC would free, not a leak.
    */
-  const collect = async (thorough: boolean) => {
+  const collect = async () => {
     for (const w of page.workers()) await w.evaluate('globalThis.gc?.()').catch(() => {});
     await pageCdp.send('HeapProfiler.collectGarbage');
-    if (thorough) {
-      const { processInfo } = (await browserCdp.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] };
-      lastDump = { dumps: await memoryInfraDump(browserCdp, true), pids: processInfo.filter((p) => p.type === 'renderer').map((p) => p.id) };
-    }
     await pageCdp.send('Memory.simulatePressureNotification', { level: 'critical' });
+  };
+  /** The thorough form's dump, once a reading: its GC is what the quick form cannot reach; the settling after it needs only the quick one. */
+  const dumpAfterFullGc = async () => {
+    const { processInfo } = (await browserCdp.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] };
+    lastDump = { dumps: await memoryInfraDump(browserCdp, true), pids: processInfo.filter((p) => p.type === 'renderer').map((p) => p.id) };
   };
   /**
    * Memory once it has settled: collected and read until three readings in a row agree within
@@ -200,8 +201,9 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
   const memory = async (thorough = false): Promise<MemorySample> => {
     const seen: MemorySample[] = [];
     const key = (m: MemorySample) => m.renderer ?? m.jsHeap;
+    if (thorough) await dumpAfterFullGc();
     for (let i = 0; i < 30; i++) {
-      await collect(thorough);
+      await collect();
       seen.push(await sample());
       const tail = seen.slice(-3).map(key);
       if (tail.length === 3 && Math.max(...tail) - Math.min(...tail) <= 2 ** 20) break;
@@ -259,13 +261,11 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
     }
   }
   const isDefault = (c: CycleSpec) => catalogCells.find((m) => m.model === c.model)?.dtypes[0] === c.dtype && c.backend === 'wasm';
-  const rank = (c: CycleSpec) => {
-    const models = [...new Set(cells.map((x) => x.model))];
-    const firstStatic = models.find((m) => kindOf(m) === 'static');
-    const firstTransformer = models.find((m) => kindOf(m) === 'transformer');
-    const order = [firstStatic, firstTransformer, ...models.filter((m) => m !== firstStatic && m !== firstTransformer)];
-    return (isDefault(c) ? 0 : 100) + (c.pool - 1) * 10 + order.indexOf(c.model);
-  };
+  const models = [...new Set(cells.map((x) => x.model))];
+  const firstStatic = models.find((m) => kindOf(m) === 'static');
+  const firstTransformer = models.find((m) => kindOf(m) === 'transformer');
+  const order = [firstStatic, firstTransformer, ...models.filter((m) => m !== firstStatic && m !== firstTransformer)];
+  const rank = (c: CycleSpec) => (isDefault(c) ? 0 : 100) + (c.pool - 1) * 10 + order.indexOf(c.model);
   cells.sort((x, y) => rank(x) - rank(y));
   const keyOf = (c: CycleSpec) => `${c.model} ${c.dtype} ${c.backend} ×${c.pool}`;
   const workersAfterUnload: number[] = [];
@@ -373,9 +373,15 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
     ] as Event[]),
   ].sort((x, y) => x.at - y.at);
   const targetOf = (e: Event | undefined) => (e ? Math.round(e.at * big.queued) : undefined);
-  /** Runs the ingest until it has committed past `done` + one batch (so a fault hits it mid-run). */
-  const runningPast = async (done: number, pauseAt: number | undefined) => {
-    await call('startIngest', big.jobId, pauseAt);
+  /**
+   * Runs the ingest, with no pause point, until it has committed past `done` + one batch (so a
+   * fault hits it mid-run). The reload and the unload stop the ingest themselves: with no pause
+   * point it is still running when they land. Paused at the next event's point, a short (CI)
+   * run's 20 % took ~0.8 s, which a poll of a busy page could miss: the fault then landed on a
+   * stopped job and counted as not recovered (1 of 6).
+   */
+  const runningPast = async (done: number) => {
+    await call('startIngest', big.jobId);
     return call('runningPast', done);
   };
   t = Date.now();
@@ -395,10 +401,6 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
     // A fault needs the ingest running when it lands: it runs on well past the next event's point
     // (a burst then pauses it at once on resume), not stopped by a pause an instant later.
     const next = Math.min(big.queued, at.done + Math.round(0.2 * big.queued));
-    // The reload and the unload stop the ingest themselves: with no pause point it is still running
-    // when they land. Paused at `next`, a short (CI) run's 20 % took ~0.8 s, which a poll of a busy
-    // page could miss: the fault then landed on a stopped job and counted as not recovered (1 of 6).
-    const untilTheFault = undefined;
     if (e.kind === 'burst') {
       burst++;
       const r = await call('searches', big.collectionId, perBurst, burst * perBurst);
@@ -408,7 +410,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
     }
     let fault: { recovered: boolean; note: string };
     if (e.kind === 'reload') {
-      const s = await runningPast(at.done, untilTheFault);
+      const s = await runningPast(at.done);
       await page.reload();
       await page.waitForFunction(() => 'embedscope' in globalThis, undefined, { timeout: 120_000 });
       pageCdp = await context.newCDPSession(page);
@@ -438,7 +440,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
         fault = { recovered: gone && hitBatch && exact, note: `worker ${gone ? 'gone' : 'STILL ALIVE'}; ${r.status} at ${r.done} of ${r.total} (${at.done} before it ran): ${r.error}; store ${check.stored} rows, ${check.lost} lost, ${check.duplicated} duplicated, ${check.unexpected} unexpected, precisions ${JSON.stringify(check.precisionRows)}` };
       }
     } else {
-      const s = await runningPast(at.done, untilTheFault);
+      const s = await runningPast(at.done);
       const r = await call('unloadWhileSearchQueued', big.collectionId);
       await call('waitIngest'); // the ingest used the same model: it stopped too
       const after = await call('ingestStatus');
