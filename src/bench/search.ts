@@ -21,6 +21,8 @@ import { TopK } from '../core/search/topk.ts';
 import { VectorStore } from '../core/store/store.ts';
 import { availableCores } from '../core/util/threads.ts';
 import type { BenchRow } from './report.ts';
+import { roundOrder } from './auto.ts';
+import { median, summarize, type Summary } from './stats.ts';
 
 export interface SearchBenchOptions {
   sizes: number[];
@@ -41,11 +43,6 @@ export interface SearchBenchEnv {
 const BLOCK = 8192;
 const DEFAULT_PRECISIONS: PrecisionId[] = ['float32', 'int8', 'uint8', 'binary', 'ubinary'];
 
-function median(xs: number[]) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
 /** Deterministic pseudo-random values, a block of rows at a time (the same rows for every precision). */
 function synthetic(n: number, dims: number, seed: number, each: (rows: Float32Array, start: number) => void) {
   let s = seed >>> 0;
@@ -61,7 +58,7 @@ function synthetic(n: number, dims: number, seed: number, each: (rows: Float32Ar
   }
 }
 
-async function time(fn: () => unknown, repeats: number): Promise<{ value: number; min: number; max: number }> {
+async function time(fn: () => unknown, repeats: number): Promise<Summary> {
   await fn(); // warm-up
   const ms: number[] = [];
   for (let i = 0; i < repeats; i++) {
@@ -69,26 +66,25 @@ async function time(fn: () => unknown, repeats: number): Promise<{ value: number
     await fn();
     ms.push(performance.now() - t);
   }
-  return { value: median(ms), min: Math.min(...ms), max: Math.max(...ms) };
+  return summarize(ms);
 }
 
 /**
  * Several ways timed in rotating rounds (A B C, B C A, C A B, …), each round after one warm-up of
  * each: a slow moment on this shared machine hits them all alike, so their ratios hold.
  */
-async function timeRotating<K extends string>(fns: Record<K, () => unknown>, rounds: number): Promise<Record<K, { value: number; min: number; max: number }>> {
+async function timeRotating<K extends string>(fns: Record<K, () => unknown>, rounds: number): Promise<Record<K, Summary>> {
   const names = Object.keys(fns) as K[];
   for (const name of names) await fns[name]();
   const ms = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
   for (let r = 0; r < rounds; r++) {
-    for (let i = 0; i < names.length; i++) {
-      const name = names[(r + i) % names.length];
+    for (const name of roundOrder(names, r)) {
       const t = performance.now();
       await fns[name]();
       ms[name].push(performance.now() - t);
     }
   }
-  return Object.fromEntries(names.map((name) => [name, { value: median(ms[name]), min: Math.min(...ms[name]), max: Math.max(...ms[name]) }])) as Record<K, { value: number; min: number; max: number }>;
+  return Object.fromEntries(names.map((name) => [name, summarize(ms[name])])) as Record<K, Summary>;
 }
 
 export async function runSearchBench(opts: SearchBenchOptions, log: (line: string) => void, env: SearchBenchEnv): Promise<BenchRow[]> {
