@@ -216,7 +216,7 @@ export class WordScanner {
     let count = 0;
     while (i < n) {
       let cp = s.charCodeAt(i);
-      if (cp >= 0xd800 && cp <= 0xdbff) cp = s.codePointAt(i)!;
+      if (isHighSurrogate(cp)) cp = s.codePointAt(i)!;
       const width = cp > 0xffff ? 2 : 1;
       const kind = classify(cp);
       if (kind === SPACE) {
@@ -232,7 +232,7 @@ export class WordScanner {
         for (;;) {
           while (i < n) {
             let q = s.charCodeAt(i);
-            if (q >= 0xd800 && q <= 0xdbff) q = s.codePointAt(i)!;
+            if (isHighSurrogate(q)) q = s.codePointAt(i)!;
             if (classify(q) !== WORD) break;
             const w = q > 0xffff ? 2 : 1;
             for (let k = 0; k < w; k++) h = Math.imul(h ^ s.charCodeAt(i + k), FNV_PRIME);
@@ -241,7 +241,7 @@ export class WordScanner {
           // A hyphen joins two runs only when a word character follows it.
           if (i + 1 < n && s.charCodeAt(i) === HYPHEN) {
             let q = s.charCodeAt(i + 1);
-            if (q >= 0xd800 && q <= 0xdbff) q = s.codePointAt(i + 1)!;
+            if (isHighSurrogate(q)) q = s.codePointAt(i + 1)!;
             if (classify(q) === WORD) {
               h = Math.imul(h ^ HYPHEN, FNV_PRIME);
               i++;
