@@ -105,8 +105,11 @@ export class Reader {
 }
 
 export class Writer {
-  private b = new Uint8Array(1 << 16);
+  private b: Uint8Array;
   at = 0;
+  constructor(size = 1 << 16) {
+    this.b = new Uint8Array(size);
+  }
   private room(n: number) {
     if (this.at + n <= this.b.length) return;
     const grown = new Uint8Array(Math.max(this.b.length * 2, this.at + n));

@@ -120,28 +120,11 @@ class Assembly {
  * or 7 dictionary_page_header {1 values, 2 encoding}.
  */
 function pageHeader(type: number, size: number, values: number, encoding: number): Uint8Array {
-  const out = new Bytes(48);
-  const zz = (n: number) => out.varint(n * 2); // zigzag of a non-negative number
-  out.byte(0x15); // field 1, i32
-  zz(type);
-  out.byte(0x15);
-  zz(size);
-  out.byte(0x15);
-  zz(size);
-  out.byte(type === DATA_PAGE ? 0x2c : 0x4c); // field 5 (delta 2) or 7 (delta 4), struct
-  out.byte(0x15);
-  zz(values);
-  out.byte(0x15);
-  zz(encoding);
-  if (type === DATA_PAGE) {
-    out.byte(0x15);
-    zz(RLE);
-    out.byte(0x15);
-    zz(RLE);
-  }
-  out.byte(0);
-  out.byte(0);
-  return out.view();
+  const i32 = (id: number, value: number): Field => ({ id, type: T_I32, value });
+  const body = [i32(1, values), i32(2, encoding), ...(type === DATA_PAGE ? [i32(3, RLE), i32(4, RLE)] : [])];
+  const out = new Writer(48);
+  out.struct([i32(1, type), i32(2, size), i32(3, size), { id: type === DATA_PAGE ? 5 : 7, type: T_STRUCT, value: body }]);
+  return out.result();
 }
 
 /** A page: its header, then its body's pieces. */
