@@ -151,7 +151,6 @@ const init: InitMessage = {
   precisions,
   chunking,
   shard,
-  known: resumed.hashes,
   partRows: Math.max(1, Math.ceil(partRows / workerCount)),
 };
 const infos = await Promise.all(

@@ -27,8 +27,6 @@ export interface InitMessage {
   precisions: PrecisionId[];
   chunking: ChunkOptions;
   shard: Shard | null;
-  /** Content hashes already in the output (a resumed run). */
-  known: string[];
   /** Rows a part holds before this worker encodes it. */
   partRows: number;
 }
@@ -67,7 +65,6 @@ let init: InitMessage;
 let part: ParquetWriter;
 /** Tasks waiting for the main thread's keep answer. */
 const waiting = new Map<number, (keep: Uint8Array | null) => void>();
-let known = new Set<string>();
 let calibration: { min: Float32Array; max: Float32Array } | undefined;
 
 async function embedAll(texts: string[]): Promise<Float32Array> {
@@ -100,8 +97,9 @@ async function task(id: number, file: string, sections: Section[]): Promise<numb
     for (let k = 0; k < pieces.length; k++) {
       chunks++;
       const hash = contentHashSync(pieces[k]);
-      // A repeat (in this task, or met before by either worker) is left to the main thread's answer.
-      if ((known.size && known.has(hash)) || (init.shard && !inShard(hash, init.shard))) continue;
+      // A repeat (in this task, met before by either worker, or already in a resumed output) is
+      // left to the main thread's answer: its one table holds every hash written.
+      if (init.shard && !inShard(hash, init.shard)) continue;
       ids.push(`${file}#${s.index}.${k}`);
       texts.push(pieces[k]);
       sources.push(source);
@@ -137,7 +135,6 @@ parentPort!.on('message', async (msg: Request) => {
   try {
     if (msg.type === 'init') {
       init = msg;
-      known = new Set(msg.known);
       model = await loadCliModel(msg.model, msg.dtype, msg.threads);
       parentPort!.postMessage({ type: 'ready', info: model.info } satisfies Reply);
     } else if (msg.type === 'setup') {
