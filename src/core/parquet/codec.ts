@@ -11,6 +11,7 @@ import { rowGroupRows } from './writer.ts';
 import type { PrecisionId } from '../precision/types.ts';
 import {
   CODE_PRECISIONS,
+  checkChunkColumns,
   COLUMNS,
   META_KEY,
   ParquetFileError,
@@ -27,10 +28,6 @@ export type ParquetModule = Pick<
   typeof ParquetWasm,
   'readParquet' | 'readSchema' | 'writeParquet' | 'transformParquetStream' | 'Table' | 'WriterPropertiesBuilder' | 'Compression' | 'EnabledStatistics' | 'ParquetFile'
 >;
-
-export function rowCount(c: ChunkColumns): number {
-  return c.ids.length;
-}
 
 /** apache-arrow's makeData overloads do not type a generic primitive child; the props are checked by it at run time. */
 const makeData = arrow.makeData as unknown as (props: Record<string, unknown>) => arrow.Data;
@@ -74,10 +71,8 @@ function rawBits(codes: Int8Array | Uint8Array, signed: boolean): Uint8Array {
 }
 
 export function toArrowTable(c: ChunkColumns, meta: ParquetMeta): arrow.Table {
-  const rows = rowCount(c);
+  const rows = checkChunkColumns(c, meta);
   const dims = meta.dims;
-  if (c.texts.length !== rows || c.sources.length !== rows || c.hashes.length !== rows) throw new Error('every column needs one value per row');
-  if (c.embedding.length !== rows * dims) throw new Error(`embedding has ${c.embedding.length} values, ${rows} rows × ${dims} dims need ${rows * dims}`);
   const columns: Record<string, arrow.Vector> = {
     [COLUMNS.id]: utf8Vector(c.ids),
     [COLUMNS.text]: utf8Vector(c.texts),
@@ -87,13 +82,11 @@ export function toArrowTable(c: ChunkColumns, meta: ParquetMeta): arrow.Table {
   };
   for (const p of meta.precisions) {
     if (p === 'float32') continue;
-    const codes = c.codes[p as CodePrecision];
-    if (!codes) throw new Error(`the metadata lists ${p}, but no ${p} codes were given`);
+    const codes = c.codes[p as CodePrecision]!;
     if (p === 'int8' || p === 'uint8') {
       columns[codeColumn(p)] = listOf(codes, dims, rows, p === 'int8' ? new arrow.Int8() : new arrow.Uint8());
     } else {
       const width = bytesPerRow(dims);
-      if (codes.length !== rows * width) throw new Error(`${p} codes have ${codes.length} bytes, ${rows} rows need ${rows * width}`);
       columns[codeColumn(p)] = arrow.makeVector(
         arrow.makeData({ type: new arrow.FixedSizeBinary(width), length: rows, nullCount: 0, data: rawBits(codes, p === 'binary') }),
       );

@@ -33,6 +33,7 @@
  */
 import type { Calibration, PrecisionId } from '../precision/types.ts';
 import { calibrationFromJson } from '../precision/int8.ts';
+import { bytesPerRow } from '../precision/binary.ts';
 
 export const META_KEY = 'embedscope';
 export const FORMAT_VERSION = 1;
@@ -64,6 +65,23 @@ export interface ChunkColumns {
   /** rows × dims, L2-normalised. */
   embedding: Float32Array;
   codes: Partial<Record<CodePrecision, Int8Array | Uint8Array>>;
+}
+
+/** The code precisions a file's metadata lists (every precision but float32, which is `embedding`). */
+export const codePrecisions = (meta: Pick<ParquetMeta, 'precisions'>) => meta.precisions.filter((p): p is CodePrecision => p !== 'float32');
+
+/** The rows of `c` once every column holds one value a row and every listed precision its codes; throws saying which does not. */
+export function checkChunkColumns(c: ChunkColumns, meta: ParquetMeta): number {
+  const rows = c.ids.length;
+  if (c.texts.length !== rows || c.sources.length !== rows || c.hashes.length !== rows) throw new Error('every column needs one value per row');
+  if (c.embedding.length !== rows * meta.dims) throw new Error(`embedding has ${c.embedding.length} values, ${rows} rows × ${meta.dims} dims need ${rows * meta.dims}`);
+  for (const p of codePrecisions(meta)) {
+    const codes = c.codes[p];
+    if (!codes) throw new Error(`the metadata lists ${p}, but no ${p} codes were given`);
+    const want = p === 'int8' || p === 'uint8' ? rows * meta.dims : rows * bytesPerRow(meta.dims);
+    if (codes.length !== want) throw new Error(`${p} codes have ${codes.length} values, ${rows} rows need ${want}`);
+  }
+  return rows;
 }
 
 export interface ParquetMeta {

@@ -38,7 +38,7 @@ import {
   Writer, T_BINARY, T_BYTE, T_I16, T_I32, T_I64, T_LIST, T_STRUCT, T_TRUE, T_FALSE, type Field,
   BYTE_ARRAY, DATA_PAGE, DICTIONARY_PAGE, FILE_MAGIC, FIXED_LEN_BYTE_ARRAY, FLOAT, INT_8, INT32, LIST, OPTIONAL, PLAIN, REPEATED, REQUIRED, RLE, RLE_DICTIONARY, UINT_8, UTF8,
 } from './thrift.ts';
-import { COLUMNS, META_KEY, codeColumn, type ChunkColumns, type CodePrecision, type ParquetMeta } from './format.ts';
+import { COLUMNS, META_KEY, checkChunkColumns, codeColumn, codePrecisions, type ChunkColumns, type CodePrecision, type ParquetMeta } from './format.ts';
 
 
 /** Bytes of values a data page holds at most (parquet-rs's default page size). */
@@ -459,7 +459,6 @@ function schemaOf(meta: ParquetMeta): Field[][] {
   return [[f(4, T_BINARY, str('arrow_schema')), f(5, T_I32, top)], ...elements];
 }
 
-const codePrecisions = (meta: ParquetMeta) => meta.precisions.filter((p): p is CodePrecision => p !== 'float32');
 
 /**
  * The ARROW:schema value for a file of `meta`'s shape: the IPC schema message of the Arrow table
@@ -488,19 +487,6 @@ function arrowSchema(meta: ParquetMeta): string {
   return value;
 }
 
-function checkColumns(c: ChunkColumns, meta: ParquetMeta): number {
-  const rows = c.ids.length;
-  if (c.texts.length !== rows || c.sources.length !== rows || c.hashes.length !== rows) throw new Error('every column needs one value per row');
-  if (c.embedding.length !== rows * meta.dims) throw new Error(`embedding has ${c.embedding.length} values, ${rows} rows × ${meta.dims} dims need ${rows * meta.dims}`);
-  for (const p of codePrecisions(meta)) {
-    const codes = c.codes[p];
-    if (!codes) throw new Error(`the metadata lists ${p}, but no ${p} codes were given`);
-    const want = p === 'int8' || p === 'uint8' ? rows * meta.dims : rows * bytesPerRow(meta.dims);
-    if (codes.length !== want) throw new Error(`${p} codes have ${codes.length} values, ${rows} rows need ${want}`);
-  }
-  return rows;
-}
-
 const bytesOf = (a: Float32Array | Int8Array | Uint8Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 /**
@@ -526,7 +512,7 @@ export class ParquetWriter {
   }
 
   add(c: ChunkColumns): void {
-    const rows = checkColumns(c, this.meta);
+    const rows = checkChunkColumns(c, this.meta);
     this.strings.id.add8(c.ids, this.groupRows);
     this.strings.text.add8(c.texts, this.groupRows);
     this.strings.hash.add8(c.hashes, this.groupRows);
