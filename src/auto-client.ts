@@ -284,7 +284,7 @@ async function prepareCandidates(o: CalibrationOptions, candidates: Candidate[],
       const spec: ModelSpec = { ...o.spec, backend: set.backend, ...(set.backend === 'wasm' ? { threads: set.threads } : { threads: undefined }) };
       // Side by side: loads of one-thread workers use one core each (the model's files are in the
       // browser's cache by now: the default loaded them). One alone, then the other, took longer
-      // (2.95–3.2 s vs 2.6–2.7 s for use-lite's two on the 2-core EPYC).
+      // (2.95–3.2 s vs 2.6–2.7 s for use-lite's two on the 2-core EPYC, on the WebGPU build then).
       const loads = await Promise.allSettled(Array.from({ length: set.need - base.length }, () => o.loadPool(spec, 1)));
       const pools = [...base];
       let failed: string | null = null;

@@ -265,11 +265,12 @@ export async function calibrate(
       const counted = live.every((c) => c.rates.length > 0);
       if (counted && left < lastRound) break;
       // The first round runs even past the budget (at roundSize's fewest texts), unless the loads
-      // and warm-up alone took half as long again: on the 2-core EPYC the loads of two
-      // single-thread workers take 2.4–2.5 s since a threaded worker's module is its own
-      // (ort-web.ts), and the warm-up ~1 s, so a strict cut-off kept no decision at all on a quiet
-      // first visit and left the model on 1×2 at 0.7× of 2×1. A device slower than that is too
-      // busy for its figures to mean anything.
+      // and warm-up alone took half as long again: when the 2-core EPYC's WASM workers still ran
+      // onnxruntime's WebGPU build, the loads of two single-thread workers took 2.4–2.7 s and the
+      // warm-up ~1 s, and a strict cut-off kept no decision at all on a quiet first visit (the
+      // model stayed on 1×2 at 0.7× of 2×1). With the WASM-only build (ort-web.ts) they take
+      // 0.87–0.99 s and 0.47–0.54 s, but a slower device meets the same edge. One slower than
+      // half as long again is too busy for its figures to mean anything.
       if (left <= -budget / 2 || (left <= 0 && counted)) busy();
       const t = now();
       for (const c of roundOrder(live, round)) {
@@ -304,8 +305,9 @@ export const MIN_TIMED_TEXTS = 4;
  * from the one that warmed its workers, at that many workers' share. The warm-up's first calls
  * are the slowest, so the estimate errs towards fewer texts. At least MIN_TIMED_TEXTS (or two a
  * worker): a round that small may still end a little past the budget, which beats deciding
- * nothing. Measured (2-core EPYC, use-lite, quiet): loads 1.3–1.7 s and the warm-up 0.9–1.05 s
- * left ~0.5 s, and one round of 16 texts took 1.2–1.4 s, so calibrations ended at 3.45–3.9 s.
+ * nothing. Measured (2-core EPYC, use-lite, quiet, the WebGPU build then serving WASM workers):
+ * loads 1.3–1.7 s and the warm-up 0.9–1.05 s left ~0.5 s, and one round of 16 texts took
+ * 1.2–1.4 s, so calibrations ended at 3.45–3.9 s.
  */
 export function roundSize<T extends { candidate: Candidate; timer: CandidateTimer }>(live: T[], warm: Map<T, { msPerText: number; texts: number }>, leftMs: number): number | undefined {
   const full = Math.max(0, ...[...warm.values()].map((w) => w.texts));

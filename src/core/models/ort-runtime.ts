@@ -1,6 +1,6 @@
 /**
  * The one place that picks the ONNX runtime. In a page or worker: onnxruntime-web, its wasm
- * served by the app (ort-web.ts: threads, WebGPU). In Node (the CLI's native reference, eval,
+ * served by the app (ort-web.ts: threads, and the WASM-only or the WebGPU build). In Node (the CLI's native reference, eval,
  * tests): onnxruntime-node on the same files. Both meet `OrtModule`, which is what makes a
  * native figure comparable with the page's.
  */
@@ -24,7 +24,9 @@ export function loadOrt(): Promise<{ ort: OrtModule; place: OrtPlace }> {
       const name = 'onnxruntime-node';
       return { ort: (await import(/* @vite-ignore */ name)) as unknown as OrtModule, place };
     }
-    return { ort: (await import('./ort-web.ts')).ort as unknown as OrtModule, place };
+    // A page or worker that only needs WASM; a transformer worker asks ort-web.ts for the build its backend needs.
+    const web = await import('./ort-web.ts');
+    return { ort: (await web.ortFor('wasm', web.wasmThreadsFor(undefined))) as unknown as OrtModule, place };
   })();
   return loading;
 }

@@ -1,32 +1,68 @@
 /**
  * onnxruntime-web as the page's workers use it: its wasm and loader served by the app itself
  * (Vite emits them as assets; never a CDN), threads when the page is cross-origin isolated.
- * The default build includes the WebGPU execution provider (JSEP) beside WASM SIMD.
+ *
+ * Two builds, one per worker, chosen by the backend the worker runs: WebGPU needs the JSEP build
+ * (WebGPU + WASM, 28.3 MB of wasm); a WASM worker takes the WASM-only build (14.2 MB), which
+ * loads in half the time and runs as fast. Measured (2-core EPYC, AVX2/AVX-512/VNNI, Chromium 156,
+ * use-lite, quiet; scripts/exp/ort-builds.ts, fresh browser per build, alternated, 2 runs each):
+ * two single-thread workers loading side by side were ready in 1.15–1.23 s (int8) and
+ * 1.41–1.48 s (fp32) instead of 2.53–2.64 s and 2.31–2.57 s, their first call of 32 took
+ * 0.57–1.5 s instead of 1.0–1.9 s, and a 1×2 worker was ready in 0.88–0.98 s (int8) instead of
+ * 1.6–2.2 s; sentences/s at 1×1, 1×2 and 2×1 were the same within the runs' spread (int8 2×1
+ * 324–345 vs 308–323). The JSEP build is built for WebGPU's asynchronous kernels, and its extra
+ * code makes onnxruntime's start-up (session creation above all) slower in V8's first tier.
  */
-import * as ort from 'onnxruntime-web';
-import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
-import loaderUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.mjs?url';
+import jsepWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
+import jsepLoaderUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.mjs?url';
+import wasmOnlyUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import wasmOnlyLoaderUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
 import { defaultWasmThreads } from '../util/threads.ts';
 import { probeWebGpu } from '../util/webgpu.ts';
 import { withCustomSection } from '../util/wasm-section.ts';
 
-ort.env.wasm.wasmPaths = { wasm: new URL(wasmUrl, self.location.href).href, mjs: new URL(loaderUrl, self.location.href).href };
-/** Default threads per model instance: all cores, up to 4, when SharedArrayBuffer is available. */
-export const wasmThreads = defaultWasmThreads(1);
-ort.env.wasm.numThreads = wasmThreads;
+export type OrtWeb = typeof import('onnxruntime-web');
+/** The execution a worker's build must offer: WebGPU (JSEP build, WASM included) or WASM alone. */
+export type OrtBuild = 'wasm' | 'webgpu';
+
+const BUILDS: Record<OrtBuild, { load: () => Promise<OrtWeb>; wasm: string; loader: string }> = {
+  wasm: { load: () => import('onnxruntime-web/wasm') as Promise<OrtWeb>, wasm: wasmOnlyUrl, loader: wasmOnlyLoaderUrl },
+  webgpu: { load: () => import('onnxruntime-web'), wasm: jsepWasmUrl, loader: jsepLoaderUrl },
+};
+
+let loaded: { build: OrtBuild; ort: Promise<OrtWeb> } | null = null;
 
 /**
- * Threads for this worker's sessions (a pool splits the cores between its instances). onnxruntime
- * reads the setting once, when its wasm starts, so it must be set before the first session; each
- * model instance has a worker of its own, so this is that instance's choice. Without cross-origin
- * isolation there is no SharedArrayBuffer and so one thread, whatever was asked.
+ * This worker's onnxruntime: the build `backend` needs, set up for `threads` WASM threads. One
+ * build a worker: once the JSEP build is loaded (a WebGPU model), its WASM serves a WASM session
+ * too (the check against WASM, the move after a lost GPU) rather than a second 14 MB runtime.
+ * onnxruntime reads the thread count once, when its wasm starts (the first session), so the
+ * first call's threads hold for the worker's life; each model instance has a worker of its own.
  */
-export function useWasmThreads(requested: number | undefined): number {
-  const threads = globalThis.crossOriginIsolated && requested ? Math.max(1, Math.min(16, Math.floor(requested))) : wasmThreads;
-  ort.env.wasm.numThreads = threads;
-  return threads;
+export function ortFor(backend: OrtBuild, threads: number): Promise<OrtWeb> {
+  if (!loaded || (backend === 'webgpu' && loaded.build === 'wasm')) {
+    const build = BUILDS[backend];
+    loaded = {
+      build: backend,
+      ort: build.load().then((ort) => {
+        ort.env.wasm.wasmPaths = { wasm: new URL(build.wasm, self.location.href).href, mjs: new URL(build.loader, self.location.href).href };
+        ort.env.wasm.numThreads = threads;
+        ort.env.logLevel = 'error';
+        return ort;
+      }),
+    };
+  }
+  return loaded.ort;
 }
-ort.env.logLevel = 'error';
+
+/**
+ * Threads for this worker's sessions (a pool splits the cores between its instances): as asked,
+ * else all cores up to 4. Without cross-origin isolation there is no SharedArrayBuffer and so one
+ * thread, whatever was asked.
+ */
+export function wasmThreadsFor(requested: number | undefined): number {
+  return globalThis.crossOriginIsolated && requested ? Math.max(1, Math.min(16, Math.floor(requested))) : defaultWasmThreads(1);
+}
 
 /**
  * Gives a multi-threaded worker a compiled wasm module of its own, before its first session.
@@ -56,7 +92,6 @@ export function ownWasmModule(threads: number): void {
   };
 }
 
-export { ort };
 
 /** Whether a WebGPU adapter exists here, and what it is (SwiftShader is a fallback adapter). */
 export async function webgpuAdapter(): Promise<{ available: boolean; fallback: boolean; description: string }> {

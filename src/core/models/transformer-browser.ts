@@ -8,16 +8,14 @@ import { ModelLoadError } from '../errors.ts';
 import { readOnce, type ModelFiles } from './files.ts';
 import type { ModelSpec } from './types.ts';
 import { dtypeEntry } from './dtypes.ts';
-import { loadOrt } from './ort-runtime.ts';
-import { loadTransformerModel, type TransformerEmbedder } from './transformer.ts';
+import { loadTransformerModel, type OrtModule, type TransformerEmbedder } from './transformer.ts';
 
 const PROBES = ['A man is eating food.', 'The girl is carrying a baby.', 'Stocks fell sharply on Monday morning.', 'Call me Ishmael.'];
 
 export async function loadTransformerInBrowser(source: ModelFiles, spec: ModelSpec): Promise<TransformerEmbedder> {
   const files = readOnce(source);
-  const [{ ort }, { webgpuAdapter, useWasmThreads, ownWasmModule }] = await Promise.all([loadOrt(), import('./ort-web.ts')]);
-  const wasmThreads = useWasmThreads(spec.threads);
-  ownWasmModule(wasmThreads);
+  const { webgpuAdapter, wasmThreadsFor, ownWasmModule, ortFor } = await import('./ort-web.ts');
+  const wasmThreads = wasmThreadsFor(spec.threads);
   const dtype = spec.dtype ?? 'fp32';
   const choice = spec.backend ?? 'auto';
   const adapter = await webgpuAdapter();
@@ -28,6 +26,9 @@ export async function loadTransformerInBrowser(source: ModelFiles, spec: ModelSp
     throw new ModelLoadError('WebGPU', `is not available here (${adapter.description}); choose WASM or Auto`);
   }
   if (choice === 'auto' && adapter.available && adapter.fallback) warnings.push(`WebGPU here is a software adapter (${adapter.description}); using WASM, which is faster.`);
+  const web = await ortFor(backend, wasmThreads);
+  const ort = web as unknown as OrtModule;
+  ownWasmModule(wasmThreads);
 
   const load = async (on: 'wasm' | 'webgpu') => {
     // MatMulInteger has no WebGPU kernel: WebGPU takes the dtype's weight-only (QDQ) file where there is one.
@@ -89,7 +90,6 @@ export async function loadTransformerInBrowser(source: ModelFiles, spec: ModelSp
   // onnxruntime's typings say a promise, its getter may give the device itself: await takes either.
   let device: GPUDeviceLike | undefined;
   try {
-    const { ort: web } = await import('./ort-web.ts');
     device = (await (web.env.webgpu.device as unknown)) as GPUDeviceLike | undefined;
   } catch {
     device = undefined; // no device to watch: a loss then surfaces as a failed run

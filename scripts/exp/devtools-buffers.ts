@@ -1,0 +1,124 @@
+/**
+ * Experiment (#15): is the soak's leftover renderer growth DevTools' own? Playwright enables the
+ * Network, Runtime and Console domains on the page and on every worker it attaches to; Blink then
+ * keeps response bodies (Network) and console messages for DevTools. This drives the soak's
+ * load → embed → unload cycles over raw CDP (no Playwright), with those domains enabled as
+ * Playwright does ("devtools") or not at all ("bare"), and reads Chromium's memory-infra dump
+ * (deterministic: every isolate GC'd) after the warm round and after CYCLES more rounds.
+ * `VARIANTS=bare,devtools CYCLES=5 NODE_OPTIONS=--experimental-websocket npx tsx scripts/exp/devtools-buffers.ts`
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createServer } from 'vite';
+import { memoryInfraDump, summarise } from '../../src/bench/soak-memory.ts';
+import type { CDPSession } from '@playwright/test';
+
+const variants = (process.env.VARIANTS ?? 'bare,devtools').split(',');
+const cycles = Number(process.env.CYCLES ?? 5);
+const server = await createServer({ logLevel: 'warn', server: { port: 0, strictPort: false } });
+await server.listen();
+const a = server.httpServer!.address();
+const port = typeof a === 'object' && a ? a.port : 0;
+
+type Handler = (params: any, sessionId?: string) => void;
+class Cdp {
+  private id = 0;
+  private waiting = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  private handlers = new Map<string, Set<Handler>>();
+  constructor(private ws: WebSocket) {
+    ws.onmessage = (ev) => {
+      const m = JSON.parse(String(ev.data));
+      if (m.id !== undefined) {
+        const w = this.waiting.get(m.id);
+        this.waiting.delete(m.id);
+        if (m.error) w?.reject(new Error(`${m.error.message} ${m.error.data ?? ''}`));
+        else w?.resolve(m.result);
+      } else for (const h of this.handlers.get(m.method) ?? []) h(m.params, m.sessionId);
+    };
+  }
+  send(method: string, params: object = {}, sessionId?: string): Promise<any> {
+    const id = ++this.id;
+    this.ws.send(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }));
+    return new Promise((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+  }
+  on(method: string, h: Handler) {
+    if (!this.handlers.has(method)) this.handlers.set(method, new Set());
+    this.handlers.get(method)!.add(h);
+  }
+  off(method: string, h: Handler) {
+    this.handlers.get(method)?.delete(h);
+  }
+  once(method: string, h: Handler) {
+    const w: Handler = (p, s) => { this.off(method, w); h(p, s); };
+    this.on(method, w);
+  }
+}
+
+for (const variant of variants) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'devtools-buffers-'));
+  const proc = spawn('/usr/bin/chromium', ['--headless=new', '--no-sandbox', '--remote-debugging-port=0', `--user-data-dir=${dir}`, '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu', 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const wsUrl = await new Promise<string>((resolve) => {
+    let err = '';
+    proc.stderr!.on('data', (d) => {
+      err += d;
+      const m = /DevTools listening on (ws:\/\/\S+)/.exec(err);
+      if (m) resolve(m[1]);
+    });
+  });
+  const ws = new WebSocket(wsUrl);
+  await new Promise((r) => (ws.onopen = r));
+  const cdp = new Cdp(ws);
+  const { targetId } = await cdp.send('Target.createTarget', { url: 'about:blank' });
+  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: true });
+  const page = (method: string, params: object = {}) => cdp.send(method, params, sessionId);
+  if (variant === 'devtools') {
+    // As Playwright's page and worker sessions: Runtime, Network and Console on each, workers auto-attached.
+    cdp.on('Target.attachedToTarget', async (p, parent) => {
+      if (parent !== sessionId) return;
+      const s = p.sessionId;
+      await Promise.all(['Runtime.enable', 'Network.enable', 'Console.enable'].map((m) => cdp.send(m, {}, s).catch(() => undefined)));
+      await cdp.send('Runtime.runIfWaitingForDebugger', {}, s).catch(() => undefined);
+    });
+    await Promise.all([page('Page.enable'), page('Runtime.enable'), page('Network.enable'), page('Console.enable')]);
+    await page('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: true });
+  }
+  await page('Page.navigate', { url: `http://localhost:${port}/` });
+  const evaluate = async (expression: string) => {
+    const r = await page('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true });
+    if (r.exceptionDetails) throw new Error(JSON.stringify(r.exceptionDetails).slice(0, 500));
+    return r.result.value;
+  };
+  for (;;) {
+    if (await evaluate(`'embedscope' in globalThis && document.readyState === 'complete'`).catch(() => false)) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await evaluate(`localStorage.setItem('embedscope.playground.v1', JSON.stringify({ autoload: false })), true`);
+  const round = `(async () => {
+    const soak = await globalThis.embedscope.soak();
+    const cells = [];
+    for (const c of soak.catalogCells()) for (const dtype of c.dtypes) for (const pool of [1, 2]) cells.push({ model: c.model, dtype, backend: c.model === 'glove-100d' || dtype === 'table' ? undefined : 'wasm', pool });
+    for (const c of cells) await soak.cycle(c, 8);
+    return cells.length;
+  })()`;
+  const dumpNow = async () => {
+    const dumps = await memoryInfraDump(cdp as unknown as CDPSession, true);
+    const renderers = dumps.filter((d) => d.allocators['blink_gc'] !== undefined).map((d) => d.pid);
+    const s = summarise(dumps, renderers);
+    return { footprint: s['private_footprint'], buffer: s['partition_alloc/partitions/buffer'], malloc: s['malloc'], fastMalloc: s['partition_alloc/partitions/fast_malloc'], arrayBuffer: s['partition_alloc/partitions/array_buffer'], v8: s['v8'], blinkGc: s['blink_gc'] };
+  };
+  const cells = await evaluate(round);
+  const first = await dumpNow();
+  const series = [];
+  for (let i = 0; i < cycles; i++) {
+    await evaluate(round);
+    series.push(await dumpNow());
+  }
+  console.log(`[${variant}] ${cells} cells; after warm ${JSON.stringify(first)}\n  then: ${series.map((s) => `fp ${s.footprint} buf ${s.buffer} malloc ${s.malloc} fm ${s.fastMalloc} ab ${s.arrayBuffer} v8 ${s.v8} gc ${s.blinkGc}`).join('\n        ')}`);
+  ws.close();
+  proc.kill();
+  await new Promise((r) => proc.once('exit', r));
+  rmSync(dir, { recursive: true, force: true });
+}
+await server.close();
