@@ -13,10 +13,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createServer } from 'vite';
 import { memoryInfraDump, summarise } from '../../src/bench/soak-memory.ts';
-import type { CDPSession } from '@playwright/test';
+import { chromium, type CDPSession } from '@playwright/test';
 
 const variants = (process.env.VARIANTS ?? 'bare,devtools').split(',');
 const cycles = Number(process.env.CYCLES ?? 5);
+const chunks = Number(process.env.CHUNKS ?? 0);
 const server = await createServer({ logLevel: 'warn', server: { port: 0, strictPort: false } });
 await server.listen();
 const a = server.httpServer!.address();
@@ -57,6 +58,19 @@ class Cdp {
 }
 
 for (const variant of variants) {
+  if (variant === 'playwright') {
+    // As the soak: Playwright's own launch and page, the browser's CDP session for the dumps.
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--js-flags=--expose-gc'] });
+    const context = await browser.newContext();
+    const pwPage = await context.newPage();
+    await pwPage.addInitScript(() => localStorage.setItem('embedscope.playground.v1', JSON.stringify({ autoload: false })));
+    await pwPage.goto(`http://localhost:${port}/`);
+    await pwPage.waitForFunction(() => 'embedscope' in globalThis);
+    const browserCdp = await browser.newBrowserCDPSession();
+    await measure(variant, (e) => pwPage.evaluate(e), browserCdp);
+    await browser.close();
+    continue;
+  }
   const dir = mkdtempSync(path.join(tmpdir(), 'devtools-buffers-'));
   const proc = spawn('/usr/bin/chromium', ['--headless=new', '--no-sandbox', '--remote-debugging-port=0', `--user-data-dir=${dir}`, '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu', 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
   const wsUrl = await new Promise<string>((resolve) => {
@@ -95,6 +109,15 @@ for (const variant of variants) {
     await new Promise((r) => setTimeout(r, 200));
   }
   await evaluate(`localStorage.setItem('embedscope.playground.v1', JSON.stringify({ autoload: false })), true`);
+  await measure(variant, evaluate, cdp as unknown as CDPSession);
+  ws.close();
+  proc.kill();
+  await new Promise((r) => proc.once('exit', r));
+  rmSync(dir, { recursive: true, force: true });
+}
+await server.close();
+
+async function measure(variant: string, evaluate: (e: string) => Promise<any>, dumper: CDPSession) {
   const round = `(async () => {
     const soak = await globalThis.embedscope.soak();
     const cells = [];
@@ -103,11 +126,12 @@ for (const variant of variants) {
     return cells.length;
   })()`;
   const dumpNow = async () => {
-    const dumps = await memoryInfraDump(cdp as unknown as CDPSession, true);
+    const dumps = await memoryInfraDump(dumper, true);
     const renderers = dumps.filter((d) => d.allocators['blink_gc'] !== undefined).map((d) => d.pid);
     const s = summarise(dumps, renderers);
     return { footprint: s['private_footprint'], buffer: s['partition_alloc/partitions/buffer'], malloc: s['malloc'], fastMalloc: s['partition_alloc/partitions/fast_malloc'], arrayBuffer: s['partition_alloc/partitions/array_buffer'], v8: s['v8'], blinkGc: s['blink_gc'] };
   };
+  const start = await dumpNow();
   const cells = await evaluate(round);
   const first = await dumpNow();
   const series = [];
@@ -115,10 +139,25 @@ for (const variant of variants) {
     await evaluate(round);
     series.push(await dumpNow());
   }
-  console.log(`[${variant}] ${cells} cells; after warm ${JSON.stringify(first)}\n  then: ${series.map((s) => `fp ${s.footprint} buf ${s.buffer} malloc ${s.malloc} fm ${s.fastMalloc} ab ${s.arrayBuffer} v8 ${s.v8} gc ${s.blinkGc}`).join('\n        ')}`);
-  ws.close();
-  proc.kill();
-  await new Promise((r) => proc.once('exit', r));
-  rmSync(dir, { recursive: true, force: true });
+  if (chunks > 0) {
+    // The soak's ingest phase, shrunk: one collection of CHUNKS, searches over it, export + import, all dropped.
+    const t = Date.now();
+    await evaluate(`(async () => {
+      const soak = await globalThis.embedscope.soak();
+      await soak.openIngestModel();
+      const big = await soak.prepare('big', ${chunks});
+      await soak.startIngest(big.jobId);
+      await soak.waitIngest();
+      const status = await soak.ingestStatus();
+      const s = await soak.searches(big.collectionId, 200, 0);
+      const v = await soak.verify(big.collectionId, big.queued, 50);
+      const x = await soak.exportImport(big.collectionId);
+      await soak.cleanup([big.collectionId]);
+      return { status, searches: s.ms.length, errors: s.errors.slice(0, 2), empty: s.empty, stored: v.stored, exported: x.rows };
+    })()`).then((r) => console.log(JSON.stringify(r)));
+    series.push({ ...(await dumpNow()), ingestS: Math.round((Date.now() - t) / 1000) } as never);
+    await evaluate(round);
+    series.push(await dumpNow());
+  }
+  console.log(`[${variant}] start ${JSON.stringify(start)}\n  ${cells} cells; after warm ${JSON.stringify(first)}\n  then: ${series.map((s) => `fp ${s.footprint} buf ${s.buffer} malloc ${s.malloc} fm ${s.fastMalloc} ab ${s.arrayBuffer} v8 ${s.v8} gc ${s.blinkGc}`).join('\n        ')}`);
 }
-await server.close();
