@@ -5,7 +5,13 @@
  * load → embed → unload cycles over raw CDP (no Playwright), with those domains enabled as
  * Playwright does ("devtools") or not at all ("bare"), and reads Chromium's memory-infra dump
  * (deterministic: every isolate GC'd) after the warm round and after CYCLES more rounds.
- * `VARIANTS=bare,devtools CYCLES=5 NODE_OPTIONS=--experimental-websocket npx tsx scripts/exp/devtools-buffers.ts`
+ * Variants: "bare", "devtools" (raw CDP), a "-otr" suffix for a new browser context (off the
+ * record, as Playwright's newContext), "playwright" (Playwright's own launch and page, as the soak).
+ * CHUNKS=N adds the soak's ingest phase shrunk to N chunks (searches, check, export + import, clean-up).
+ * Seen (2-core EPYC, CYCLES=0 CHUNKS=60000; footprint MB after the warm round → after the ingest
+ * phase → after one more round): bare 84.1 → 83.0, devtools 85.9 → 84.0 → 85.4, devtools-otr
+ * 123.9 → 129.4 → 122.6, bare-otr 126.1 → 130.6 → 121.6, playwright 66.2 → 178.3 → 62.3.
+ * `VARIANTS=bare,devtools,playwright CYCLES=0 CHUNKS=60000 NODE_OPTIONS=--experimental-websocket npx tsx scripts/exp/devtools-buffers.ts`
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -84,10 +90,12 @@ for (const variant of variants) {
   const ws = new WebSocket(wsUrl);
   await new Promise((r) => (ws.onopen = r));
   const cdp = new Cdp(ws);
-  const { targetId } = await cdp.send('Target.createTarget', { url: 'about:blank' });
+  // "-otr": in a new browser context, as Playwright's browser.newContext() makes (off the record: storage in memory).
+  const otr = variant.endsWith('-otr') ? await cdp.send('Target.createBrowserContext', {}) : null;
+  const { targetId } = await cdp.send('Target.createTarget', { url: 'about:blank', ...(otr ? { browserContextId: otr.browserContextId } : {}) });
   const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: true });
   const page = (method: string, params: object = {}) => cdp.send(method, params, sessionId);
-  if (variant === 'devtools') {
+  if (variant.startsWith('devtools')) {
     // As Playwright's page and worker sessions: Runtime, Network and Console on each, workers auto-attached.
     cdp.on('Target.attachedToTarget', async (p, parent) => {
       if (parent !== sessionId) return;
