@@ -97,13 +97,19 @@ for (const variant of variants) {
   const page = (method: string, params: object = {}) => cdp.send(method, params, sessionId);
   if (variant.startsWith('devtools')) {
     // As Playwright's page and worker sessions: Runtime, Network and Console on each, workers auto-attached.
+    // "devtools-nested": also the workers' own workers (the search worker's scan helpers), attached
+    // from each worker's session as Playwright does, and the page's Log and Inspector domains.
+    const nested = variant.includes('nested');
+    const sessions = new Set([sessionId]);
     cdp.on('Target.attachedToTarget', async (p, parent) => {
-      if (parent !== sessionId) return;
+      if (!parent || !sessions.has(parent) || (!nested && parent !== sessionId)) return;
       const s = p.sessionId;
+      sessions.add(s);
       await Promise.all(['Runtime.enable', 'Network.enable', 'Console.enable'].map((m) => cdp.send(m, {}, s).catch(() => undefined)));
       await cdp.send('Runtime.runIfWaitingForDebugger', {}, s).catch(() => undefined);
+      if (nested) await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: true }, s).catch(() => undefined);
     });
-    await Promise.all([page('Page.enable'), page('Runtime.enable'), page('Network.enable'), page('Console.enable')]);
+    await Promise.all([page('Page.enable'), page('Runtime.enable'), page('Network.enable'), page('Console.enable'), ...(nested ? [page('Log.enable'), page('Inspector.enable'), page('Page.setLifecycleEventsEnabled', { enabled: true })] : [])]);
     await page('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: true });
   }
   await page('Page.navigate', { url: `http://localhost:${port}/` });
