@@ -8,9 +8,11 @@
  * Variants: "bare", "devtools" (raw CDP), a "-otr" suffix for a new browser context (off the
  * record, as Playwright's newContext), "playwright" (Playwright's own launch and page, as the soak).
  * CHUNKS=N adds the soak's ingest phase shrunk to N chunks (searches, check, export + import, clean-up).
- * Seen (2-core EPYC, CYCLES=0 CHUNKS=60000; footprint MB after the warm round → after the ingest
- * phase → after one more round): bare 84.1 → 83.0, devtools 85.9 → 84.0 → 85.4, devtools-otr
- * 123.9 → 129.4 → 122.6, bare-otr 126.1 → 130.6 → 121.6, playwright 66.2 → 178.3 → 62.3.
+ * Seen (2-core EPYC): one dump right after each phase caught the page's renderer mid-teardown
+ * (116–394 MB, its allocators missing from the dump), so each reading now settles (dumps until
+ * three agree within 1 MB). Settled, the bare variant's page renderer still rose ~2 MB with every
+ * dump after the warm round (256 → 286 MB over 15 dumps, nothing else running) — an idle page
+ * does not (scripts/exp/dump-growth.ts: +0.2 MB a dump, given back); not yet explained.
  * `VARIANTS=bare,devtools,playwright CYCLES=0 CHUNKS=60000 NODE_OPTIONS=--experimental-websocket npx tsx scripts/exp/devtools-buffers.ts`
  */
 import { spawn } from 'node:child_process';
@@ -139,10 +141,27 @@ async function measure(variant: string, evaluate: (e: string) => Promise<any>, d
     for (const c of cells) await soak.cycle(c, 8);
     return cells.length;
   })()`;
+  // Settled, as the soak reads: dumps (each GCs every isolate) until three in a row agree within
+  // 1 MB. One dump right after a phase caught the page's renderer mid-teardown (116–394 MB, its
+  // allocators missing from the dump).
   const dumpNow = async () => {
-    const dumps = await memoryInfraDump(dumper, true);
-    const renderers = dumps.filter((d) => d.allocators['blink_gc'] !== undefined).map((d) => d.pid);
+    let dumps: Awaited<ReturnType<typeof memoryInfraDump>> = [];
+    let renderers: number[] = [];
+    const totals: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      dumps = await memoryInfraDump(dumper, true);
+      // The renderers as the browser lists them (a renderer's dump can come without blink_gc).
+      const { processInfo } = (await dumper.send('SystemInfo.getProcessInfo' as never)) as unknown as { processInfo: { type: string; id: number }[] };
+      renderers = processInfo.filter((p) => p.type === 'renderer').map((p) => p.id);
+      totals.push(renderers.reduce((t, pid) => t + (dumps.find((d) => d.pid === pid)?.privateFootprint ?? 0), 0) / 2 ** 20);
+      const tail = totals.slice(-3);
+      if (tail.length === 3 && Math.max(...tail) - Math.min(...tail) <= 1) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    if (process.env.FULL) console.log('settle', totals.map((t) => t.toFixed(1)).join(' '));
+    if (process.env.FULL) console.log('renderers', renderers.map((pid) => `${pid}: ${Math.round((dumps.find((d) => d.pid === pid)?.privateFootprint ?? -1) / 2 ** 20)} MB${dumps.some((d) => d.pid === pid) ? '' : ' (not in the dump)'}`).join(', '));
     const s = summarise(dumps, renderers);
+    if (process.env.FULL) console.log(JSON.stringify(s));
     return { footprint: s['private_footprint'], buffer: s['partition_alloc/partitions/buffer'], malloc: s['malloc'], fastMalloc: s['partition_alloc/partitions/fast_malloc'], arrayBuffer: s['partition_alloc/partitions/array_buffer'], v8: s['v8'], blinkGc: s['blink_gc'] };
   };
   const start = await dumpNow();
@@ -166,8 +185,10 @@ async function measure(variant: string, evaluate: (e: string) => Promise<any>, d
       const s = await soak.searches(big.collectionId, 200, 0);
       const v = await soak.verify(big.collectionId, big.queued, 50);
       const x = await soak.exportImport(big.collectionId);
+      const { searchMemoryHeld } = await import('/src/search-client.ts');
+      const held = await searchMemoryHeld();
       await soak.cleanup([big.collectionId]);
-      return { status, searches: s.ms.length, errors: s.errors.slice(0, 2), empty: s.empty, stored: v.stored, exported: x.rows };
+      return { status, searches: s.ms.length, errors: s.errors.slice(0, 2), empty: s.empty, stored: v.stored, exported: x.rows, held, isolated: crossOriginIsolated };
     })()`).then((r) => console.log(JSON.stringify(r)));
     series.push({ ...(await dumpNow()), ingestS: Math.round((Date.now() - t) / 1000) } as never);
     await evaluate(round);
