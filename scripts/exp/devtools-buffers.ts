@@ -19,17 +19,14 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createServer } from 'vite';
 import { memoryInfraDump, summarise } from '../../src/bench/soak-memory.ts';
-import { chromium, type CDPSession } from '@playwright/test';
+import type { CDPSession } from '@playwright/test';
+import { CHROMIUM_ARGS, openApp, serveApp } from './app.ts';
 
 const variants = (process.env.VARIANTS ?? 'bare,devtools').split(',');
 const cycles = Number(process.env.CYCLES ?? 5);
 const chunks = Number(process.env.CHUNKS ?? 0);
-const server = await createServer({ logLevel: 'warn', server: { port: 0, strictPort: false } });
-await server.listen();
-const a = server.httpServer!.address();
-const port = typeof a === 'object' && a ? a.port : 0;
+const { server, url } = await serveApp();
 
 type Handler = (params: any, sessionId?: string) => void;
 class Cdp {
@@ -68,19 +65,14 @@ class Cdp {
 for (const variant of variants) {
   if (variant === 'playwright') {
     // As the soak: Playwright's own launch and page, the browser's CDP session for the dumps.
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--js-flags=--expose-gc'] });
-    const context = await browser.newContext();
-    const pwPage = await context.newPage();
-    await pwPage.addInitScript(() => localStorage.setItem('embedscope.playground.v1', JSON.stringify({ autoload: false })));
-    await pwPage.goto(`http://localhost:${port}/`);
-    await pwPage.waitForFunction(() => 'embedscope' in globalThis);
+    const { browser, page: pwPage } = await openApp(url, { args: ['--js-flags=--expose-gc'] });
     const browserCdp = await browser.newBrowserCDPSession();
     await measure(variant, (e) => pwPage.evaluate(e), browserCdp);
     await browser.close();
     continue;
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'devtools-buffers-'));
-  const proc = spawn('/usr/bin/chromium', ['--headless=new', '--no-sandbox', '--remote-debugging-port=0', `--user-data-dir=${dir}`, '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu', 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn('/usr/bin/chromium', ['--headless=new', ...CHROMIUM_ARGS, '--remote-debugging-port=0', `--user-data-dir=${dir}`, '--enable-unsafe-webgpu', 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
   const wsUrl = await new Promise<string>((resolve) => {
     let err = '';
     proc.stderr!.on('data', (d) => {
@@ -114,7 +106,7 @@ for (const variant of variants) {
     await Promise.all([page('Page.enable'), page('Runtime.enable'), page('Network.enable'), page('Console.enable'), ...(nested ? [page('Log.enable'), page('Inspector.enable'), page('Page.setLifecycleEventsEnabled', { enabled: true })] : [])]);
     await page('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: true });
   }
-  await page('Page.navigate', { url: `http://localhost:${port}/` });
+  await page('Page.navigate', { url });
   const evaluate = async (expression: string) => {
     const r = await page('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true });
     if (r.exceptionDetails) throw new Error(JSON.stringify(r.exceptionDetails).slice(0, 500));

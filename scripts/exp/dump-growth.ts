@@ -6,22 +6,13 @@
  * many rounds of the soak's quick collection alone (gc() in the page + a critical pressure signal).
  * `DUMPS=10 npx tsx scripts/exp/dump-growth.ts`
  */
-import { chromium } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'vite';
+import { openApp, serveApp } from './app.ts';
 import { memoryInfraDump } from '../../src/bench/soak-memory.ts';
 
 const dumps = Number(process.env.DUMPS ?? 10);
-const server = await createServer({ logLevel: 'warn', server: { port: 0, strictPort: false, hmr: false } });
-await server.listen();
-const a = server.httpServer!.address();
-const port = typeof a === 'object' && a ? a.port : 0;
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--js-flags=--expose-gc'] });
-const context = await browser.newContext();
-const page = await context.newPage();
-await page.addInitScript(() => localStorage.setItem('embedscope.playground.v1', JSON.stringify({ autoload: false })));
-await page.goto(`http://localhost:${port}/`);
-await page.waitForFunction(() => 'embedscope' in globalThis);
+const { server, url } = await serveApp();
+const { browser, context, page } = await openApp(url, { args: ['--js-flags=--expose-gc'] });
 const pageCdp = await context.newCDPSession(page);
 const browserCdp = await browser.newBrowserCDPSession();
 const pss = (pid: number) => {

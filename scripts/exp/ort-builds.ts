@@ -6,24 +6,16 @@
  * A fresh browser per build and run, the builds alternated.
  * `DTYPE=int8 RUNS=3 npx tsx scripts/exp/ort-builds.ts`
  */
-import { chromium } from '@playwright/test';
-import { createServer } from 'vite';
 import os from 'node:os';
+import { openApp, serveApp } from './app.ts';
 
 const dtype = process.env.DTYPE ?? 'int8';
 const runs = Number(process.env.RUNS ?? 2);
 const builds = (process.env.BUILDS ?? 'jsep,wasm').split(',');
-const server = await createServer({ logLevel: 'warn', server: { port: 0, strictPort: false } });
-await server.listen();
-const a = server.httpServer!.address();
-const port = typeof a === 'object' && a ? a.port : 0;
+const { server, url } = await serveApp();
 for (let run = 0; run < runs; run++) {
   for (const build of run % 2 ? [...builds].reverse() : builds) {
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
-    const page = await browser.newPage();
-    page.on('pageerror', (e) => console.error('page error', e.message));
-    await page.goto(`http://localhost:${port}/`);
-    await page.waitForFunction(() => 'embedscope' in globalThis);
+    const { browser, page } = await openApp(url);
     const load0 = os.loadavg()[0];
     const out = await page.evaluate(`(async () => {
       const { catalog } = await import('/models/catalog.ts');

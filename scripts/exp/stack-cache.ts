@@ -10,21 +10,12 @@
  * after the first cycle is large anonymous mappings, fully resident (2 × 15.0 MB after one cycle;
  * 12.3 + 8.3 + 6.5 MB after twelve), in no allocator of the memory-infra dump. Whose: not found.
  */
-import { chromium } from '@playwright/test';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'vite';
+import { openApp, serveApp } from './app.ts';
 
 const cycles = Number(process.env.CYCLES ?? 10);
-const server = await createServer({ logLevel: 'warn', server: { port: 0, strictPort: false, hmr: false } });
-await server.listen();
-const a = server.httpServer!.address();
-const port = typeof a === 'object' && a ? a.port : 0;
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--js-flags=--expose-gc'] });
-const context = await browser.newContext();
-const page = await context.newPage();
-await page.addInitScript(() => localStorage.setItem('embedscope.playground.v1', JSON.stringify({ autoload: false })));
-await page.goto(`http://localhost:${port}/`);
-await page.waitForFunction(() => 'embedscope' in globalThis);
+const { server, url } = await serveApp();
+const { browser, context, page } = await openApp(url, { args: ['--js-flags=--expose-gc'] });
 const browserCdp = await browser.newBrowserCDPSession();
 const pageCdp = await context.newCDPSession(page);
 const renderers = async () => ((await browserCdp.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] }).processInfo.filter((p) => p.type === 'renderer').map((p) => p.id);
