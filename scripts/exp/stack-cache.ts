@@ -8,7 +8,10 @@
  * Seen (2-core EPYC, 12 cycles): not stacks, and no growth per cycle — the renderer's Pss_Anon was
  * 46 MB at the start, 100 after one cycle and 101 after twelve, no worker thread left; what stays
  * after the first cycle is large anonymous mappings, fully resident (2 × 15.0 MB after one cycle;
- * 12.3 + 8.3 + 6.5 MB after twelve), in no allocator of the memory-infra dump. Whose: not found.
+ * 12.3 + 8.3 + 6.5 MB after twelve), in no allocator of the memory-infra dump. They lie inside V8's
+ * pointer cage and are gone with `--js-flags=--memory-pool-timeout=1` or
+ * `--no-memory-pool-share-memory-on-teardown`: the ended workers' heap pages in V8's process-wide
+ * memory pool, given back 8 s later (the soak now reads its points after that: afterWorkerPool).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { openApp, serveApp } from './app.ts';

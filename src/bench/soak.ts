@@ -60,6 +60,9 @@ const isModelWorker = (w: Worker) => /model\.worker/.test(w.url());
  * Chromium on the machine, so it moved by tens of MB whenever another browser started or quit
  * (renderer PSS 142 → 192 MB with nothing running in the page); a leak is never file-backed.
  */
+/** V8's `--memory-pool-timeout` (8 s, Chromium 156) and a second to spare: see `afterWorkerPool` in runSoak. */
+export const V8_MEMORY_POOL_MS = 9000;
+
 function privateMemory(pid: number): number | null {
   try {
     const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
@@ -186,6 +189,26 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
     await pageCdp.send('HeapProfiler.collectGarbage');
     await pageCdp.send('Memory.simulatePressureNotification', { level: 'critical' });
   };
+  /**
+   * When a worker of this context last ended. V8 keeps the heap pages of a worker's isolate that
+   * ended in a pool shared by the process for `--memory-pool-timeout` (8 s in Chromium 156's V8),
+   * for the next worker to reuse, then gives them back; a reading within those seconds counts a
+   * dead worker's heap. Measured (2-core EPYC, glove-100d ×2 through the soak's own step): after
+   * one cycle the renderer held two fully resident 15 MB mappings inside V8's pointer cage, with no
+   * worker left — gone with `--js-flags=--memory-pool-timeout=1` or
+   * `--no-memory-pool-share-memory-on-teardown` — and the soak's settled readings came in two modes
+   * ~20 MB apart (one cell's 30 cycles: 101–125 MB), so the growth ratio depended on which mode
+   * its baseline caught (1.09, 1.28, 1.32 in three runs of the same code).
+   */
+  let workerEndedAt = Date.now();
+  const watchWorkers = (p: Page) => p.on('worker', (w) => w.once('close', () => (workerEndedAt = Date.now())));
+  watchWorkers(page);
+  context.on('page', watchWorkers);
+  /** A phase point's reading waits until V8's pool has given back what the last ended worker left. */
+  const afterWorkerPool = async () => {
+    const wait = workerEndedAt + V8_MEMORY_POOL_MS - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  };
   /** The thorough form's dump, once a reading: its GC is what the quick form cannot reach; the settling after it needs only the quick one. */
   const dumpAfterFullGc = async () => {
     const { processInfo } = (await browserCdp.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] };
@@ -201,7 +224,10 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
   const memory = async (thorough = false): Promise<MemorySample> => {
     const seen: MemorySample[] = [];
     const key = (m: MemorySample) => m.renderer ?? m.jsHeap;
-    if (thorough) await dumpAfterFullGc();
+    if (thorough) {
+      await afterWorkerPool();
+      await dumpAfterFullGc();
+    }
     for (let i = 0; i < 30; i++) {
       await collect();
       seen.push(await sample());
