@@ -53,6 +53,9 @@ interface MemorySample {
 type Method = keyof SoakPage;
 const isModelWorker = (w: Worker) => /model\.worker/.test(w.url());
 
+/** V8's `--memory-pool-timeout` (8 s, Chromium 156) and a second to spare: see `afterWorkerPool` in runSoak. */
+const V8_MEMORY_POOL_MS = 9000;
+
 /**
  * A process's own memory from /proc (bytes): its anonymous and shared-memory pages, each shared
  * page counted in proportion (Pss_Anon + Pss_Shmem + SwapPss), or null where it cannot be read.
@@ -60,9 +63,6 @@ const isModelWorker = (w: Worker) => /model\.worker/.test(w.url());
  * Chromium on the machine, so it moved by tens of MB whenever another browser started or quit
  * (renderer PSS 142 → 192 MB with nothing running in the page); a leak is never file-backed.
  */
-/** V8's `--memory-pool-timeout` (8 s, Chromium 156) and a second to spare: see `afterWorkerPool` in runSoak. */
-export const V8_MEMORY_POOL_MS = 9000;
-
 function privateMemory(pid: number): number | null {
   try {
     const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
@@ -200,7 +200,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
    * ~20 MB apart (one cell's 30 cycles: 101–125 MB), so the growth ratio depended on which mode
    * its baseline caught (1.09, 1.28, 1.32 in three runs of the same code).
    */
-  let workerEndedAt = Date.now();
+  let workerEndedAt = 0; // none yet: the start's reading does not wait
   const watchWorkers = (p: Page) => p.on('worker', (w) => w.once('close', () => (workerEndedAt = Date.now())));
   watchWorkers(page);
   context.on('page', watchWorkers);

@@ -35,12 +35,16 @@ let loaded: { build: OrtBuild; ort: Promise<OrtWeb> } | null = null;
 /**
  * This worker's onnxruntime: the build `backend` needs, set up for `threads` WASM threads. One
  * build a worker: once the JSEP build is loaded (a WebGPU model), its WASM serves a WASM session
- * too (the check against WASM, the move after a lost GPU) rather than a second 14 MB runtime.
+ * too (the check against WASM, the move after a lost GPU) rather than a second 14 MB runtime;
+ * a worker that began on the WASM-only build never becomes a WebGPU one (no second runtime either).
  * onnxruntime reads the thread count once, when its wasm starts (the first session), so the
  * first call's threads hold for the worker's life; each model instance has a worker of its own.
  */
 export function ortFor(backend: OrtBuild, threads: number): Promise<OrtWeb> {
-  if (!loaded || (backend === 'webgpu' && loaded.build === 'wasm')) {
+  if (loaded && backend === 'webgpu' && loaded.build === 'wasm') {
+    return Promise.reject(new Error('this worker already runs the WASM-only onnxruntime: a WebGPU model needs a worker of its own'));
+  }
+  if (!loaded) {
     const build = BUILDS[backend];
     loaded = {
       build: backend,
