@@ -53,8 +53,12 @@ interface MemorySample {
 type Method = keyof SoakPage;
 const isModelWorker = (w: Worker) => /model\.worker/.test(w.url());
 
-/** V8's `--memory-pool-timeout` (8 s, Chromium 156) and a second to spare: see `afterWorkerPool` in runSoak. */
-const V8_MEMORY_POOL_MS = 9000;
+/**
+ * How long V8 may keep a freed page before giving it back: a page enters its pool at a GC and
+ * leaves at the release tick after the next, `--memory-pool-timeout` (8 s in Chromium 156) apart,
+ * so 8–16 s later; and a second to spare. See `afterV8Pool` in runSoak.
+ */
+const V8_MEMORY_POOL_MS = 17_000;
 
 /**
  * A process's own memory from /proc (bytes): its anonymous and shared-memory pages, each shared
@@ -190,23 +194,28 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
     await pageCdp.send('Memory.simulatePressureNotification', { level: 'critical' });
   };
   /**
-   * When a worker of this context last ended. V8 keeps the heap pages of a worker's isolate that
-   * ended in a pool shared by the process for `--memory-pool-timeout` (8 s in Chromium 156's V8),
-   * for the next worker to reuse, then gives them back; a reading within those seconds counts a
-   * dead worker's heap. Measured (2-core EPYC, glove-100d ×2 through the soak's own step): after
-   * one cycle the renderer held two fully resident 15 MB mappings inside V8's pointer cage, with no
-   * worker left — gone with `--js-flags=--memory-pool-timeout=1` or
-   * `--no-memory-pool-share-memory-on-teardown` — and the soak's settled readings came in two modes
-   * ~20 MB apart (one cell's 30 cycles: 101–125 MB), so the growth ratio depended on which mode
-   * its baseline caught (1.09, 1.28, 1.32 in three runs of the same code).
+   * V8 keeps the heap pages it frees in a pool shared by the process, for any isolate to reuse,
+   * and gives them back 8–16 s later (`V8_MEMORY_POOL_MS`): a reading within those seconds counts
+   * pages no isolate holds. Two things fill the pool right before a phase point: a worker that
+   * ended (its isolate's whole heap) and the thorough form's own collections (the dump's full GC in
+   * every isolate moves objects and frees the pages they left; a page-side GC after it frees ~20 MB
+   * more after a Transformer round). So the thorough reading comes after the dump and one quick
+   * collection, once 17 s have passed since them and since the last worker ended.
+   * Measured (2-core EPYC, `scripts/exp/pool-modes.ts`, a warm round as the soak's, no reading
+   * in between): after the dump the renderers read 118–119 MB and, sampled without a collection,
+   * fell 4 MB at 7.7 s and 19 MB at 9–10 s in some runs, not by 25 s in others (until the next GC);
+   * read this way they read 91.8 / 92.2 / 96.4 MB and moved ≤ 1.5 MB in the 20 s after. Waiting only
+   * 9 s after the last worker ended left the soak's baseline in two modes (100 or 122 MB; growth
+   * 1.012–1.234 over five runs of the same code). After one glove-100d ×2 cycle the renderer had
+   * held two fully resident 15 MB mappings inside V8's pointer cage with no worker left, gone with
+   * `--js-flags=--memory-pool-timeout=1`: the pool, not the app.
    */
-  let workerEndedAt = 0; // none yet: the start's reading does not wait
+  let workerEndedAt = 0;
   const watchWorkers = (p: Page) => p.on('worker', (w) => w.once('close', () => (workerEndedAt = Date.now())));
   watchWorkers(page);
   context.on('page', watchWorkers);
-  /** A phase point's reading waits until V8's pool has given back what the last ended worker left. */
-  const afterWorkerPool = async () => {
-    const wait = workerEndedAt + V8_MEMORY_POOL_MS - Date.now();
+  const afterV8Pool = async (since: number) => {
+    const wait = Math.max(since, workerEndedAt) + V8_MEMORY_POOL_MS - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   };
   /** The thorough form's dump, once a reading: its GC is what the quick form cannot reach; the settling after it needs only the quick one. */
@@ -225,8 +234,9 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
     const seen: MemorySample[] = [];
     const key = (m: MemorySample) => m.renderer ?? m.jsHeap;
     if (thorough) {
-      await afterWorkerPool();
       await dumpAfterFullGc();
+      await collect();
+      await afterV8Pool(Date.now());
     }
     for (let i = 0; i < 30; i++) {
       await collect();
