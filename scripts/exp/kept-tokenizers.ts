@@ -1,0 +1,109 @@
+/**
+ * Who keeps the glove-100d tokenizer's text after its worker has ended (#15)? The soak's page
+ * renderer sometimes held several 3.09 MB direct maps in Blink's buffer partition, each the
+ * tokenizer.json as a UTF-16 string, with no worker alive and none in the page's JS heap. This
+ * drives CYCLES glove-100d ×1 cycles over raw CDP (no Playwright) either "bare" (nothing enabled)
+ * or "devtools" (as Playwright: Network, Runtime, Console on the page and on every worker,
+ * auto-attached), then counts the renderer's anonymous mappings whose first MB holds the
+ * tokenizer's opening in UTF-16 ("devtools-nonet": the same without Network). Per variant, RUNS fresh browsers.
+ * `VARIANTS=bare,devtools RUNS=2 CYCLES=30 NODE_OPTIONS=--experimental-websocket npx tsx scripts/exp/kept-tokenizers.ts`
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CHROMIUM_ARGS, serveApp } from './app.ts';
+
+const variants = (process.env.VARIANTS ?? 'bare,devtools').split(',');
+const runs = Number(process.env.RUNS ?? 2);
+const cycles = Number(process.env.CYCLES ?? 30);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const { server, url } = await serveApp();
+const needle = Buffer.from('{"version":"1.0","truncation"', 'utf16le');
+
+function keptCopies(pid: number): number {
+  const mem = openSync(`/proc/${pid}/mem`, 'r');
+  let n = 0;
+  for (const line of readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n')) {
+    const h = /^([0-9a-f]+)-([0-9a-f]+) r\S+ \S+ \S+ 0\s*$/.exec(line);
+    if (!h) continue;
+    const from = parseInt(h[1], 16);
+    const size = parseInt(h[2], 16) - from;
+    if (size < 2 ** 20 || size > 64 * 2 ** 20) continue;
+    const buf = Buffer.alloc(Math.min(size, 8192));
+    try {
+      readSync(mem, buf, 0, buf.length, from);
+    } catch {
+      continue;
+    }
+    if (buf.includes(needle)) n++;
+  }
+  closeSync(mem);
+  return n;
+}
+
+for (const variant of variants) {
+  for (let run = 0; run < runs; run++) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kept-tokenizers-'));
+    const proc = spawn('/usr/bin/chromium', ['--headless=new', ...CHROMIUM_ARGS, '--js-flags=--expose-gc', '--remote-debugging-port=0', `--user-data-dir=${dir}`, 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const wsUrl = await new Promise<string>((resolve) => {
+      let err = '';
+      proc.stderr!.on('data', (d) => {
+        err += d;
+        const m = /DevTools listening on (ws:\/\/\S+)/.exec(err);
+        if (m) resolve(m[1]);
+      });
+    });
+    const ws = new WebSocket(wsUrl);
+    await new Promise((r) => (ws.onopen = r));
+    let id = 0;
+    const waiting = new Map<number, (m: any) => void>();
+    const attached: ((p: any, s?: string) => void)[] = [];
+    ws.onmessage = (ev) => {
+      const m = JSON.parse(String(ev.data));
+      if (m.id !== undefined) waiting.get(m.id)?.(m), waiting.delete(m.id);
+      else if (m.method === 'Target.attachedToTarget') attached.forEach((h) => h(m.params, m.sessionId));
+    };
+    const send = (method: string, params: object = {}, sessionId?: string): Promise<any> =>
+      new Promise((resolve, reject) => {
+        const i = ++id;
+        waiting.set(i, (m) => (m.error ? reject(new Error(m.error.message)) : resolve(m.result)));
+        ws.send(JSON.stringify({ id: i, method, params, ...(sessionId ? { sessionId } : {}) }));
+      });
+    const { targetId } = await send('Target.createTarget', { url: 'about:blank' });
+    const { sessionId } = await send('Target.attachToTarget', { targetId, flatten: true });
+    const page = (method: string, params: object = {}) => send(method, params, sessionId);
+    if (variant.startsWith('devtools')) {
+      // "devtools-nonet": the same without Network.
+      const domains = variant === 'devtools-nonet' ? ['Runtime.enable', 'Console.enable'] : ['Runtime.enable', 'Network.enable', 'Console.enable'];
+      attached.push(async (p, parent) => {
+        if (parent !== sessionId) return;
+        await Promise.all(domains.map((m) => send(m, {}, p.sessionId).catch(() => undefined)));
+        await send('Runtime.runIfWaitingForDebugger', {}, p.sessionId).catch(() => undefined);
+      });
+      await Promise.all(domains.map((m) => page(m)));
+      await page('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: true });
+    }
+    const evaluate = async (expression: string) => {
+      const r = await page('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true });
+      if (r.exceptionDetails) throw new Error(JSON.stringify(r.exceptionDetails).slice(0, 300));
+      return r.result.value;
+    };
+    await page('Page.navigate', { url });
+    while (!(await evaluate(`'embedscope' in globalThis && document.readyState === 'complete'`).catch(() => false))) await sleep(200);
+    await evaluate(`localStorage.setItem('embedscope.playground.v1', JSON.stringify({ autoload: false })), true`);
+    const { processInfo } = await send('SystemInfo.getProcessInfo');
+    const renderers: number[] = processInfo.filter((p: any) => p.type === 'renderer').map((p: any) => p.id);
+    await evaluate(`(async () => { const s = await embedscope.soak(); for (let i = 0; i < ${cycles}; i++) await s.cycle({ model: 'glove-100d', dtype: 'table', pool: 1 }, 8); })()`);
+    await sleep(3000);
+    await evaluate('gc(), true');
+    await page('Memory.simulatePressureNotification', { level: 'critical' }).catch(() => undefined);
+    await sleep(2000);
+    console.log(`${variant} run ${run + 1}: ${cycles} cycles; tokenizer copies kept per renderer: ${renderers.map((pid) => `${pid}: ${keptCopies(pid)}`).join(', ')}`);
+    ws.close();
+    proc.kill();
+    await new Promise((r) => proc.once('exit', r));
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+  }
+}
+await server.close();
