@@ -15,13 +15,9 @@
  * does not (scripts/exp/dump-growth.ts: +0.2 MB a dump, given back); not yet explained.
  * `VARIANTS=bare,devtools,playwright CYCLES=0 CHUNKS=60000 NODE_OPTIONS=--experimental-websocket npx tsx scripts/exp/devtools-buffers.ts`
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { memoryInfraDump, summarise } from '../../src/bench/soak-memory.ts';
 import type { CDPSession } from '@playwright/test';
-import { CHROMIUM_ARGS, openApp, serveApp } from './app.ts';
+import { launchRawCdp, openApp, serveApp } from './app.ts';
 
 const variants = (process.env.VARIANTS ?? 'bare,devtools').split(',');
 const cycles = Number(process.env.CYCLES ?? 5);
@@ -71,18 +67,7 @@ for (const variant of variants) {
     await browser.close();
     continue;
   }
-  const dir = mkdtempSync(path.join(tmpdir(), 'devtools-buffers-'));
-  const proc = spawn('/usr/bin/chromium', ['--headless=new', ...CHROMIUM_ARGS, '--remote-debugging-port=0', `--user-data-dir=${dir}`, '--enable-unsafe-webgpu', 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const wsUrl = await new Promise<string>((resolve) => {
-    let err = '';
-    proc.stderr!.on('data', (d) => {
-      err += d;
-      const m = /DevTools listening on (ws:\/\/\S+)/.exec(err);
-      if (m) resolve(m[1]);
-    });
-  });
-  const ws = new WebSocket(wsUrl);
-  await new Promise((r) => (ws.onopen = r));
+  const { ws, close } = await launchRawCdp(['--enable-unsafe-webgpu']);
   const cdp = new Cdp(ws);
   // "-otr": in a new browser context, as Playwright's browser.newContext() makes (off the record: storage in memory).
   const otr = variant.endsWith('-otr') ? await cdp.send('Target.createBrowserContext', {}) : null;
@@ -118,10 +103,7 @@ for (const variant of variants) {
   }
   await evaluate(`localStorage.setItem('embedscope.playground.v1', JSON.stringify({ autoload: false })), true`);
   await measure(variant, evaluate, cdp as unknown as CDPSession);
-  ws.close();
-  proc.kill();
-  await new Promise((r) => proc.once('exit', r));
-  rmSync(dir, { recursive: true, force: true });
+  await close();
 }
 await server.close();
 

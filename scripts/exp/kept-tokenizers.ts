@@ -8,11 +8,8 @@
  * tokenizer's opening in UTF-16 ("devtools-nonet": the same without Network). Per variant, RUNS fresh browsers.
  * `VARIANTS=bare,devtools RUNS=2 CYCLES=30 NODE_OPTIONS=--experimental-websocket npx tsx scripts/exp/kept-tokenizers.ts`
  */
-import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { CHROMIUM_ARGS, serveApp } from './app.ts';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { launchRawCdp, serveApp } from './app.ts';
 
 const variants = (process.env.VARIANTS ?? 'bare,devtools').split(',');
 const runs = Number(process.env.RUNS ?? 2);
@@ -44,18 +41,7 @@ function keptCopies(pid: number): number {
 
 for (const variant of variants) {
   for (let run = 0; run < runs; run++) {
-    const dir = mkdtempSync(path.join(tmpdir(), 'kept-tokenizers-'));
-    const proc = spawn('/usr/bin/chromium', ['--headless=new', ...CHROMIUM_ARGS, '--js-flags=--expose-gc', '--remote-debugging-port=0', `--user-data-dir=${dir}`, 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const wsUrl = await new Promise<string>((resolve) => {
-      let err = '';
-      proc.stderr!.on('data', (d) => {
-        err += d;
-        const m = /DevTools listening on (ws:\/\/\S+)/.exec(err);
-        if (m) resolve(m[1]);
-      });
-    });
-    const ws = new WebSocket(wsUrl);
-    await new Promise((r) => (ws.onopen = r));
+    const { ws, close } = await launchRawCdp(['--js-flags=--expose-gc']);
     let id = 0;
     const waiting = new Map<number, (m: any) => void>();
     const attached: ((p: any, s?: string) => void)[] = [];
@@ -100,10 +86,7 @@ for (const variant of variants) {
     await page('Memory.simulatePressureNotification', { level: 'critical' }).catch(() => undefined);
     await sleep(2000);
     console.log(`${variant} run ${run + 1}: ${cycles} cycles; tokenizer copies kept per renderer: ${renderers.map((pid) => `${pid}: ${keptCopies(pid)}`).join(', ')}`);
-    ws.close();
-    proc.kill();
-    await new Promise((r) => proc.once('exit', r));
-    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+    await close();
   }
 }
 await server.close();
