@@ -24,7 +24,7 @@ test.use({
 
 test('a short soak (2 minutes) loses nothing, recovers from every fault, leaves no worker, and leaves the page usable', async ({ page, context }) => {
   // Two minutes of soak; the first round of loads always runs whole, so a slow machine runs over,
-  // and each of its six memory points waits ~17 s for V8's pool (2.4 min in CI before that wait; 3.8 min here after).
+  // and each of its six memory points waits ~17 s for V8's pool (2.4 min in the full test run before that wait, 3.7 min after).
   test.setTimeout(8 * 60_000);
   await page.goto('/');
   await page.waitForFunction(() => 'embedscope' in globalThis);
