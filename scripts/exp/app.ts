@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
 import { createServer, type ViteDevServer } from 'vite';
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -57,7 +57,72 @@ export async function launchRawCdp(args: string[] = []): Promise<{ proc: ChildPr
       ws.close();
       proc.kill();
       await new Promise((r) => proc.once('exit', r));
-      rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+      try {
+        rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+      } catch {
+        // Chromium can still be writing its profile as it exits (ENOTEMPTY once): a temp folder left behind.
+      }
     },
   };
+}
+
+/** DevTools domains a raw-CDP page gets: none, Playwright's set (Network, Runtime, Console), or that set without Network. */
+export type RawDevtools = 'bare' | 'devtools' | 'devtools-nonet';
+
+/**
+ * The app in a raw-CDP Chromium (`launchRawCdp`), ready once `embedscope` is, with nothing loaded by
+ * itself; `devtools` attaches DevTools to the page and to every worker it starts as Playwright does.
+ * `send` is browser-level; `browserCdp` is the same, shaped as `memoryInfraDump` wants a session.
+ */
+export async function openRawApp(url: string, devtools: RawDevtools, args: string[] = []) {
+  const { ws, close } = await launchRawCdp(args);
+  let id = 0;
+  const waiting = new Map<number, (m: any) => void>();
+  const handlers = new Map<string, Set<(p: any, s?: string) => void>>();
+  ws.onmessage = (ev) => {
+    const m = JSON.parse(String(ev.data));
+    if (m.id !== undefined) waiting.get(m.id)?.(m), waiting.delete(m.id);
+    else for (const h of handlers.get(m.method) ?? []) h(m.params, m.sessionId);
+  };
+  const send = (method: string, params: object = {}, sessionId?: string): Promise<any> =>
+    new Promise((resolve, reject) => {
+      const i = ++id;
+      waiting.set(i, (m) => (m.error ? reject(new Error(m.error.message)) : resolve(m.result)));
+      ws.send(JSON.stringify({ id: i, method, params, ...(sessionId ? { sessionId } : {}) }));
+    });
+  const on = (method: string, h: (p: any, s?: string) => void) => (handlers.get(method) ?? handlers.set(method, new Set()).get(method)!).add(h);
+  const off = (method: string, h: (p: any, s?: string) => void) => handlers.get(method)?.delete(h);
+  const browserCdp = {
+    send: (m: string, p?: object) => send(m, p),
+    on,
+    off,
+    once: (m: string, h: (p: any) => void) => {
+      const w = (p: any) => (off(m, w), h(p));
+      on(m, w);
+    },
+  } as unknown as CDPSession;
+  const { targetId } = await send('Target.createTarget', { url: 'about:blank' });
+  const { sessionId } = await send('Target.attachToTarget', { targetId, flatten: true });
+  const page = (method: string, params: object = {}) => send(method, params, sessionId);
+  if (devtools !== 'bare') {
+    const domains = devtools === 'devtools-nonet' ? ['Runtime.enable', 'Console.enable'] : ['Runtime.enable', 'Network.enable', 'Console.enable'];
+    on('Target.attachedToTarget', async (p, parent) => {
+      if (parent !== sessionId) return;
+      await Promise.all(domains.map((m) => send(m, {}, p.sessionId).catch(() => undefined)));
+      await send('Runtime.runIfWaitingForDebugger', {}, p.sessionId).catch(() => undefined);
+    });
+    await Promise.all(domains.map((m) => page(m)));
+    await page('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: true });
+  }
+  const evaluate = async (expression: string) => {
+    const r = await page('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true });
+    if (r.exceptionDetails) throw new Error(JSON.stringify(r.exceptionDetails).slice(0, 400));
+    return r.result.value;
+  };
+  await page('Page.navigate', { url });
+  while (!(await evaluate(`'embedscope' in globalThis && document.readyState === 'complete'`).catch(() => false))) await new Promise((r) => setTimeout(r, 200));
+  await evaluate(`localStorage.setItem('embedscope.playground.v1', JSON.stringify({ autoload: false })), true`);
+  /** The renderer processes' ids, as the browser lists them. */
+  const renderers = async (): Promise<number[]> => ((await send('SystemInfo.getProcessInfo')).processInfo as { type: string; id: number }[]).filter((p) => p.type === 'renderer').map((p) => p.id);
+  return { send, page, evaluate, browserCdp, renderers, close };
 }

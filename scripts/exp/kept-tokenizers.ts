@@ -9,7 +9,7 @@
  * `VARIANTS=bare,devtools RUNS=2 CYCLES=30 NODE_OPTIONS=--experimental-websocket npx tsx scripts/exp/kept-tokenizers.ts`
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { launchRawCdp, serveApp } from './app.ts';
+import { openRawApp, serveApp, type RawDevtools } from './app.ts';
 
 const variants = (process.env.VARIANTS ?? 'bare,devtools').split(',');
 const runs = Number(process.env.RUNS ?? 2);
@@ -41,45 +41,8 @@ function keptCopies(pid: number): number {
 
 for (const variant of variants) {
   for (let run = 0; run < runs; run++) {
-    const { ws, close } = await launchRawCdp(['--js-flags=--expose-gc']);
-    let id = 0;
-    const waiting = new Map<number, (m: any) => void>();
-    const attached: ((p: any, s?: string) => void)[] = [];
-    ws.onmessage = (ev) => {
-      const m = JSON.parse(String(ev.data));
-      if (m.id !== undefined) waiting.get(m.id)?.(m), waiting.delete(m.id);
-      else if (m.method === 'Target.attachedToTarget') attached.forEach((h) => h(m.params, m.sessionId));
-    };
-    const send = (method: string, params: object = {}, sessionId?: string): Promise<any> =>
-      new Promise((resolve, reject) => {
-        const i = ++id;
-        waiting.set(i, (m) => (m.error ? reject(new Error(m.error.message)) : resolve(m.result)));
-        ws.send(JSON.stringify({ id: i, method, params, ...(sessionId ? { sessionId } : {}) }));
-      });
-    const { targetId } = await send('Target.createTarget', { url: 'about:blank' });
-    const { sessionId } = await send('Target.attachToTarget', { targetId, flatten: true });
-    const page = (method: string, params: object = {}) => send(method, params, sessionId);
-    if (variant.startsWith('devtools')) {
-      // "devtools-nonet": the same without Network.
-      const domains = variant === 'devtools-nonet' ? ['Runtime.enable', 'Console.enable'] : ['Runtime.enable', 'Network.enable', 'Console.enable'];
-      attached.push(async (p, parent) => {
-        if (parent !== sessionId) return;
-        await Promise.all(domains.map((m) => send(m, {}, p.sessionId).catch(() => undefined)));
-        await send('Runtime.runIfWaitingForDebugger', {}, p.sessionId).catch(() => undefined);
-      });
-      await Promise.all(domains.map((m) => page(m)));
-      await page('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: true });
-    }
-    const evaluate = async (expression: string) => {
-      const r = await page('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true });
-      if (r.exceptionDetails) throw new Error(JSON.stringify(r.exceptionDetails).slice(0, 300));
-      return r.result.value;
-    };
-    await page('Page.navigate', { url });
-    while (!(await evaluate(`'embedscope' in globalThis && document.readyState === 'complete'`).catch(() => false))) await sleep(200);
-    await evaluate(`localStorage.setItem('embedscope.playground.v1', JSON.stringify({ autoload: false })), true`);
-    const { processInfo } = await send('SystemInfo.getProcessInfo');
-    const renderers: number[] = processInfo.filter((p: any) => p.type === 'renderer').map((p: any) => p.id);
+    const { page, evaluate, renderers: list, close } = await openRawApp(url, variant as RawDevtools, ['--js-flags=--expose-gc']);
+    const renderers = await list();
     await evaluate(`(async () => { const s = await embedscope.soak(); for (let i = 0; i < ${cycles}; i++) await s.cycle({ model: 'glove-100d', dtype: 'table', pool: 1 }, 8); })()`);
     await sleep(3000);
     await evaluate('gc(), true');
