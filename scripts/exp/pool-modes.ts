@@ -14,14 +14,12 @@
 import { readFileSync } from 'node:fs';
 import { openApp, serveApp } from './app.ts';
 import { memoryInfraDump } from '../../src/bench/soak-memory.ts';
+import { privateMemory } from '../../src/bench/soak.ts';
 
 const runs = Number(process.env.RUNS ?? 3);
 const { server, url } = await serveApp();
-const anon = (pid: number) => {
-  const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(t)?.[1] ?? 0);
-  return (kb('Pss_Anon') + kb('Pss_Shmem')) / 1024;
-};
+/** The soak's own reading of a process (Pss_Anon + Pss_Shmem + SwapPss), MB. */
+const anon = (pid: number) => (privateMemory(pid) ?? 0) / 2 ** 20;
 const maps = (pid: number) => {
   const out: { key: string; size: number; rss: number; name: string }[] = [];
   for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {

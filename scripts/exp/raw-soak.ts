@@ -9,8 +9,8 @@
  * worker it starts, as Playwright attaches them. Not the soak's faults, reload or fresh page.
  * `VARIANTS=bare,devtools CHUNKS=60000 NODE_OPTIONS=--experimental-websocket npx tsx scripts/exp/raw-soak.ts`
  */
-import { readFileSync } from 'node:fs';
 import { memoryInfraDump } from '../../src/bench/soak-memory.ts';
+import { privateMemory } from '../../src/bench/soak.ts';
 import { openRawApp, serveApp, type RawDevtools } from './app.ts';
 
 const variants = (process.env.VARIANTS ?? 'bare,devtools').split(',');
@@ -18,15 +18,8 @@ const cycles = Number(process.env.CYCLES ?? 30);
 const chunks = Number(process.env.CHUNKS ?? 60_000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const { server, url } = await serveApp();
-const pssPrivate = (pid: number) => {
-  try {
-    const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-    const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(t)?.[1] ?? 0);
-    return (kb('Pss_Anon') + kb('Pss_Shmem')) / 1024;
-  } catch {
-    return 0;
-  }
-};
+/** The soak's own reading of a process (Pss_Anon + Pss_Shmem + SwapPss), MB. */
+const pssPrivate = (pid: number) => (privateMemory(pid) ?? 0) / 2 ** 20;
 
 for (const variant of variants) {
   const { page, evaluate, browserCdp, renderers, close } = await openRawApp(url, variant as RawDevtools, ['--js-flags=--expose-gc']);

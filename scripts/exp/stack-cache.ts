@@ -11,7 +11,7 @@
  * 12.3 + 8.3 + 6.5 MB after twelve), in no allocator of the memory-infra dump. They lie inside V8's
  * pointer cage and are gone with `--js-flags=--memory-pool-timeout=1` or
  * `--no-memory-pool-share-memory-on-teardown`: the ended workers' heap pages in V8's process-wide
- * memory pool, given back 8 s later (the soak now reads its points after that: afterWorkerPool).
+ * memory pool, given back 8 s later (the soak now reads its points after that: afterV8Pool in src/bench/soak.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { openApp, serveApp } from './app.ts';

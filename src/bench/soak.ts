@@ -67,7 +67,7 @@ const V8_MEMORY_POOL_MS = 17_000;
  * Chromium on the machine, so it moved by tens of MB whenever another browser started or quit
  * (renderer PSS 142 → 192 MB with nothing running in the page); a leak is never file-backed.
  */
-function privateMemory(pid: number): number | null {
+export function privateMemory(pid: number): number | null {
   try {
     const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
     const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
@@ -214,8 +214,9 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
   const watchWorkers = (p: Page) => p.on('worker', (w) => w.once('close', () => (workerEndedAt = Date.now())));
   watchWorkers(page);
   context.on('page', watchWorkers);
-  const afterV8Pool = async (since: number) => {
-    const wait = Math.max(since, workerEndedAt) + V8_MEMORY_POOL_MS - Date.now();
+  /** Waits until V8's pool has given back what was freed up to now and what the last ended worker left. */
+  const afterV8Pool = async () => {
+    const wait = Math.max(Date.now(), workerEndedAt) + V8_MEMORY_POOL_MS - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   };
   /** The thorough form's dump, once a reading: its GC is what the quick form cannot reach; the settling after it needs only the quick one. */
@@ -236,7 +237,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
     if (thorough) {
       await dumpAfterFullGc();
       await collect();
-      await afterV8Pool(Date.now());
+      await afterV8Pool();
     }
     for (let i = 0; i < 30; i++) {
       await collect();
