@@ -6,8 +6,10 @@
  * - An AbortSignal cancels: a queued call is dropped; a running call is asked to stop through a
  *   shared-memory flag (when the page is cross-origin isolated) and, if it has not stopped
  *   within `abortGraceMs`, its worker is terminated — the only way to stop a busy worker.
- * - A terminated worker (abort, idle timeout, crash) is replaced on the next call, and `init`
- *   is replayed on the new one, so callers never see the restart except as latency.
+ * - A terminated worker (abort, idle timeout, crash, released) is replaced on the next call, and
+ *   `init` is replayed on the new one, so callers never see the restart except as latency.
+ * - A call may release its worker once it has run (`releaseIf` on its result), unless more calls
+ *   are queued behind it: a worker left holding nothing gives its memory back at once.
  * - `dispose()` terminates the worker for good (unloading a model gives its memory back).
  */
 import * as Comlink from 'comlink';
@@ -49,15 +51,30 @@ export class WorkerBridge<Api> {
     return this.worker !== null;
   }
 
-  call<R>(fn: (api: Comlink.Remote<Api>, ctx: CallContext) => Promise<R>, signal?: AbortSignal): Promise<R> {
+  /**
+   * Queues `fn`. `releaseIf`, given what it returned, says whether the worker has nothing left worth
+   * keeping: it is then terminated at once if no call is queued behind this one (a call queued
+   * before it has run already, so the result accounts for it).
+   */
+  call<R>(fn: (api: Comlink.Remote<Api>, ctx: CallContext) => Promise<R>, signal?: AbortSignal, releaseIf?: (result: R) => boolean): Promise<R> {
     if (this.disposed) return Promise.reject(new Error('This model was unloaded.'));
     if (signal?.aborted) return Promise.reject(new AbortError());
     clearTimeout(this.idleTimer);
     this.pending++;
     const work = this.tail.then(() => (signal?.aborted ? undefined : this.runNow(fn, signal)));
-    this.tail = work.catch(noop).finally(() => {
+    this.tail = work.then(
+      (result) => {
+        try {
+          return releaseIf?.(result as R) ?? false;
+        } catch {
+          return false; // the queue must go on whatever the caller's test does
+        }
+      },
+      () => false,
+    ).then((release) => {
       this.pending--;
-      this.armIdleTimer();
+      if (release && this.pending === 0) this.kill(null);
+      else this.armIdleTimer();
     });
     return new Promise<R>((resolve, reject) => {
       // The caller hears of an abort at once, even while the worker is still winding down.

@@ -196,6 +196,7 @@ const api: SearchWorkerApi = {
   /** Forget loaded vectors (after a collection is deleted or replaced). */
   async forget(collectionId: string) {
     await release([...loaded.keys()].filter((key) => key.startsWith(`${collectionId}:`)));
+    return loaded.size + loading.size;
   },
 };
 

@@ -115,15 +115,15 @@ test('deleting a collection, or searching one that grew, lets go of its old rows
     await setupSearch({ workers: 2, minBytesPerWorker: 0 });
     const query = new Float32Array(64).fill(0.1);
     await search({ collectionId: gone, precision: 'float32', query, k: 5 });
+    // grow's rows keep the worker (one holding nothing is terminated: the next test).
+    await search({ collectionId: grow, precision: 'float32', query, k: 5 });
     const beforeDelete = await searchMemoryHeld();
     // As the Collections view's delete does: the store, then the search worker.
     const store = await VectorStore.open();
     await store.deleteCollection(gone);
     await forgetCollection(gone);
     const afterDelete = await searchMemoryHeld();
-
-    await search({ collectionId: grow, precision: 'float32', query, k: 5 });
-    const beforeGrowth = await searchMemoryHeld();
+    const beforeGrowth = afterDelete;
     // 500 more rows through the commit path; the last is the next query, so it must come first.
     const dims = 64;
     const added = Float32Array.from({ length: 500 * dims }, (_, i) => Math.cos(i * 0.37));
@@ -143,8 +143,11 @@ test('deleting a collection, or searching one that grew, lets go of its old rows
   }, { gone, grow });
   const of = (id: string) => (keys: string[]) => keys.filter((k) => k.startsWith(`${id}:`));
   expect(of(gone)(out.beforeDelete.loaded)).toHaveLength(1);
-  expect(out.beforeDelete.helpers.map(of(gone))).toEqual([out.beforeDelete.loaded]);
-  expect(out.afterDelete).toEqual({ loaded: [], helpers: [[]] });
+  expect(out.beforeDelete.loaded).toHaveLength(2);
+  expect(out.beforeDelete.helpers).toEqual([out.beforeDelete.loaded]);
+  // gone's rows are let go here and in the helper; grow's stay.
+  expect(out.afterDelete.loaded).toEqual(of(grow)(out.beforeDelete.loaded));
+  expect(out.afterDelete.helpers).toEqual([out.afterDelete.loaded]);
   const oldFloat32 = of(grow)(out.beforeGrowth.loaded);
   expect(oldFloat32).toHaveLength(1);
   expect(out.beforeGrowth.helpers).toEqual([oldFloat32]);
@@ -156,6 +159,65 @@ test('deleting a collection, or searching one that grew, lets go of its old rows
   expect(out.workers).toBe(2);
   expect(out.afterSearch.loaded.filter((k: string) => k.includes(':float32:'))).toHaveLength(1);
   expect(out.afterSearch.loaded).not.toContain(oldFloat32[0]);
+});
+
+test('a search worker left holding no rows is terminated once its last collection is deleted; one still needed is not; the next search starts one with the same setup', async ({ page }) => {
+  const [a, b, c] = [await storeRandom(page, 'a', 3000, 64, 8), await storeRandom(page, 'b', 3000, 64, 9), await storeRandom(page, 'c', 3000, 64, 10)];
+  const isSearch = (w: { url(): string }) => /search\.worker/.test(w.url());
+  const run = (script: string, ids: Record<string, string>) =>
+    page.evaluate(
+      async ({ script, ids }) => {
+        const client = await import('/src/search-client.ts' as string);
+        const { VectorStore } = await import('/src/core/store/store.ts' as string);
+        const query = new Float32Array(64).fill(0.1);
+        const drop = async (id: string) => {
+          // As the Collections view's delete does: the store, then the search worker.
+          const store = await VectorStore.open();
+          await store.deleteCollection(id);
+          store.close();
+          await client.forgetCollection(id);
+        };
+        const steps: Record<string, () => Promise<unknown>> = {
+          searchBoth: async () => {
+            await client.setupSearch({ workers: 2, minBytesPerWorker: 0 });
+            await client.search({ collectionId: ids.a, precision: 'float32', query, k: 5 });
+            return (await client.search({ collectionId: ids.b, precision: 'binary', query, k: 5 })).workers;
+          },
+          dropA: () => drop(ids.a),
+          dropB: () => drop(ids.b),
+          searchC: async () => (await client.search({ collectionId: ids.c, precision: 'int8', query, k: 5 })).workers,
+          // The forget empties the worker, but a search is queued behind it: the worker stays.
+          dropCWithASearchBehind: async () => {
+            const forget = client.forgetCollection(ids.c);
+            const searched = client.search({ collectionId: ids.c, precision: 'float32', query, k: 5 });
+            await forget;
+            return (await searched).hits.length;
+          },
+        };
+        return steps[script]();
+      },
+      { script, ids },
+    );
+  expect(await run('searchBoth', { a, b })).toBe(2);
+  const first = page.workers().filter(isSearch);
+  expect(first).toHaveLength(1);
+  let closed = false;
+  const gone = new Promise<void>((resolve) => first[0].once('close', () => resolve(void (closed = true))));
+  await run('dropA', { a });
+  expect(closed).toBe(false); // b's rows are still held
+  expect(page.workers()).toContain(first[0]);
+  await run('dropB', { b });
+  await gone;
+  expect(page.workers().filter(isSearch)).toHaveLength(0);
+  // A fresh worker, with the setup asked for before the release (2 workers a scan, no minimum).
+  expect(await run('searchC', { c })).toBe(2);
+  const second = page.workers().filter(isSearch);
+  expect(second).toHaveLength(1);
+  let secondClosed = false;
+  second[0].once('close', () => (secondClosed = true));
+  expect(await run('dropCWithASearchBehind', { c })).toBe(5);
+  expect(secondClosed).toBe(false);
+  expect(page.workers().filter(isSearch)).toEqual(second);
 });
 
 test('a delete that arrives while a search is under way lets go of the rows in every helper once that search ends', async ({ page }) => {

@@ -54,6 +54,9 @@ export interface SearchWorkerApi {
   bench(opts: SearchBenchOptions, log?: (line: string) => void): Promise<BenchRow[]>;
   /** The keys of the rows held in memory, here and by each running scan helper (tests). */
   held(): Promise<{ loaded: string[]; helpers: string[][] }>;
-  /** Forget loaded vectors (after a collection is deleted or replaced), here and in the scan helpers. */
-  forget(collectionId: string): Promise<void>;
+  /**
+   * Forget loaded vectors (after a collection is deleted or replaced), here and in the scan helpers;
+   * answers how many row sets this worker still holds or is loading (0: nothing worth keeping it for).
+   */
+  forget(collectionId: string): Promise<number>;
 }
