@@ -5,10 +5,14 @@
  * drives CYCLES glove-100d ×1 cycles over raw CDP (no Playwright) either "bare" (nothing enabled)
  * or "devtools" (as Playwright: Network, Runtime, Console on the page and on every worker,
  * auto-attached), then counts the renderer's anonymous mappings whose first MB holds the
- * tokenizer's opening in UTF-16 ("devtools-nonet": the same without Network). Per variant, RUNS fresh browsers.
+ * tokenizer's opening in UTF-16 ("devtools-nonet": the same without Network), and Blink's buffer
+ * partition in each renderer after a full GC (where those strings live: smaller pieces of the same
+ * text count there too). Per variant, RUNS fresh browsers. Run before and after the commit that
+ * decodes the tokenizer with core/util/utf8.ts instead of TextDecoder: the figures in that file.
  * `VARIANTS=bare,devtools RUNS=2 CYCLES=30 NODE_OPTIONS=--experimental-websocket npx tsx scripts/exp/kept-tokenizers.ts`
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { memoryInfraDump } from '../../src/bench/soak-memory.ts';
 import { openRawApp, serveApp, type RawDevtools } from './app.ts';
 
 const variants = (process.env.VARIANTS ?? 'bare,devtools').split(',');
@@ -41,14 +45,16 @@ function keptCopies(pid: number): number {
 
 for (const variant of variants) {
   for (let run = 0; run < runs; run++) {
-    const { page, evaluate, renderers: list, close } = await openRawApp(url, variant as RawDevtools, ['--js-flags=--expose-gc']);
+    const { page, evaluate, browserCdp, renderers: list, close } = await openRawApp(url, variant as RawDevtools, ['--js-flags=--expose-gc']);
     const renderers = await list();
     await evaluate(`(async () => { const s = await embedscope.soak(); for (let i = 0; i < ${cycles}; i++) await s.cycle({ model: 'glove-100d', dtype: 'table', pool: 1 }, 8); })()`);
     await sleep(3000);
     await evaluate('gc(), true');
     await page('Memory.simulatePressureNotification', { level: 'critical' }).catch(() => undefined);
     await sleep(2000);
-    console.log(`${variant} run ${run + 1}: ${cycles} cycles; tokenizer copies kept per renderer: ${renderers.map((pid) => `${pid}: ${keptCopies(pid)}`).join(', ')}`);
+    const dumps = await memoryInfraDump(browserCdp, true);
+    const buffer = (pid: number) => ((dumps.find((d) => d.pid === pid)?.details['partition_alloc/partitions/buffer']?.allocated_objects_size ?? 0) / 2 ** 20).toFixed(1);
+    console.log(`${variant} run ${run + 1}: ${cycles} cycles; tokenizer copies kept, buffer partition MB, per renderer: ${renderers.map((pid) => `${pid}: ${keptCopies(pid)}, ${buffer(pid)}`).join('; ')}`);
     await close();
   }
 }

@@ -14,6 +14,7 @@
  * both fast paths against the library id for id.
  */
 import { ModelLoadError } from './errors.ts';
+import { decodeUtf8 } from './util/utf8.ts';
 import { WORD_PATTERN, WordScanner } from './word-scanner.ts';
 
 export interface TextTokenizer {
@@ -44,7 +45,8 @@ export function parseTokenizerJson(bytes: ArrayBuffer | null, file = 'tokenizer.
   if (bytes === null) throw new ModelLoadError(file, 'is missing: the model cannot turn text into tokens without it');
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    // Not TextDecoder: its string could outlive the worker (core/util/utf8.ts).
+    json = JSON.parse(decodeUtf8(new Uint8Array(bytes)));
   } catch (err) {
     throw new ModelLoadError(file, `is not valid JSON (${(err as Error).message.slice(0, 120)})`);
   }
