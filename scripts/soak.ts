@@ -13,16 +13,15 @@
  * `{env, plan, results: [{suite: "soak", metric, value, …}]}` as JSON. Exit status 1 when a target
  * is missed. `--dump-dir` keeps each phase point's raw memory-infra dump and the renderers' smaps
  * (where the memory is, by allocator and mapping). Serves the app with Vite and drives it in
- * headless Chromium (Debian's, or CHROMIUM_PATH).
+ * headless Chromium (Debian's, or CHROMIUM_PATH) over its DevTools protocol, nothing else attached.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { execSync } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { createServer } from 'vite';
-import { chromium } from '@playwright/test';
-import { PREFS_KEY } from '../src/core/choose/playground-prefs.ts';
-import { runSoak } from '../src/bench/soak.ts';
+import { CdpBrowser } from '../src/bench/cdp.ts';
+import { openSoakPage, runSoak } from '../src/bench/soak.ts';
 import type { SoakRow } from '../src/bench/soak-plan.ts';
 
 const { values } = parseArgs({
@@ -46,28 +45,19 @@ const server = await createServer({ logLevel: 'warn', server: { port: 0, strictP
 await server.listen();
 const address = server.httpServer!.address();
 const port = typeof address === 'object' && address ? address.port : 0;
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--js-flags=--expose-gc', ...(values.webgpu ? ['--enable-unsafe-webgpu'] : [])],
-});
+const browser = await CdpBrowser.launch(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', ['--js-flags=--expose-gc', ...(values.webgpu ? ['--enable-unsafe-webgpu'] : [])]);
+const browserVersion = await browser.version();
 let report: Awaited<ReturnType<typeof runSoak>>;
 try {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.on('pageerror', (e) => console.error('page error:', e.message));
-  // Nothing loaded by itself (the Playground's starter models, Auto's calibration): the soak loads what it measures.
-  await page.addInitScript(([key, value]) => localStorage.setItem(key, value), [PREFS_KEY, JSON.stringify({ autoload: false })]);
-  await page.goto(`http://localhost:${port}/`);
-  // Vite transforms the app on first load: slow on a busy machine (30 s was not enough once).
-  await page.waitForFunction(() => 'embedscope' in globalThis, undefined, { timeout: 180_000 });
-  report = await runSoak(page, context, { minutes, webgpu: values.webgpu, onLog: (line) => console.log(`[soak] ${line}`), onDump: dumpTo(values['dump-dir']) });
+  const page = await openSoakPage(browser, `http://localhost:${port}/`);
+  report = await runSoak(page, { minutes, webgpu: values.webgpu, onLog: (line) => console.log(`[soak] ${line}`), onDump: dumpTo(values['dump-dir']) });
 } finally {
   await browser.close();
   await server.close();
 }
 
 const env = {
-  browser: `Chromium ${browser.version()}`,
+  browser: browserVersion,
   node: process.version,
   platform: `${os.platform()} ${os.arch()}`,
   cpu: os.cpus()[0]?.model,

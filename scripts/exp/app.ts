@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
 import { createServer, type ViteDevServer } from 'vite';
-
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+import { CHROMIUM_ARGS } from '../../src/bench/cdp.ts';
 
 export async function serveApp(): Promise<{ server: ViteDevServer; url: string }> {
   const server = await createServer({ logLevel: 'warn', server: { port: 0, strictPort: false, hmr: false } });

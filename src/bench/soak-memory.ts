@@ -5,9 +5,9 @@
  * points so a growth ratio that misses its target says which allocator kept the memory: V8's heaps
  * (per isolate: the page and each worker), PartitionAlloc (Blink's and ArrayBuffers' backing
  * stores), malloc, Oilpan (blink_gc), WebAssembly memories (inside v8), and so on.
- * Node-only (Playwright's CDP session); the page never imports it.
+ * Node-only (a CDP session, src/bench/cdp.ts); the page never imports it.
  */
-import type { CDPSession } from '@playwright/test';
+import type { Cdp } from './cdp.ts';
 
 /** One process's dump: allocator path → bytes (the `size` attribute, which includes its children). */
 export interface ProcessDump {
@@ -28,7 +28,7 @@ interface TraceEvent {
 const hex = (v: string | number | undefined) => (typeof v === 'number' ? v : v ? parseInt(v, 16) : 0);
 
 /** One memory-infra dump of every Chromium process (a second or two; the trace is tiny). */
-export async function memoryInfraDump(browserCdp: CDPSession, deterministic = true): Promise<ProcessDump[]> {
+export async function memoryInfraDump(browserCdp: Cdp, deterministic = true): Promise<ProcessDump[]> {
   const events: TraceEvent[] = [];
   const onData = (e: { value: unknown[] }) => void events.push(...(e.value as TraceEvent[]));
   browserCdp.on('Tracing.dataCollected', onData);
@@ -37,8 +37,8 @@ export async function memoryInfraDump(browserCdp: CDPSession, deterministic = tr
     await browserCdp.send('Tracing.start', {
       transferMode: 'ReportEvents',
       traceConfig: { includedCategories: ['disabled-by-default-memory-infra'], excludedCategories: ['*'], memoryDumpConfig: { triggers: [] } },
-    } as never);
-    await browserCdp.send('Tracing.requestMemoryDump' as never, { deterministic, levelOfDetail: 'detailed' } as never);
+    });
+    await browserCdp.send('Tracing.requestMemoryDump', { deterministic, levelOfDetail: 'detailed' });
     await browserCdp.send('Tracing.end');
     await complete;
   } finally {

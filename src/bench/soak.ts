@@ -1,6 +1,7 @@
 /**
- * The soak run (issue #15): a day of use in a few minutes, driven from Node through Playwright
- * because a page reload is one of its faults and no page code outlives it. The steps run in the
+ * The soak run (issue #15): a day of use in a few minutes, driven from Node over Chromium's
+ * DevTools protocol with nothing else attached (src/bench/cdp.ts says why not Playwright), because
+ * a page reload is one of its faults and no page code outlives it. The steps run in the
  * page (src/bench/soak-page.ts, through `embedscope.soak()`); this file orders them, injects the
  * faults, and measures what the page cannot see of itself:
  * - memory from the browser's own process metrics (CDP SystemInfo.getProcessInfo gives each
@@ -8,15 +9,16 @@
  *   from /proc), once it has settled after a forced GC in every isolate; the page's JS heap after a
  *   forced GC (CDP HeapProfiler.collectGarbage + Performance.getMetrics), and each worker's WASM
  *   memory and GPU buffers from the probe inside it (core/memory-probe.ts) while a model is loaded;
- * - the model workers alive after every unload (Playwright sees each worker start and end);
+ * - the model workers alive after every unload (the driver sees each worker start and end);
  * - the faults: a reload mid-ingest, a worker crash mid-batch (armWorkerCrash: the model worker
  *   dies holding a batch the page waits on, which the bridge treats as a crash), the model
  *   unloaded while a search that needs it waits, and a full disk (CDP Storage.overrideQuotaForOrigin)
  *   during the ingest.
- * Node-only (Playwright, /proc): the page never imports it.
+ * Node-only (CDP, /proc): the page never imports it.
  */
 import { readFileSync } from 'node:fs';
-import type { BrowserContext, CDPSession, Page, Worker } from '@playwright/test';
+import { CdpBrowser, CdpPage, type CdpWorker } from './cdp.ts';
+import { PREFS_KEY } from '../core/choose/playground-prefs.ts';
 import { median } from './stats.ts';
 import { memoryInfraDump, summarise, type ProcessDump } from './soak-memory.ts';
 import { cellsThatFit, chunksThatFit, planSoak, TIMED_SEARCHES, verdictRows, type SoakPlan, type SoakRow } from './soak-plan.ts';
@@ -51,7 +53,18 @@ interface MemorySample {
 }
 
 type Method = keyof SoakPage;
-const isModelWorker = (w: Worker) => /model\.worker/.test(w.url());
+const isModelWorker = (w: CdpWorker) => /model\.worker/.test(w.url);
+const APP_READY = `'embedscope' in globalThis`;
+
+/**
+ * The app at `url` in a fresh page of `browser`, as a returning visitor who turned off the
+ * Playground's starter models (the soak loads what it measures), once `embedscope` is there.
+ * Vite transforms the app on first load: slow on a busy machine (30 s was not enough once).
+ */
+export function openSoakPage(browser: CdpBrowser, url: string): Promise<CdpPage> {
+  const initScript = `localStorage.setItem(${JSON.stringify(PREFS_KEY)}, ${JSON.stringify(JSON.stringify({ autoload: false }))})`;
+  return CdpPage.open(browser, url, { initScript, readyWhen: APP_READY, timeoutMs: 180_000 });
+}
 
 /**
  * How long V8 may keep a freed page before giving it back: a page enters its pool at a GC and
@@ -117,7 +130,7 @@ function smapsSummary(pid: number): Record<string, number> {
  * as had every crash this soak injected before. The error names the batch's size, so the page's
  * message proves where it landed.
  */
-export async function armWorkerCrash(w: Worker, nth: number): Promise<void> {
+export async function armWorkerCrash(w: { evaluate(expression: string): Promise<unknown> }, nth: number): Promise<void> {
   await w.evaluate(`(() => {
     const post = self.postMessage.bind(self);
     let results = 0;
@@ -137,26 +150,26 @@ export async function armWorkerCrash(w: Worker, nth: number): Promise<void> {
   })()`);
 }
 
-export async function runSoak(page: Page, context: BrowserContext, opts: SoakOptions): Promise<SoakReport> {
+export async function runSoak(page: CdpPage, opts: SoakOptions): Promise<SoakReport> {
   const started = Date.now();
   const plan = planSoak(opts.minutes);
   const log = opts.onLog ?? (() => {});
   const rows: SoakRow[] = [];
   const row = (metric: string, value: number, extra: Record<string, string | number | boolean | null> = {}) => rows.push({ suite: 'soak', metric, value, ...extra });
-  const origin = new URL(page.url()).origin;
+  const origin = new URL(page.url).origin;
 
-  const callIn = async <M extends Method>(p: Page, method: M, ...args: unknown[]): Promise<Awaited<ReturnType<SoakPage[M]>>> =>
+  const callIn = async <M extends Method>(p: CdpPage, method: M, ...args: unknown[]): Promise<Awaited<ReturnType<SoakPage[M]>>> =>
     // A string, not a function: tsx's compiled functions reference helpers that do not exist in the page.
     p.evaluate(`embedscope.soak().then((s) => s[${JSON.stringify(method)}](...${JSON.stringify(args)}))`) as Promise<Awaited<ReturnType<SoakPage[M]>>>;
   const call = <M extends Method>(method: M, ...args: unknown[]) => callIn(page, method, ...args);
 
-  let pageCdp: CDPSession = await context.newCDPSession(page);
+  const pageCdp = page.cdp;
   await pageCdp.send('Performance.enable');
-  const browserCdp = await context.browser()!.newBrowserCDPSession();
+  const browserCdp = page.browser.cdp;
   const rendererCount = async () => ((await browserCdp.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string }[] }).processInfo.filter((p) => p.type === 'renderer').length;
   /** One reading, no collection. */
   const sample = async (): Promise<MemorySample> => {
-    const { metrics } = await pageCdp.send('Performance.getMetrics');
+    const { metrics } = (await pageCdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
     const jsHeap = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
     const { processInfo } = (await browserCdp.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] };
     let renderer: number | null = 0;
@@ -176,13 +189,13 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
   let lastDump: { dumps: ProcessDump[]; pids: number[] } | null = null;
   /**
    * Collects garbage before a reading. The quick form (each cycle's reading, for the slope):
-   * gc() in every worker Playwright sees, the page's isolate through CDP, then a critical memory
+   * gc() in every worker of the page, the page's isolate through CDP, then a critical memory
    * pressure signal so the allocators purge what was freed (without it the renderer's PSS after
    * the same first round read 162–307 MB in five runs, more spread than any growth the ratio is
    * meant to catch). The thorough form (the phase points the growth ratio compares) adds the
    * browser's own deterministic memory dump, which runs a full GC in every isolate of every
    * process from an empty stack: the scan helpers the search worker starts are nested workers
-   * that Playwright does not list, and a gc() called from JS scans its own stack conservatively.
+   * the page does not list, and a gc() called from JS scans its own stack conservatively.
    * Measured (60k-chunk ingest and 100 searches, glove-100d, the model and the search worker
    * alive): after the quick form had settled, three more worker gc() calls freed 37 MB and the
    * deterministic dump 52 MB more (renderers 253 → 216 → 164 MB); a dump without its GC freed
@@ -211,9 +224,8 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
    * `--js-flags=--memory-pool-timeout=1`: the pool, not the app.
    */
   let workerEndedAt = 0;
-  const watchWorkers = (p: Page) => p.on('worker', (w) => w.once('close', () => (workerEndedAt = Date.now())));
+  const watchWorkers = (p: CdpPage) => p.onWorker((w) => void w.closed.then(() => (workerEndedAt = Date.now())));
   watchWorkers(page);
-  context.on('page', watchWorkers);
   /** Waits until V8's pool has given back what was freed up to now and what the last ended worker left. */
   const afterV8Pool = async () => {
     const wait = Math.max(Date.now(), workerEndedAt) + V8_MEMORY_POOL_MS - Date.now();
@@ -256,7 +268,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
     for (;;) {
       const alive = page.workers().filter(isModelWorker);
       if (alive.length === 0 || Date.now() > until) return alive.length;
-      await Promise.race([...alive.map((w) => new Promise((r) => w.once('close', r))), new Promise((r) => setTimeout(r, 250))]);
+      await Promise.race([...alive.map((w) => w.closed), new Promise((r) => setTimeout(r, 250))]);
     }
   };
   /** Where the renderers' memory is, by allocator (memory-infra), at each phase point. */
@@ -275,7 +287,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
       const { dumps, pids } = lastDump;
       opts.onDump?.(label, dumps, pids, Object.fromEntries(pids.map((pid) => [pid, smapsSummary(pid)])));
       breakdowns[label] = summarise(dumps, pids);
-      log(`allocators ${label}: ${Object.entries(breakdowns[label]).filter(([k, v]) => v >= 1 && k.split('/').length <= 3).map(([k, v]) => `${k} ${v}`).join(', ')}; workers: ${page.workers().map((w) => new URL(w.url()).pathname.split('/').pop()).join(', ') || 'none'}`);
+      log(`allocators ${label}: ${Object.entries(breakdowns[label]).filter(([k, v]) => v >= 1 && k.split('/').length <= 3).map(([k, v]) => `${k} ${v}`).join(', ')}; workers: ${page.workers().map((w) => new URL(w.url).pathname.split('/').pop()).join(', ') || 'none'}`);
     }
     return m;
   };
@@ -448,9 +460,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
     let fault: { recovered: boolean; note: string };
     if (e.kind === 'reload') {
       const s = await runningPast(at.done);
-      await page.reload();
-      await page.waitForFunction(() => 'embedscope' in globalThis, undefined, { timeout: 120_000 });
-      pageCdp = await context.newCDPSession(page);
+      await page.reload(120_000);
       await pageCdp.send('Performance.enable');
       fault = { recovered: s.running, note: `reloaded while the ingest ran at ${s.done} of ${big.queued}` };
     } else if (e.kind === 'worker-crash') {
@@ -459,10 +469,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
       const w = page.workers().find(isModelWorker);
       if (!w || page.workers().filter(isModelWorker).length !== 1) fault = { recovered: false, note: `${page.workers().filter(isModelWorker).length} model workers: the collections model's is not the only one` };
       else {
-        const closed = new Promise<boolean>((resolve) => {
-          w.once('close', () => resolve(true));
-          setTimeout(() => resolve(false), 30_000);
-        });
+        const closed = Promise.race([w.closed.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 30_000))]);
         await armWorkerCrash(w, 3);
         await call('startIngest', big.jobId, next);
         await call('waitIngest');
@@ -518,7 +525,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
   // Twice: with the big collection still here (its rows loaded in this page's search worker: a
   // diagnostic row), then after it is deleted, as the first 100 ran before it existed — the verdict.
   const renderersBefore = await rendererCount();
-  const fresh = await context.newPage();
+  let fresh: CdpPage | null = null;
   type Searched = { ms: number[]; embedMs: number[]; searchMs: number[]; errors: string[] };
   const empty = (): Searched => ({ ms: [], embedMs: [], searchMs: [], errors: [] });
   const paired = async () => {
@@ -528,7 +535,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
     const per = TIMED_SEARCHES / blocks;
     for (let b = 0; b < blocks; b++) {
       for (const which of b % 2 ? ['fresh', 'aged'] : ['aged', 'fresh']) {
-        const r = await callIn(which === 'aged' ? page : fresh, 'searches', ref.collectionId, per, b * per);
+        const r = await callIn(which === 'aged' ? page : fresh!, 'searches', ref.collectionId, per, b * per);
         const into = which === 'aged' ? aged : other;
         into.ms.push(...r.ms);
         into.embedMs.push(...r.embedMs);
@@ -541,13 +548,14 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
   let last = empty();
   let freshMs: number[] = [];
   try {
-    await fresh.goto(page.url());
-    await fresh.waitForFunction(() => 'embedscope' in globalThis, undefined, { timeout: 120_000 });
+    // Another page of the same browser context: the same origin's storage, its own start.
+    fresh = await CdpPage.open(page.browser, page.url, { browserContextId: page.browserContextId, readyWhen: APP_READY, timeoutMs: 120_000 });
+    watchWorkers(fresh);
     // Uncounted first, in both pages: rows loaded, kernels compiled, the page's own start-up done
     // and its search code optimised. With the start's short warm-up alone the fresh page read
     // 5.9 ms against this page's 4.1 in the same seconds (ratio 0.70): the soaked page was not
     // faster, the fresh one was still warming up.
-    for (const p of [fresh, page]) await callIn(p, 'searches', ref.collectionId, TIMED_SEARCHES, 5000, true);
+    for (const p of [fresh!, page]) await callIn(p, 'searches', ref.collectionId, TIMED_SEARCHES, 5000, true);
     const withBig = await paired();
     const ratio = median(withBig.aged.ms) / median(withBig.fresh.ms);
     row('search_slowdown_big_loaded', ratio, { note: `the last searches with the ${big.queued}-chunk collection still loaded in this page's search worker ÷ a fresh page's (informative)`, last_median_ms: Math.round(median(withBig.aged.ms) * 100) / 100, fresh_median_ms: Math.round(median(withBig.fresh.ms) * 100) / 100, search_worker_ms: Math.round(median(withBig.aged.searchMs) * 100) / 100, fresh_search_worker_ms: Math.round(median(withBig.fresh.searchMs) * 100) / 100 });
@@ -557,7 +565,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
     last = p.aged;
     freshMs = p.fresh.ms;
   } finally {
-    await fresh.close();
+    await fresh?.close();
   }
   // Its renderer gone before the end's reading (a closing page's process can outlive the close).
   for (const until = Date.now() + 15_000; (await rendererCount()) > renderersBefore && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
@@ -592,7 +600,7 @@ export async function runSoak(page: Page, context: BrowserContext, opts: SoakOpt
   );
   for (const [label, m] of [['start', start], ['after_first_cycle', afterWarm], ['after_ingest', afterIngest], ['after_export_import', afterExport], ['end', end]] as const) {
     row('memory_mb', mb(m.renderer) ?? 0, { point: label, source: 'renderer private', readings: m.readings ?? 0 });
-    row('memory_mb', mb(quick[label]?.renderer ?? null) ?? 0, { point: label, source: 'renderer private after the quick collection (gc() in the workers Playwright lists)', readings: quick[label]?.readings ?? 0 });
+    row('memory_mb', mb(quick[label]?.renderer ?? null) ?? 0, { point: label, source: 'renderer private after the quick collection (gc() in the page’s workers)', readings: quick[label]?.readings ?? 0 });
     row('memory_mb', mb(m.total) ?? 0, { point: label, source: 'all Chromium processes private' });
     row('memory_mb', mb(m.jsHeap)!, { point: label, source: 'page JS heap after GC' });
   }

@@ -8,27 +8,33 @@
  * the search slowdown (the last 100 searches against a fresh page's first 100, interleaved). The
  * memory growth ratio is computed and attached with its verdict, not asserted: see below. A
  * Playwright spec rather than a vitest test: the soak needs a real Chromium, its CDP (process
- * memory, forced GC, the quota) and its workers.
+ * memory, forced GC, the quota) and its workers. Its browser is not Playwright's: the soak drives
+ * the suite's Chromium (plus --expose-gc) over CDP with nothing else attached, as `npm run soak`
+ * does (src/bench/cdp.ts: Playwright's network agent keeps response bodies the app let go of).
  */
 import { expect, test } from '@playwright/test';
-import { runSoak } from '../../src/bench/soak.ts';
+import { CdpBrowser, type CdpPage } from '../../src/bench/cdp.ts';
+import { openSoakPage, runSoak } from '../../src/bench/soak.ts';
 import { chromiumPath } from '../../playwright.config.ts';
 
-// The suite's browser plus --expose-gc, so the soak can collect each worker's heap before it measures.
-test.use({
-  launchOptions: {
-    executablePath: chromiumPath,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--js-flags=--expose-gc'],
-  },
-});
+/** Clicks the element `selector` names once it is there; false while it is not. */
+const click = (page: CdpPage, selector: string) => page.evaluate(`(() => { const el = document.querySelector(${JSON.stringify(selector)}); el?.click(); return !!el; })()`);
+const count = (page: CdpPage, selector: string) => page.evaluate(`document.querySelectorAll(${JSON.stringify(selector)}).length`);
 
-test('a short soak (2 minutes) loses nothing, recovers from every fault, leaves no worker, and leaves the page usable', async ({ page, context }) => {
+test('a short soak (2 minutes) loses nothing, recovers from every fault, leaves no worker, and leaves the page usable', async ({ baseURL }) => {
   // Two minutes of soak; the first round of loads always runs whole, so a slow machine runs over,
   // and each of its six memory points waits ~17 s for V8's pool (2.4 min in the full test run before that wait, 3.7 min after).
   test.setTimeout(8 * 60_000);
-  await page.goto('/');
-  await page.waitForFunction(() => 'embedscope' in globalThis);
-  const report = await runSoak(page, context, { minutes: 2, onLog: (line) => console.log(`[soak] ${line}`) });
+  const browser = await CdpBrowser.launch(chromiumPath, ['--js-flags=--expose-gc']);
+  try {
+    await soakAndCheck(await openSoakPage(browser, baseURL!));
+  } finally {
+    await browser.close();
+  }
+});
+
+async function soakAndCheck(page: CdpPage) {
+  const report = await runSoak(page, { minutes: 2, onLog: (line) => console.log(`[soak] ${line}`) });
   const verdicts = report.rows.filter((r) => r.pass !== undefined);
   for (const metric of ['chunks_lost', 'chunks_duplicated', 'memory_growth_ratio', 'search_slowdown_ratio', 'workers_after_unload', 'export_import_exact']) {
     expect(verdicts.some((r) => r.metric === metric), `a ${metric} verdict`).toBe(true);
@@ -55,9 +61,10 @@ test('a short soak (2 minutes) loses nothing, recovers from every fault, leaves 
   }
 
   // Usable afterwards, through the UI: a model loads and the Collections view shows no error.
-  await page.getByTestId('nav-playground').click();
-  await page.getByTestId('load-model').click();
-  await expect(page.locator('[data-testid=model-card][data-status=ready]')).toHaveCount(1);
-  await page.getByTestId('nav-collections').click();
-  await expect(page.getByTestId('collections-error')).toHaveCount(0);
-});
+  await expect.poll(() => click(page, '[data-testid=nav-playground]')).toBe(true);
+  await expect.poll(() => click(page, '[data-testid=load-model]')).toBe(true);
+  await expect.poll(() => count(page, '[data-testid=model-card][data-status=ready]'), { timeout: 60_000 }).toBe(1);
+  await expect.poll(() => click(page, '[data-testid=nav-collections]')).toBe(true);
+  await expect.poll(() => count(page, '[data-testid=new-collection]')).toBe(1);
+  expect(await count(page, '[data-testid=collections-error]')).toBe(0);
+}
