@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- CDP replies and events are the protocol's JSON
+/** A CDP reply or event: the protocol's JSON, typed where it is read (no protocol typings here). */
 type Json = any;
 type Handler = (params: Json) => void;
 
@@ -188,18 +188,19 @@ export class CdpPage {
     private readonly targetId: string,
     readonly url: string,
     private readonly readyWhen: string,
+    /** The browser context this page lives in (another page of it shares its storage). */
+    readonly browserContextId: string,
   ) {}
 
   /**
    * Opens `url` in a new page of `browserContextId` (a new context when absent); `initScript` runs
    * before the page's own scripts on every load; resolves once `readyWhen` (an expression) is true.
    */
-  static async open(browser: CdpBrowser, url: string, opts: { browserContextId?: string; initScript?: string; readyWhen: string; timeoutMs?: number; attachWorkers?: boolean }): Promise<CdpPage> {
+  static async open(browser: CdpBrowser, url: string, opts: { browserContextId?: string; initScript?: string; readyWhen: string; timeoutMs?: number }): Promise<CdpPage> {
     const browserContextId = opts.browserContextId ?? (await browser.cdp.send('Target.createBrowserContext', { disposeOnDetach: true })).browserContextId;
     const { targetId } = await browser.cdp.send('Target.createTarget', { url: 'about:blank', browserContextId });
     const { sessionId } = await browser.cdp.send('Target.attachToTarget', { targetId, flatten: true });
-    const page = new CdpPage(browser, browser.session(sessionId), targetId, url, opts.readyWhen);
-    page.contextId = browserContextId;
+    const page = new CdpPage(browser, browser.session(sessionId), targetId, url, opts.readyWhen, browserContextId);
     page.cdp.on('Target.attachedToTarget', ({ sessionId: id, targetInfo }) => {
       if (targetInfo.type !== 'worker') return;
       const session = browser.session(id);
@@ -216,7 +217,7 @@ export class CdpPage {
       for (const l of page.workerListeners) l(worker);
     });
     // Workers start unpaused: attached only to be listed, evaluated in and seen to end.
-    if (opts.attachWorkers !== false) await page.cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: true });
+    await page.cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: true });
     if (opts.initScript) {
       // The page agent runs such scripts only while enabled (it buffers no bodies, unlike Network).
       await page.cdp.send('Page.enable');
@@ -225,13 +226,6 @@ export class CdpPage {
     await page.cdp.send('Page.navigate', { url });
     await page.ready(opts.timeoutMs);
     return page;
-  }
-
-  private contextId = '';
-
-  /** The browser context this page lives in (another page of it shares its storage). */
-  get browserContextId(): string {
-    return this.contextId;
   }
 
   evaluate(expression: string): Promise<unknown> {
