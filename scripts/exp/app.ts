@@ -4,7 +4,7 @@
  * that loads nothing by itself (no starter models, no Auto calibration), ready once `embedscope` is.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
@@ -124,4 +124,33 @@ export async function openRawApp(url: string, devtools: RawDevtools, args: strin
   /** The renderer processes' ids, as the browser lists them. */
   const renderers = async (): Promise<number[]> => ((await send('SystemInfo.getProcessInfo')).processInfo as { type: string; id: number }[]).filter((p) => p.type === 'renderer').map((p) => p.id);
   return { send, page, evaluate, browserCdp, renderers, close };
+}
+
+/** A process's mappings from /proc/PID/smaps: address range, resident MB, name ('' for anonymous). */
+export function mappings(pid: number): { from: number; to: number; rss: number; name: string }[] {
+  const out: { from: number; to: number; rss: number; name: string }[] = [];
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const h = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ (\d+)\s*(.*)$/.exec(line);
+    if (h) {
+      out.push({ from: parseInt(h[1], 16), to: parseInt(h[2], 16), rss: 0, name: h[5].trim() });
+      continue;
+    }
+    const r = /^Rss:\s+(\d+) kB/.exec(line);
+    if (r) out[out.length - 1].rss = Number(r[1]) / 1024;
+  }
+  return out;
+}
+
+/** The printable text of `bytes` bytes of process memory from `from` (runs of anything else as ·), or why it could not be read. */
+export function memoryText(pid: number, from: number, bytes: number): string {
+  const mem = openSync(`/proc/${pid}/mem`, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    readSync(mem, buf, 0, buf.length, from);
+    return buf.toString('latin1').replace(/[^\x20-\x7e]+/g, '·').replace(/(·){2,}/g, '··');
+  } catch (e) {
+    return `(unreadable: ${(e as Error).message})`;
+  } finally {
+    closeSync(mem);
+  }
 }

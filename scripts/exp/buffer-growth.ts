@@ -6,8 +6,8 @@
  * resident mappings ≥ 0.9 MB with a sample of their text: whose bytes they are.
  * `CELL=glove-100d/table/1 CYCLES=10 npx tsx scripts/exp/buffer-growth.ts`
  */
-import { openSync, readSync, closeSync, readFileSync } from 'node:fs';
-import { openApp, serveApp } from './app.ts';
+import { readFileSync } from 'node:fs';
+import { mappings, memoryText, openApp, serveApp } from './app.ts';
 import { memoryInfraDump, summarise } from '../../src/bench/soak-memory.ts';
 
 const [model, dtype, pool] = (process.env.CELL ?? 'glove-100d/table/1').split('/');
@@ -20,16 +20,7 @@ const pageCdp = await context.newCDPSession(page);
 const renderers = ((await browserCdp.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] }).processInfo.filter((p) => p.type === 'renderer').map((p) => p.id);
 const anon = (pid: number) => Number(/^Pss_Anon:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
 const pid = renderers.sort((a, b) => anon(b) - anon(a))[0];
-const maps = () => {
-  const out: { from: number; to: number; rss: number; name: string }[] = [];
-  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
-    const h = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ (\d+)\s*(.*)$/.exec(line);
-    if (h) { out.push({ from: parseInt(h[1], 16), to: parseInt(h[2], 16), rss: 0, name: h[5].trim() }); continue; }
-    const r = /^Rss:\s+(\d+) kB/.exec(line);
-    if (r) out[out.length - 1].rss = Number(r[1]) / 1024;
-  }
-  return out;
-};
+const maps = () => mappings(pid);
 const settle = async () => {
   const dumps = await memoryInfraDump(browserCdp, true);
   await pageCdp.send('HeapProfiler.collectGarbage');
@@ -57,17 +48,10 @@ if (process.env.SNAPSHOT) {
   console.log(`page heap snapshot ${(snap.length / 2 ** 20).toFixed(1)} MB: ${snap.split(needle).length - 1} strings opening like a tokenizer.json`);
   for (const w of page.workers()) console.log(`worker alive: ${w.url()}`);
 }
-const mem = openSync(`/proc/${pid}/mem`, 'r');
 for (const m of maps()) {
   if (before.has(`${m.from}-${m.to}`) || m.rss < 0.9 || m.name) continue;
-  const buf = Buffer.alloc(Math.min(m.to - m.from, 1 << 20));
-  let text = '';
-  try {
-    readSync(mem, buf, 0, buf.length, m.from);
-    text = buf.toString('latin1').replace(/[^\x20-\x7e]+/g, '·').replace(/(·){2,}/g, '··');
-  } catch (e) { text = `(unreadable: ${(e as Error).message})`; }
+  const text = memoryText(pid, m.from, Math.min(m.to - m.from, 1 << 20));
   console.log(`\n${m.from.toString(16)} ${((m.to - m.from) / 2 ** 20).toFixed(2)} MB, rss ${m.rss.toFixed(2)}: ${text.slice(0, 160)} … ${text.slice(20000, 20160)}`);
 }
-closeSync(mem);
 await browser.close();
 await server.close();
