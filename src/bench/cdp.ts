@@ -141,7 +141,8 @@ export class CdpBrowser {
   /** "Chromium 156.0…", as the browser names itself. */
   async version(): Promise<string> {
     const { product } = await this.cdp.send('Browser.getVersion');
-    return String(product).replace('HeadlessChrome', 'Chromium').replace('/', ' ');
+    // Debian's Chromium names itself "Chrome/156…" over CDP.
+    return String(product).replace(/^(Headless)?Chrome\//, 'Chromium ');
   }
 
   async close(): Promise<void> {
