@@ -5,7 +5,9 @@
  * the collection dropped and the model unloaded — and after each round reads the page renderer
  * at rest (the browser's memory dump with its full GC, V8's pool waited out): private memory, and
  * malloc's and Blink's buffer partition's live objects. A per-chunk leak climbs every round; a
- * cache or allocator slack levels off. `ROUNDS=4 CHUNKS=60000 npx tsx scripts/exp/ingest-malloc.ts`
+ * cache or allocator slack levels off. STEPS=all adds to each round what the soak does with its
+ * big collection besides the ingest: 200 searches over every precision, the store's check, the
+ * NumPy export and its re-import. `ROUNDS=4 CHUNKS=60000 [STEPS=all] npx tsx scripts/exp/ingest-malloc.ts`
  */
 import { CdpBrowser } from '../../src/bench/cdp.ts';
 import { memoryInfraDump } from '../../src/bench/soak-memory.ts';
@@ -14,6 +16,7 @@ import { serveApp } from './app.ts';
 
 const rounds = Number(process.env.ROUNDS ?? 4);
 const chunks = Number(process.env.CHUNKS ?? 60_000);
+const more = process.env.STEPS === 'all' ? 'await s.searches(c.collectionId, 200, 0); await s.verify(c.collectionId, c.queued, 50); await s.exportImport(c.collectionId);' : '';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const { server, url } = await serveApp();
 const browser = await CdpBrowser.launch(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', ['--js-flags=--expose-gc']);
@@ -37,7 +40,7 @@ try {
   await page.evaluate(`(async () => { const s = await embedscope.soak(); await s.openIngestModel(); const c = await s.prepare('warm', 2000); await s.startIngest(c.jobId); await s.waitIngest(); await s.cleanup([c.collectionId]); return true; })()`);
   await atRest('baseline (after a 2,000-chunk ingest)');
   for (let i = 1; i <= rounds; i++) {
-    await page.evaluate(`(async () => { const s = await embedscope.soak(); await s.openIngestModel(); const c = await s.prepare('round ${i}', ${chunks}); await s.startIngest(c.jobId); await s.waitIngest(); const st = await s.ingestStatus(); if (st.status !== 'done') throw new Error(st.status + ' ' + st.error); await s.cleanup([c.collectionId]); return true; })()`);
+    await page.evaluate(`(async () => { const s = await embedscope.soak(); await s.openIngestModel(); const c = await s.prepare('round ${i}', ${chunks}); await s.startIngest(c.jobId); await s.waitIngest(); const st = await s.ingestStatus(); if (st.status !== 'done') throw new Error(st.status + ' ' + st.error); ${more} await s.cleanup([c.collectionId]); return true; })()`);
     await atRest(`after ingest ${i} (${(i * chunks).toLocaleString('en-US')} chunks in all)`);
   }
 } finally {
