@@ -7,7 +7,8 @@
  * malloc's and Blink's buffer partition's live objects. A per-chunk leak climbs every round; a
  * cache or allocator slack levels off. STEPS=all adds to each round what the soak does with its
  * big collection besides the ingest: 200 searches over every precision, the store's check, the
- * NumPy export and its re-import. `ROUNDS=4 CHUNKS=60000 [STEPS=all] npx tsx scripts/exp/ingest-malloc.ts`
+ * NumPy export and its re-import; RELOAD=1 reloads the page after each round, as the soak's fault.
+ * `ROUNDS=4 CHUNKS=60000 [STEPS=all] [RELOAD=1] npx tsx scripts/exp/ingest-malloc.ts`
  */
 import { CdpBrowser } from '../../src/bench/cdp.ts';
 import { memoryInfraDump } from '../../src/bench/soak-memory.ts';
@@ -41,6 +42,7 @@ try {
   await atRest('baseline (after a 2,000-chunk ingest)');
   for (let i = 1; i <= rounds; i++) {
     await page.evaluate(`(async () => { const s = await embedscope.soak(); await s.openIngestModel(); const c = await s.prepare('round ${i}', ${chunks}); await s.startIngest(c.jobId); await s.waitIngest(); const st = await s.ingestStatus(); if (st.status !== 'done') throw new Error(st.status + ' ' + st.error); ${more} await s.cleanup([c.collectionId]); return true; })()`);
+    if (process.env.RELOAD) await page.reload();
     await atRest(`after ingest ${i} (${(i * chunks).toLocaleString('en-US')} chunks in all)`);
   }
 } finally {
