@@ -7,12 +7,14 @@
  * malloc's and Blink's buffer partition's live objects. A per-chunk leak climbs every round; a
  * cache or allocator slack levels off. STEPS=all adds to each round what the soak does with its
  * big collection besides the ingest: 200 searches over every precision, the store's check, the
- * NumPy export and its re-import; RELOAD=1 reloads the page after each round, as the soak's fault.
- * `ROUNDS=4 CHUNKS=60000 [STEPS=all] [RELOAD=1] npx tsx scripts/exp/ingest-malloc.ts`
+ * NumPy export and its re-import; RELOAD=1 reloads the page after each round, as the soak's fault;
+ * FRESH=1 opens a second page of the app, searches there and closes it (the soak's fresh page);
+ * CRASH=1 kills the model worker inside a batch mid-ingest and resumes (the soak's crash).
+ * `ROUNDS=4 CHUNKS=60000 [STEPS=all] [RELOAD=1] [FRESH=1] [CRASH=1] npx tsx scripts/exp/ingest-malloc.ts`
  */
-import { CdpBrowser } from '../../src/bench/cdp.ts';
+import { CdpBrowser, CdpPage } from '../../src/bench/cdp.ts';
 import { memoryInfraDump } from '../../src/bench/soak-memory.ts';
-import { openSoakPage, privateMemory } from '../../src/bench/soak.ts';
+import { armWorkerCrash, openSoakPage, privateMemory } from '../../src/bench/soak.ts';
 import { serveApp } from './app.ts';
 
 const rounds = Number(process.env.ROUNDS ?? 4);
@@ -41,7 +43,20 @@ try {
   await page.evaluate(`(async () => { const s = await embedscope.soak(); await s.openIngestModel(); const c = await s.prepare('warm', 2000); await s.startIngest(c.jobId); await s.waitIngest(); await s.cleanup([c.collectionId]); return true; })()`);
   await atRest('baseline (after a 2,000-chunk ingest)');
   for (let i = 1; i <= rounds; i++) {
-    await page.evaluate(`(async () => { const s = await embedscope.soak(); await s.openIngestModel(); const c = await s.prepare('round ${i}', ${chunks}); await s.startIngest(c.jobId); await s.waitIngest(); const st = await s.ingestStatus(); if (st.status !== 'done') throw new Error(st.status + ' ' + st.error); ${more} await s.cleanup([c.collectionId]); return true; })()`);
+    if (process.env.CRASH) {
+      const c = (await page.evaluate(`(async () => { const s = await embedscope.soak(); await s.openIngestModel(); return s.prepare('round ${i}', ${chunks}); })()`)) as { collectionId: string; jobId: string };
+      const w = page.workers().find((x) => /model\.worker/.test(x.url));
+      if (!w) throw new Error('no model worker');
+      await armWorkerCrash(w, 3);
+      await page.evaluate(`(async () => { const s = await embedscope.soak(); await s.startIngest(${JSON.stringify(c.jobId)}); await s.waitIngest(); await s.startIngest(${JSON.stringify(c.jobId)}); await s.waitIngest(); const st = await s.ingestStatus(); if (st.status !== 'done') throw new Error(st.status + ' ' + st.error); await s.cleanup([${JSON.stringify(c.collectionId)}]); return true; })()`);
+    } else {
+      await page.evaluate(`(async () => { const s = await embedscope.soak(); await s.openIngestModel(); const c = await s.prepare('round ${i}', ${chunks}); await s.startIngest(c.jobId); await s.waitIngest(); const st = await s.ingestStatus(); if (st.status !== 'done') throw new Error(st.status + ' ' + st.error); ${more} await s.cleanup([c.collectionId]); return true; })()`);
+    }
+    if (process.env.FRESH) {
+      const fresh = await CdpPage.open(browser, page.url, { browserContextId: page.browserContextId, readyWhen: `'embedscope' in globalThis` });
+      await fresh.evaluate(`(async () => { const s = await embedscope.soak(); await s.openIngestModel(); const c = await s.prepare('fresh ${i}', 2000); await s.startIngest(c.jobId); await s.waitIngest(); await s.searches(c.collectionId, 100, 0); await s.cleanup([c.collectionId]); return true; })()`);
+      await fresh.close();
+    }
     if (process.env.RELOAD) await page.reload();
     await atRest(`after ingest ${i} (${(i * chunks).toLocaleString('en-US')} chunks in all)`);
   }
