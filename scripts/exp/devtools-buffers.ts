@@ -13,50 +13,16 @@
  * three agree within 1 MB). Settled, the bare variant's page renderer still rose ~2 MB with every
  * dump after the warm round (256 → 286 MB over 15 dumps, nothing else running) — an idle page
  * does not (scripts/exp/dump-growth.ts: +0.2 MB a dump, given back); not yet explained.
- * `VARIANTS=bare,devtools,playwright CYCLES=0 CHUNKS=60000 NODE_OPTIONS=--experimental-websocket npx tsx scripts/exp/devtools-buffers.ts`
+ * `VARIANTS=bare,devtools,playwright CYCLES=0 CHUNKS=60000 npx tsx scripts/exp/devtools-buffers.ts`
  */
 import { memoryInfraDump, summarise } from '../../src/bench/soak-memory.ts';
-import type { CDPSession } from '@playwright/test';
-import { launchRawCdp, openApp, serveApp } from './app.ts';
+import type { Cdp } from '../../src/bench/cdp.ts';
+import { attachLikePlaywright, launchRawCdp, openApp, serveApp } from './app.ts';
 
 const variants = (process.env.VARIANTS ?? 'bare,devtools').split(',');
 const cycles = Number(process.env.CYCLES ?? 5);
 const chunks = Number(process.env.CHUNKS ?? 0);
 const { server, url } = await serveApp();
-
-type Handler = (params: any, sessionId?: string) => void;
-class Cdp {
-  private id = 0;
-  private waiting = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
-  private handlers = new Map<string, Set<Handler>>();
-  constructor(private ws: WebSocket) {
-    ws.onmessage = (ev) => {
-      const m = JSON.parse(String(ev.data));
-      if (m.id !== undefined) {
-        const w = this.waiting.get(m.id);
-        this.waiting.delete(m.id);
-        if (m.error) w?.reject(new Error(`${m.error.message} ${m.error.data ?? ''}`));
-        else w?.resolve(m.result);
-      } else for (const h of this.handlers.get(m.method) ?? []) h(m.params, m.sessionId);
-    };
-  }
-  send(method: string, params: object = {}, sessionId?: string): Promise<any> {
-    const id = ++this.id;
-    this.ws.send(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }));
-    return new Promise((resolve, reject) => this.waiting.set(id, { resolve, reject }));
-  }
-  on(method: string, h: Handler) {
-    if (!this.handlers.has(method)) this.handlers.set(method, new Set());
-    this.handlers.get(method)!.add(h);
-  }
-  off(method: string, h: Handler) {
-    this.handlers.get(method)?.delete(h);
-  }
-  once(method: string, h: Handler) {
-    const w: Handler = (p, s) => { this.off(method, w); h(p, s); };
-    this.on(method, w);
-  }
-}
 
 for (const variant of variants) {
   if (variant === 'playwright') {
@@ -67,29 +33,22 @@ for (const variant of variants) {
     await browser.close();
     continue;
   }
-  const { ws, close } = await launchRawCdp(['--enable-unsafe-webgpu']);
-  const cdp = new Cdp(ws);
+  const browser = await launchRawCdp(['--enable-unsafe-webgpu']);
+  const cdp = browser.cdp;
   // "-otr": in a new browser context, as Playwright's browser.newContext() makes (off the record: storage in memory).
   const otr = variant.endsWith('-otr') ? await cdp.send('Target.createBrowserContext', {}) : null;
   const { targetId } = await cdp.send('Target.createTarget', { url: 'about:blank', ...(otr ? { browserContextId: otr.browserContextId } : {}) });
   const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: true });
-  const page = (method: string, params: object = {}) => cdp.send(method, params, sessionId);
+  const pageCdp = browser.session(sessionId);
+  const page = (method: string, params: object = {}) => pageCdp.send(method, params);
   if (variant.startsWith('devtools')) {
     // As Playwright's page and worker sessions: Runtime, Network and Console on each, workers auto-attached.
     // "devtools-nested": also the workers' own workers (the search worker's scan helpers), attached
     // from each worker's session as Playwright does, and the page's Log and Inspector domains.
     const nested = variant.includes('nested');
-    const sessions = new Set([sessionId]);
-    cdp.on('Target.attachedToTarget', async (p, parent) => {
-      if (!parent || !sessions.has(parent) || (!nested && parent !== sessionId)) return;
-      const s = p.sessionId;
-      sessions.add(s);
-      await Promise.all(['Runtime.enable', 'Network.enable', 'Console.enable'].map((m) => cdp.send(m, {}, s).catch(() => undefined)));
-      await cdp.send('Runtime.runIfWaitingForDebugger', {}, s).catch(() => undefined);
-      if (nested) await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: true }, s).catch(() => undefined);
-    });
-    await Promise.all([page('Page.enable'), page('Runtime.enable'), page('Network.enable'), page('Console.enable'), ...(nested ? [page('Log.enable'), page('Inspector.enable'), page('Page.setLifecycleEventsEnabled', { enabled: true })] : [])]);
-    await page('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: true });
+    if (nested) await Promise.all([page('Log.enable'), page('Inspector.enable'), page('Page.setLifecycleEventsEnabled', { enabled: true })]);
+    await page('Page.enable');
+    await attachLikePlaywright(browser, pageCdp, ['Runtime.enable', 'Network.enable', 'Console.enable'], nested);
   }
   await page('Page.navigate', { url });
   const evaluate = async (expression: string) => {
@@ -102,12 +61,12 @@ for (const variant of variants) {
     await new Promise((r) => setTimeout(r, 200));
   }
   await evaluate(`localStorage.setItem('embedscope.playground.v1', JSON.stringify({ autoload: false })), true`);
-  await measure(variant, evaluate, cdp as unknown as CDPSession);
-  await close();
+  await measure(variant, evaluate, cdp);
+  await browser.close();
 }
 await server.close();
 
-async function measure(variant: string, evaluate: (e: string) => Promise<any>, dumper: CDPSession) {
+async function measure(variant: string, evaluate: (e: string) => Promise<any>, dumper: Cdp) {
   const round = `(async () => {
     const soak = await globalThis.embedscope.soak();
     const cells = [];

@@ -9,7 +9,7 @@
  * partition in each renderer after a full GC (where those strings live: smaller pieces of the same
  * text count there too). Per variant, RUNS fresh browsers. Run before and after the commit that
  * decodes the tokenizer with core/util/utf8.ts instead of TextDecoder: the figures in that file.
- * `VARIANTS=bare,devtools RUNS=2 CYCLES=30 NODE_OPTIONS=--experimental-websocket npx tsx scripts/exp/kept-tokenizers.ts`
+ * `VARIANTS=bare,devtools RUNS=2 CYCLES=30 npx tsx scripts/exp/kept-tokenizers.ts`
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { memoryInfraDump } from '../../src/bench/soak-memory.ts';

@@ -7,7 +7,7 @@
  * isolate, the page's GC and a critical pressure signal, 17 s for V8's pool, settled). "bare":
  * nothing enabled in DevTools; "devtools": Network, Runtime and Console on the page and on every
  * worker it starts, as Playwright attaches them. Not the soak's faults, reload or fresh page.
- * `VARIANTS=bare,devtools CHUNKS=60000 NODE_OPTIONS=--experimental-websocket npx tsx scripts/exp/raw-soak.ts`
+ * `VARIANTS=bare,devtools CHUNKS=60000 npx tsx scripts/exp/raw-soak.ts`
  */
 import { memoryInfraDump } from '../../src/bench/soak-memory.ts';
 import { privateMemory } from '../../src/bench/soak.ts';
