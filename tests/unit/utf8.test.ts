@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeUtf8 } from '../../src/core/util/utf8.ts';
+import { decodeUtf8, encodeUtf8Into } from '../../src/core/util/utf8.ts';
 
 const fatal = new TextDecoder('utf-8', { fatal: true });
 const encode = (s: string) => new TextEncoder().encode(s);
@@ -41,5 +41,22 @@ describe('decodeUtf8 (a V8-made string, TextDecoder’s answers)', () => {
     const bytes = new Uint8Array(raw);
     expect(() => fatal.decode(bytes)).toThrow(TypeError);
     expect(() => decodeUtf8(bytes)).toThrow(/not valid for encoding utf-8/);
+  });
+});
+
+describe('encodeUtf8Into (bytes written by JS, TextEncoder’s answers)', () => {
+  it('encodes every width, surrogate pairs and lone surrogates as TextEncoder does, growing the buffer when needed', () => {
+    const scratch = { bytes: new Uint8Array(4) };
+    const texts = ['', 'a', 'plain ascii', 'café naïve', '東京', '😀🇫🇷', '\u007f\u0080\u07ff\u0800\uffff\u{10000}\u{10ffff}', 'lone \ud800 high', 'lone \udc00 low', 'end \ud83d', '\udc00\ud800 swapped'];
+    for (let i = 0; i < 2000; i++) texts.push(texts[i % texts.length] + i);
+    for (const t of texts) expect([...encodeUtf8Into(t, scratch)], JSON.stringify(t)).toEqual([...encode(t)]);
+    expect(scratch.bytes.length).toBeGreaterThan(4);
+  });
+
+  it('returns a view of the one buffer it reuses, so a caller reads the bytes before the next call', () => {
+    const scratch = { bytes: new Uint8Array(64) };
+    const a = encodeUtf8Into('first', scratch);
+    expect(a.buffer).toBe(scratch.bytes.buffer);
+    expect(new TextDecoder().decode(encodeUtf8Into('second', scratch))).toBe('second');
   });
 });

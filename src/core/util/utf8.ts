@@ -59,3 +59,49 @@ export function decodeUtf8(bytes: Uint8Array): string {
   parts.push(String.fromCharCode.apply(null, units.subarray(0, n) as unknown as number[]));
   return parts.join('');
 }
+
+/**
+ * A string → its UTF-8 bytes, written by JS into `into` (grown when too small), for what is
+ * encoded many times and only read at once (a chunk's content hash). Why not `TextEncoder`: Blink
+ * reads its argument as a Blink string, and a string V8 has already moved to its old generation is
+ * turned into an external one on the way — its characters copied into Blink's buffer partition and
+ * a small malloc'd resource made for each. A corpus queued for embedding did that once per chunk,
+ * and after it the page's renderer kept a step of fragmented small-object pages (#15; measured in
+ * `scripts/exp/ingest-malloc.ts` with QUEUE_ONLY=1, see src/core/store/hash.ts).
+ * Lone surrogates become U+FFFD, as TextEncoder makes them. Returns the bytes as a view of `into`.
+ */
+export function encodeUtf8Into(text: string, into: { bytes: Uint8Array }): Uint8Array {
+  const need = text.length * 3;
+  if (into.bytes.length < need) into.bytes = new Uint8Array(Math.max(need, into.bytes.length * 2));
+  const out = into.bytes;
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c < 0x80) {
+      out[n++] = c;
+      continue;
+    }
+    if (c < 0x800) {
+      out[n++] = 0xc0 | (c >> 6);
+      out[n++] = 0x80 | (c & 0x3f);
+      continue;
+    }
+    if (c >= 0xd800 && c < 0xe000) {
+      const d = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+      if (c < 0xdc00 && d >= 0xdc00 && d < 0xe000) {
+        const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        out[n++] = 0xf0 | (cp >> 18);
+        out[n++] = 0x80 | ((cp >> 12) & 0x3f);
+        out[n++] = 0x80 | ((cp >> 6) & 0x3f);
+        out[n++] = 0x80 | (cp & 0x3f);
+        i++;
+        continue;
+      }
+      c = 0xfffd;
+    }
+    out[n++] = 0xe0 | (c >> 12);
+    out[n++] = 0x80 | ((c >> 6) & 0x3f);
+    out[n++] = 0x80 | (c & 0x3f);
+  }
+  return out.subarray(0, n);
+}
