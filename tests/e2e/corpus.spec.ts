@@ -345,7 +345,7 @@ test('a job paused, reloaded and resumed continues where it stopped; cancelling 
     const { VectorStore } = await import('/src/core/store/store.ts');
     const store = await VectorStore.open();
     const [job] = await store.jobs();
-    const pending = await store.db.count('pending');
+    const pending = await store.pendingCount();
     store.close();
     return { status: job.status, done: job.done, total: job.total, pending };
   })()`);

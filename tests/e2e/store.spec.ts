@@ -28,7 +28,7 @@ async function storeState(page: Page) {
       blockRows[p] = blocks.reduce((n, b) => n + b.count, 0);
     }
     const [job] = await store.jobs(c.id);
-    const pending = await db.count('pending', IDBKeyRange.bound([job.id, -Infinity], [job.id, Infinity]));
+    const pending = await store.pendingCount(job.id);
     let next = 0;
     const contiguous = chunkBlocks.every((b) => { const ok = b.start === next; next += b.texts.length; return ok; });
     store.close();

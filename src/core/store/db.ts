@@ -7,11 +7,12 @@
  * transaction. A tab closed mid-job loses at most the batch in flight; what was committed is
  * whole, and what was not is still pending, so resuming neither skips nor duplicates.
  */
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import type { CalibrationJson, PrecisionId } from '../precision/types.ts';
 
 export const DB_NAME = 'embedscope';
-export const DB_VERSION = 1;
+/** 2: the pending texts kept in blocks (`pendingBlocks`), no longer one record each (`pending`). */
+export const DB_VERSION = 2;
 
 export interface CollectionRecord {
   id: string;
@@ -72,13 +73,41 @@ export interface BlockRecord {
   data: ArrayBuffer;
 }
 
+/** One text of a job still waiting for vectors, as the ingest takes it (`VectorStore.nextBatch`). */
 export interface PendingRecord {
   jobId: string;
+  /** Its place in the job: 0, 1, 2… in the order it was queued; the job's `done` counts those committed. */
   seq: number;
   text: string;
   source: string;
   hash: string;
 }
+
+/**
+ * Texts of a job waiting for vectors, consecutive from `first` to `last`: one record per block of
+ * up to `PENDING_BLOCK` texts, keyed by its last one, so the blocks a committed batch has used up
+ * are one key range (`[jobId, -∞] … [jobId, last committed]`) and are deleted without being read.
+ * A block the batch used only part of stays whole; a job's uncommitted texts are those from its
+ * `done` on (commits go in order), so the part used is never read again.
+ * Why blocks: a record per queued text is an IndexedDB request, key and serialised value per text
+ * in the page, and their small allocations left the page's renderer a step of partly used
+ * allocator pages (#15). Measured with `scripts/exp/ingest-malloc.ts` (2-core EPYC, Chromium 156;
+ * the renderer's private memory at rest, after a full GC and a purge, over the baseline, three
+ * rounds of 60,000 texts each dropped after): queued only, one record each +6.0 / +2.7 / +3.4 MB,
+ * in blocks +3.5 / +0.9 / +0.5; queued and embedded, +7.5 / +6.0 / +6.7 against +5.6 / +5.7 / +4.9.
+ * Written straight to a scratch database, 60,000 records +5.0 / +2.7 MB, 235 blocks +0.0 / −0.7.
+ */
+export interface PendingBlockRecord {
+  jobId: string;
+  first: number;
+  last: number;
+  texts: string[];
+  sources: string[];
+  hashes: string[];
+}
+
+/** Texts per pending block: a batch's worth (the ingest's default batch is 256). */
+export const PENDING_BLOCK = 256;
 
 export interface JobRecord {
   id: string;
@@ -102,22 +131,59 @@ export interface StoreSchema extends DBSchema {
   chunkBlocks: { key: [string, number]; value: ChunkBlockRecord };
   hashBlocks: { key: [string, number]; value: HashBlockRecord };
   blocks: { key: [string, string, number]; value: BlockRecord };
-  pending: { key: [string, number]; value: PendingRecord };
+  pendingBlocks: { key: [string, number]; value: PendingBlockRecord };
   jobs: { key: string; value: JobRecord; indexes: { byCollection: string } };
 }
 
 export type StoreDb = IDBPDatabase<StoreSchema>;
 
+/** The version-1 queue, one record per text: only read when an older database is opened. */
+interface V1Pending {
+  jobId: string;
+  seq: number;
+  text: string;
+  source: string;
+  hash: string;
+}
+
 export function openStore(name = DB_NAME): Promise<StoreDb> {
   return openDB<StoreSchema>(name, DB_VERSION, {
-    upgrade(db) {
-      db.createObjectStore('collections', { keyPath: 'id' });
-      db.createObjectStore('chunkBlocks', { keyPath: ['collectionId', 'start'] });
-      db.createObjectStore('hashBlocks', { keyPath: ['collectionId', 'start'] });
-      db.createObjectStore('blocks', { keyPath: ['collectionId', 'precision', 'start'] });
-      db.createObjectStore('pending', { keyPath: ['jobId', 'seq'] });
-      const jobs = db.createObjectStore('jobs', { keyPath: 'id' });
-      jobs.createIndex('byCollection', 'collectionId');
+    async upgrade(db, oldVersion, _newVersion, tx) {
+      if (oldVersion < 1) {
+        db.createObjectStore('collections', { keyPath: 'id' });
+        db.createObjectStore('chunkBlocks', { keyPath: ['collectionId', 'start'] });
+        db.createObjectStore('hashBlocks', { keyPath: ['collectionId', 'start'] });
+        db.createObjectStore('blocks', { keyPath: ['collectionId', 'precision', 'start'] });
+        const jobs = db.createObjectStore('jobs', { keyPath: 'id' });
+        jobs.createIndex('byCollection', 'collectionId');
+      }
+      if (oldVersion < 2) {
+        const blocks = db.createObjectStore('pendingBlocks', { keyPath: ['jobId', 'last'] });
+        if (oldVersion === 1) await movePendingIntoBlocks(db as unknown as IDBPDatabase, tx as unknown as IDBPTransaction<unknown, string[], 'versionchange'>, blocks);
+      }
     },
   });
+}
+
+/**
+ * A version-1 database's queued texts, moved into blocks in the upgrade's own transaction (a
+ * paused job resumes where it was; a crash mid-upgrade leaves version 1 as it was). Consecutive
+ * texts of a job go into one block; a gap (never left by version 1, whose commits went in order)
+ * starts a new one.
+ */
+async function movePendingIntoBlocks(db: IDBPDatabase, tx: IDBPTransaction<unknown, string[], 'versionchange'>, blocks: { add(value: PendingBlockRecord): unknown }): Promise<void> {
+  let block: PendingBlockRecord | null = null;
+  for (let cursor = await tx.objectStore('pending').openCursor(); cursor; cursor = await cursor.continue()) {
+    const p = cursor.value as V1Pending;
+    if (!block || block.jobId !== p.jobId || block.last !== p.seq - 1 || block.texts.length >= PENDING_BLOCK) {
+      if (block) blocks.add(block);
+      block = { jobId: p.jobId, first: p.seq, last: p.seq, texts: [], sources: [], hashes: [] };
+    }
+    block.last = p.seq;
+    block.texts.push(p.text);
+    block.sources.push(p.source);
+    block.hashes.push(p.hash);
+  }
+  if (block) blocks.add(block);
+  db.deleteObjectStore('pending');
 }

@@ -5,7 +5,7 @@
 import { calibrate, calibrationFromJson, calibrationToJson, precisionById, truncateDims, type Packed, type PrecisionId } from '../precision/index.ts';
 import { contentHash } from './hash.ts';
 import type { ImportedRows } from './transfer.ts';
-import { openStore, type ChunkRecord, type CollectionRecord, type JobRecord, type PendingRecord, type StoreDb } from './db.ts';
+import { openStore, PENDING_BLOCK, type ChunkRecord, type CollectionRecord, type JobRecord, type PendingBlockRecord, type PendingRecord, type StoreDb } from './db.ts';
 
 export class StoreError extends Error {
   override name = 'StoreError';
@@ -67,7 +67,7 @@ async function importHashes(rows: ImportedRows): Promise<string[]> {
   return out;
 }
 
-const ALL_STORES = ['collections', 'chunkBlocks', 'hashBlocks', 'blocks', 'pending', 'jobs'] as const;
+const ALL_STORES = ['collections', 'chunkBlocks', 'hashBlocks', 'blocks', 'pendingBlocks', 'jobs'] as const;
 const rowsOf = (id: string) => IDBKeyRange.bound([id, -Infinity], [id, Infinity]);
 
 function quotaMessage(err: unknown, what: 'queue' | 'batch'): StoreError | null {
@@ -134,7 +134,7 @@ export class VectorStore {
       tx.objectStore('chunkBlocks').delete(rowsOf(id)),
       tx.objectStore('hashBlocks').delete(rowsOf(id)),
       tx.objectStore('blocks').delete(IDBKeyRange.bound([id, ''], [id, '\uffff'])),
-      ...jobs.map((j) => tx.objectStore('pending').delete(IDBKeyRange.bound([j.id, -Infinity], [j.id, Infinity]))),
+      ...jobs.map((j) => tx.objectStore('pendingBlocks').delete(rowsOf(j.id))),
       ...jobs.map((j) => tx.objectStore('jobs').delete(j.id)),
       tx.done,
     ]);
@@ -164,11 +164,12 @@ export class VectorStore {
     await this.collection(collectionId);
     // Everything the collection holds, and everything its other unfinished jobs will add:
     // a text queued twice would otherwise be stored twice.
-    const tx = this.db.transaction(['hashBlocks', 'pending', 'jobs']);
+    const tx = this.db.transaction(['hashBlocks', 'pendingBlocks', 'jobs']);
     const seen = new Set<string>();
     for (const block of await tx.objectStore('hashBlocks').getAll(rowsOf(collectionId))) for (const h of block.hashes) seen.add(h);
     for (const other of await this.jobsIn(tx.objectStore('jobs'), collectionId)) {
-      for (const p of await tx.objectStore('pending').getAll(rowsOf(other.id))) seen.add(p.hash);
+      // A block's texts before the job's `done` are committed, so in hashBlocks already.
+      for (const block of await tx.objectStore('pendingBlocks').getAll(rowsOf(other.id))) for (const h of block.hashes) seen.add(h);
     }
     const now = Date.now();
     const job: JobRecord = { id: crypto.randomUUID(), collectionId, status: 'queuing', total: 0, done: 0, cached: 0, error: null, createdAt: now, updatedAt: now };
@@ -178,11 +179,11 @@ export class VectorStore {
 
   /** Stops a job for good: its pending texts are dropped, what it committed stays searchable. */
   async cancelJob(jobId: string): Promise<JobRecord> {
-    const tx = this.db.transaction(['pending', 'jobs'], 'readwrite');
+    const tx = this.db.transaction(['pendingBlocks', 'jobs'], 'readwrite');
     const job = await tx.objectStore('jobs').get(jobId);
     if (!job) throw new StoreError(`no job with id ${jobId}`);
     const updated: JobRecord = { ...job, status: 'cancelled', total: job.done, updatedAt: Date.now() };
-    await Promise.all([tx.objectStore('pending').delete(rowsOf(jobId)), tx.objectStore('jobs').put(updated), tx.done]);
+    await Promise.all([tx.objectStore('pendingBlocks').delete(rowsOf(jobId)), tx.objectStore('jobs').put(updated), tx.done]);
     return updated;
   }
 
@@ -190,9 +191,33 @@ export class VectorStore {
    * The next `size` texts of a job still waiting for vectors, in order; after `afterSeq` when
    * given (the batch after one that is being embedded but not yet committed).
    */
-  nextBatch(jobId: string, size: number, afterSeq?: number): Promise<PendingRecord[]> {
-    const range = afterSeq === undefined ? rowsOf(jobId) : IDBKeyRange.bound([jobId, afterSeq], [jobId, Infinity], true);
-    return this.db.getAll('pending', range, size);
+  async nextBatch(jobId: string, size: number, afterSeq?: number): Promise<PendingRecord[]> {
+    const tx = this.db.transaction(['pendingBlocks', 'jobs']);
+    const job = await tx.objectStore('jobs').get(jobId);
+    if (!job) throw new StoreError(`no job with id ${jobId}`);
+    // Texts before `done` are committed; a block used up in part still holds them.
+    const from = Math.max(job.done, afterSeq === undefined ? 0 : afterSeq + 1);
+    const out: PendingRecord[] = [];
+    // The block holding `from` is the first whose last text is at or after it.
+    let cursor = await tx.objectStore('pendingBlocks').openCursor(IDBKeyRange.bound([jobId, from], [jobId, Infinity]));
+    for (; cursor && out.length < size; cursor = await cursor.continue()) {
+      const b = cursor.value;
+      for (let i = Math.max(0, from - b.first); i < b.texts.length && out.length < size; i++) {
+        out.push({ jobId, seq: b.first + i, text: b.texts[i], source: b.sources[i], hash: b.hashes[i] });
+      }
+    }
+    return out;
+  }
+
+  /** Texts queued and not yet committed, of one job or of all (stored in pending blocks). */
+  async pendingCount(jobId?: string): Promise<number> {
+    const tx = this.db.transaction(['pendingBlocks', 'jobs']);
+    const jobs = jobId === undefined ? await tx.objectStore('jobs').getAll() : [await tx.objectStore('jobs').get(jobId)].filter((j) => j !== undefined);
+    let n = 0;
+    for (const job of jobs) {
+      for (const b of await tx.objectStore('pendingBlocks').getAll(rowsOf(job.id))) n += Math.max(0, b.last + 1 - Math.max(b.first, job.done));
+    }
+    return n;
   }
 
   /**
@@ -218,9 +243,9 @@ export class VectorStore {
     if (!job) return abort(`no job with id ${jobId}`);
     const collection = await tx.objectStore('collections').get(job.collectionId);
     if (!collection) return abort('the collection was deleted while its job ran');
-    if ((await tx.objectStore('pending').getKey([jobId, batch[0].seq])) === undefined) {
-      return abort('this batch was already stored (is the job running twice?)');
-    }
+    // Commits go in order, so a batch starts at the job's `done`; one before it was stored already.
+    if (batch[0].seq < job.done) return abort('this batch was already stored (is the job running twice?)');
+    if (batch[0].seq > job.done) return abort(`this batch starts at text ${batch[0].seq} but the job has stored ${job.done}: the texts between would be skipped`);
     if (modelDims !== collection.modelDims) {
       return abort(`this collection holds ${collection.modelDims}-dim vectors from ${collection.modelId}; the model gave ${modelDims}-dim vectors`);
     }
@@ -249,8 +274,8 @@ export class VectorStore {
         data: (packed.byteOffset === 0 && packed.byteLength === packed.buffer.byteLength ? packed.buffer : packed.buffer.slice(packed.byteOffset, packed.byteOffset + packed.byteLength)) as ArrayBuffer,
       });
     }
-    // nextBatch returns pending entries in key order, so one range covers the batch.
-    tx.objectStore('pending').delete(IDBKeyRange.bound([jobId, batch[0].seq], [jobId, batch[batch.length - 1].seq]));
+    // The pending blocks this batch used up: those whose last text is at or before its own.
+    tx.objectStore('pendingBlocks').delete(IDBKeyRange.bound([jobId, -Infinity], [jobId, batch[batch.length - 1].seq]));
     const updatedJob: JobRecord = { ...job, done: job.done + batch.length, updatedAt: Date.now(), error: null };
     tx.objectStore('jobs').put(updatedJob);
     tx.objectStore('collections').put({ ...collection, calibration, count: start + batch.length });
@@ -526,18 +551,28 @@ export class JobQueue {
       }
       return h;
     });
-    const tx = this.db.transaction(['pending', 'jobs'], 'readwrite');
-    const pending = tx.objectStore('pending');
+    const tx = this.db.transaction(['pendingBlocks', 'jobs'], 'readwrite');
+    const pending = tx.objectStore('pendingBlocks');
     let seq = this.job.total;
     let cached = 0;
+    let block: PendingBlockRecord | null = null;
     for (let i = 0; i < items.length; i++) {
       if (this.seen.has(hashes[i])) {
         cached++;
         continue;
       }
       this.seen.add(hashes[i]);
-      pending.add({ jobId: this.job.id, seq: seq++, text: items[i].text, source: items[i].source, hash: hashes[i] });
+      if (block && block.texts.length >= PENDING_BLOCK) {
+        pending.add(block);
+        block = null;
+      }
+      block ??= { jobId: this.job.id, first: seq, last: seq, texts: [], sources: [], hashes: [] };
+      block.last = seq++;
+      block.texts.push(items[i].text);
+      block.sources.push(items[i].source);
+      block.hashes.push(hashes[i]);
     }
+    if (block) pending.add(block);
     const job: JobRecord = { ...this.job, total: seq, cached: this.job.cached + cached, updatedAt: Date.now() };
     tx.objectStore('jobs').put(job);
     try {
@@ -551,8 +586,8 @@ export class JobQueue {
 
   /** Drops the job and whatever it queued (a read that failed; nothing was embedded yet). */
   async abandon(): Promise<void> {
-    const tx = this.db.transaction(['pending', 'jobs'], 'readwrite');
-    await Promise.all([tx.objectStore('pending').delete(rowsOf(this.job.id)), tx.objectStore('jobs').delete(this.job.id), tx.done]);
+    const tx = this.db.transaction(['pendingBlocks', 'jobs'], 'readwrite');
+    await Promise.all([tx.objectStore('pendingBlocks').delete(rowsOf(this.job.id)), tx.objectStore('jobs').delete(this.job.id), tx.done]);
   }
 
   /** Ends queuing: the job is ready to run (or done, when every text was already held). */
