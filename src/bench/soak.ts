@@ -50,6 +50,8 @@ interface MemorySample {
   jsHeap: number;
   /** Readings it took to settle. */
   readings?: number;
+  /** Where a phase point was read thoroughly more than once: each reading's renderer MB (this sample is their median). */
+  thorough?: number[];
 }
 
 type Method = keyof SoakPage;
@@ -72,6 +74,16 @@ export function openSoakPage(browser: CdpBrowser, url: string): Promise<CdpPage>
  * so 8–16 s later; and a second to spare. See `afterV8Pool` in runSoak.
  */
 const V8_MEMORY_POOL_MS = 17_000;
+
+/**
+ * Thorough readings of the two points the growth ratio compares (after the warm round, the end),
+ * their median used: the first reading after the warm round had not settled. Measured (2-core
+ * EPYC, CI form, three runs): three readings in a row after the warm round 87.7 / 86.6 / 85.5,
+ * 90.5 / 87.5 / 87.5 and 90.0 / 88.4 / 88.3 MB, at the end 93.5 / 94.2 / 93.8, 94.6 / 94.7 / 94.5
+ * and 94.7 / 94.6 / 94.8; growth from the medians 1.083 / 1.081 / 1.071. With one reading each the
+ * same code had read 1.046–1.085 over five runs, the lowest with the highest baselines (89.2–90.2).
+ */
+const GROWTH_READINGS = 3;
 
 /**
  * A process's own memory from /proc (bytes): its anonymous and shared-memory pages, each shared
@@ -279,10 +291,13 @@ export async function runSoak(page: CdpPage, opts: SoakOptions): Promise<SoakRep
    * A phase point: the quick reading first (kept for comparison), then the thorough one (what the
    * rows and the growth ratio use), and the allocators of its last dump.
    */
-  const point = async (label: string, what: string): Promise<MemorySample> => {
+  const point = async (label: string, what: string, thoroughReadings = 1): Promise<MemorySample> => {
     quick[label] = await memory(false);
-    const m = await memory(true);
-    log(`memory ${what}: renderer ${mb(m.renderer)} MB (${mb(quick[label].renderer)} after the quick collection), all processes ${mb(m.total)} MB, JS heap ${mb(m.jsHeap)} MB`);
+    const all: MemorySample[] = [];
+    for (let i = 0; i < thoroughReadings; i++) all.push(await memory(true));
+    const m = [...all].sort((a, b) => (a.renderer ?? a.jsHeap) - (b.renderer ?? b.jsHeap))[Math.floor(all.length / 2)];
+    if (all.length > 1) m.thorough = all.map((x) => mb(x.renderer) ?? 0);
+    log(`memory ${what}: renderer ${mb(m.renderer)} MB${all.length > 1 ? ` (median of ${all.map((x) => mb(x.renderer)).join(' / ')})` : ''} (${mb(quick[label].renderer)} after the quick collection), all processes ${mb(m.total)} MB, JS heap ${mb(m.jsHeap)} MB`);
     if (lastDump) {
       const { dumps, pids } = lastDump;
       opts.onDump?.(label, dumps, pids, Object.fromEntries(pids.map((pid) => [pid, smapsSummary(pid)])));
@@ -340,7 +355,7 @@ export async function runSoak(page: CdpPage, opts: SoakOptions): Promise<SoakRep
     await cycleOnce(c);
     costs.push({ cell: c, costMs: Date.now() - t0 });
   }
-  const afterWarm = await point('after_first_cycle', `after the warm round (${cells.length} cells, one load each)`);
+  const afterWarm = await point('after_first_cycle', `after the warm round (${cells.length} cells, one load each)`, GROWTH_READINGS);
   // Each measured cell gets all its cycles (a slope from fewer is noise); what does not fit the
   // time is named. The first cell is always measured: a verdict on every run, CI's included.
   const fit = cellsThatFit(costs, plan.cycles, plan.cyclesMs);
@@ -577,7 +592,7 @@ export async function runSoak(page: CdpPage, opts: SoakOptions): Promise<SoakRep
   if (last.errors.length) row('search_errors', last.errors.length, { pass: false, note: last.errors.slice(0, 3).join(' | ') });
   await call('cleanup', [ref.collectionId]);
   workersAfterUnload.push(await modelWorkersAfter());
-  const end = await point('end', 'at the end');
+  const end = await point('end', 'at the end', GROWTH_READINGS);
 
   const source = afterWarm.renderer !== null ? 'renderer' : 'js_heap';
   const pick = (m: MemorySample) => (source === 'renderer' ? m.renderer! : m.jsHeap);
@@ -599,7 +614,7 @@ export async function runSoak(page: CdpPage, opts: SoakOptions): Promise<SoakRep
     }),
   );
   for (const [label, m] of [['start', start], ['after_first_cycle', afterWarm], ['after_ingest', afterIngest], ['after_export_import', afterExport], ['end', end]] as const) {
-    row('memory_mb', mb(m.renderer) ?? 0, { point: label, source: 'renderer private', readings: m.readings ?? 0 });
+    row('memory_mb', mb(m.renderer) ?? 0, { point: label, source: 'renderer private', readings: m.readings ?? 0, thorough_readings_mb: m.thorough?.join(' / ') ?? null });
     row('memory_mb', mb(quick[label]?.renderer ?? null) ?? 0, { point: label, source: 'renderer private after the quick collection (gc() in the page’s workers)', readings: quick[label]?.readings ?? 0 });
     row('memory_mb', mb(m.total) ?? 0, { point: label, source: 'all Chromium processes private' });
     row('memory_mb', mb(m.jsHeap)!, { point: label, source: 'page JS heap after GC' });

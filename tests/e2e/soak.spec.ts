@@ -45,11 +45,13 @@ async function soakAndCheck(page: CdpPage) {
   // Asserted: the slope and the slowdown. Five runs of this spec on the shared 2-core machine
   // (load 4.6–9.4) read slope −0.09…0.20 MB per cycle (each cell −0.46…0.30) and slowdown
   // 0.92–1.04; over raw CDP, slope −0.04 and slowdown 0.87 / 0.99: all met with margin (targets 1 MB and 1.2).
-  // Not asserted: the growth ratio (end ÷ after the warm round). Read at rest (a full GC in every
-  // isolate, V8's pool waited out) it is 1.13–1.16 in this form after round 6's fixes (1.18–1.36
-  // before them): a few MB over the target, none of it per cycle, in the page's JS heap or in a
-  // live worker; part allocator slack and Chromium's code cache, part not yet attributed (the
-  // README's soak section). It stays a row with its verdict, and the CLI's exit status.
+  // Not asserted: the growth ratio (end ÷ after the warm round, read at rest: a full GC in every
+  // isolate, V8's pool waited out). Since round 7's fixes (the content hash in JS, the queue in
+  // blocks) it meets its 1.10 target in every run — 1.071–1.083 in this form with each point read
+  // three times (1.046–1.091 over eight runs read once), 1.085 in 10 minutes; 1.13–1.16 before —
+  // but with ~1.5 MB of ~88 to spare at the top of its spread: as a gate it would fail now and then
+  // with nothing changed, and a red CI does not land. It stays a row with its verdict, printed here, and the CLI's
+  // exit status.
   const slopeRow = report.rows.find((r) => r.metric === 'memory_slope_mb_per_cycle');
   expect(slopeRow?.pass, `memory_slope_mb_per_cycle = ${slopeRow?.value} over ${slopeRow?.cells} cell(s): ${slopeRow?.note ?? ''}`).toBe(true);
   const growth = 'memory_growth_ratio';
