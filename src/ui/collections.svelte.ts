@@ -25,6 +25,11 @@ export type ReadingProgress = QueueProgress;
 class Collections {
   list = $state<CollectionRecord[]>([]);
   jobs = $state<JobRecord[]>([]);
+  /**
+   * Why a job's last run in this page stopped, kept here too: on a disk so full that even the job's
+   * "paused" status and its message are refused, the stored job says neither (#15's soak found it).
+   */
+  stoppedWith = $state<Record<string, string>>({});
   running = $state<Record<string, RunningJob>>({});
   error = $state<string | null>(null);
   notice = $state<string | null>(null);
@@ -127,6 +132,7 @@ class Collections {
     const controller = new AbortController();
     let finished!: () => void;
     this.running[jobId] = { job, controller, startedAt: performance.now(), startedDone: job.done, finished: new Promise((r) => (finished = r)) };
+    delete this.stoppedWith[jobId];
     const stopListening = onBulkWait((reason) => (this.waitReason = reason));
     try {
       await runIngestJob({
@@ -141,6 +147,7 @@ class Collections {
       });
     } catch (err) {
       this.error = describeError(err);
+      this.stoppedWith[jobId] = this.error;
     } finally {
       stopListening();
       this.waitReason = null;
