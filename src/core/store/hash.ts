@@ -3,6 +3,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { encodeUtf8Into } from '../util/utf8.ts';
 
 const scratch = { bytes: new Uint8Array(4096) };
+const KEPT_SCRATCH = 1 << 20;
 
 /**
  * Content hash of a chunk's text: the key of the embedding cache (same text + same model = same
@@ -18,5 +19,8 @@ const scratch = { bytes: new Uint8Array(4096) };
  * chunk-sized texts, three runs): 355–495 ms here against 1,430–1,636 ms for crypto.subtle.
  */
 export function contentHash(text: string): string {
-  return bytesToHex(sha256(encodeUtf8Into(text, scratch)).subarray(0, 16));
+  const hex = bytesToHex(sha256(encodeUtf8Into(text, scratch)).subarray(0, 16));
+  // Chunks are small; one huge imported line must not leave a buffer of its size for the page's life.
+  if (scratch.bytes.length > KEPT_SCRATCH) scratch.bytes = new Uint8Array(4096);
+  return hex;
 }
